@@ -1,0 +1,195 @@
+// Command assetbot is a Telegram bot for community asset mapping.
+//
+//	assetbot run                  run the Telegram bot
+//	assetbot try                  the same conversation in this terminal, no token needed
+//	assetbot flows check [DIR]    check flow files
+//	assetbot export --format csv  people who consented and their answers
+//	assetbot loadtest             measure the bot against a fake Bot API
+//
+// Every command takes --config FILE (default config.yaml if present).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/assetbot/assetbot/flows"
+	"github.com/assetbot/assetbot/internal/config"
+	"github.com/assetbot/assetbot/internal/flow"
+)
+
+// errUsage marks a mistake in the command line; the usage has been printed.
+var errUsage = errors.New("usage")
+
+const usage = `assetbot: community asset mapping over Telegram
+
+Usage:
+  assetbot run      [--config FILE]                        run the Telegram bot
+  assetbot try      [--config FILE] [--db PATH] [--user NAME] [--flow ID]
+                                                           talk to the bot in this terminal (no token needed)
+  assetbot flows check [DIR]                               check flow files (default: the flows in use)
+  assetbot export   [--config FILE] --format csv|json [--out FILE] [--flow ID]
+                                                           people who consented and their latest answers
+  assetbot loadtest [flags]                                load-test the bot against a fake Bot API (see --help)
+
+The config file defaults to config.yaml when it exists; see config.example.yaml.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case errors.Is(err, errProblems):
+		os.Exit(1)
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "assetbot: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches a command line; main and tests call it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	global := flag.NewFlagSet("assetbot", flag.ContinueOnError)
+	global.SetOutput(stderr)
+	global.Usage = func() { fmt.Fprint(stderr, usage) }
+	configPath := global.String("config", "", "config file")
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if global.NArg() == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := global.Arg(0), global.Args()[1:]
+	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr, configPath: *configPath}
+	switch cmd {
+	case "run":
+		return env.run(ctx, rest)
+	case "try":
+		return env.try(ctx, rest)
+	case "flows":
+		return env.flows(rest)
+	case "export":
+		return env.export(ctx, rest)
+	case "loadtest":
+		return env.loadtest(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "assetbot: unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}
+
+// environment is what every command shares: its streams and config path.
+type environment struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	configPath     string
+}
+
+// flagSet returns a flag set for a subcommand that also takes --config.
+func (e *environment) flagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("assetbot "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&e.configPath, "config", e.configPath, "config file (default config.yaml if present)")
+	return fs
+}
+
+// parse parses a subcommand's flags, reporting usage mistakes.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
+
+func (e *environment) config() (config.Config, error) {
+	cfg, err := config.Load(e.configPath)
+	if err != nil {
+		return cfg, fmt.Errorf("config:\n%w", err)
+	}
+	return cfg, nil
+}
+
+func (e *environment) logger(cfg config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, opts))
+}
+
+// errProblems says that problems were printed already.
+var errProblems = errors.New("problems found")
+
+// flowSource loads the flows in use: those in dir, or the built-in ones
+// when dir is empty. Problems name files as a person would find them.
+func flowSource(dir string) (map[string]*flow.Flow, flow.Problems, string) {
+	if dir == "" {
+		fl, problems := flow.LoadFS(flows.FS, ".")
+		return fl, problems, "the built-in flows"
+	}
+	fl, problems := flow.LoadFS(os.DirFS(dir), ".")
+	for i := range problems {
+		problems[i].File = filepath.Join(dir, problems[i].File)
+	}
+	return fl, problems, dir
+}
+
+// loadFlows loads the flows in use, refusing flows with problems.
+func loadFlows(cfg config.Config) (map[string]*flow.Flow, error) {
+	fl, problems, _ := flowSource(cfg.Flows.Dir)
+	if problems != nil {
+		return nil, fmt.Errorf("the flows have problems (fix them, then check with `assetbot flows check`):\n%w", problems)
+	}
+	return fl, nil
+}
+
+// flows runs `assetbot flows check [DIR]`.
+func (e *environment) flows(args []string) error {
+	if len(args) == 0 || args[0] != "check" {
+		fmt.Fprintln(e.stderr, "usage: assetbot flows check [DIR]")
+		return errUsage
+	}
+	fs := e.flagSet("flows check")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 1 {
+		return errUsage
+	}
+	dir := fs.Arg(0)
+	if dir == "" {
+		cfg, err := e.config()
+		if err != nil {
+			return err
+		}
+		dir = cfg.Flows.Dir
+	}
+	fl, problems, where := flowSource(dir)
+	for _, p := range problems {
+		fmt.Fprintln(e.stdout, p.String())
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(e.stderr, "%d problem(s) in %s\n", len(problems), where)
+		return errProblems
+	}
+	fmt.Fprintf(e.stdout, "%d flow(s) OK in %s\n", len(fl), where)
+	return nil
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/store"
+	"github.com/assetbot/assetbot/internal/terminal"
+)
+
+// try runs `assetbot try`: the conversation in this terminal.
+func (e *environment) try(ctx context.Context, args []string) error {
+	fs := e.flagSet("try")
+	db := fs.String("db", "", "database file (default: database.path from the config)")
+	user := fs.String("user", os.Getenv("USER"), "your name; the same name is recognised next time")
+	flowID := fs.String("flow", "resident", "the flow to run")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	if *db == "" {
+		*db = cfg.Database.Path
+	}
+	if *user == "" {
+		*user = "friend"
+	}
+	fl, err := loadFlows(cfg)
+	if err != nil {
+		return err
+	}
+	svc, err := conversation.New(fl, *flowID, e.logger(cfg))
+	if err != nil {
+		return fmt.Errorf("%w (flows available: %v)", err, flowIDs(fl))
+	}
+	st, err := store.Open(ctx, *db, store.WithLogger(e.logger(cfg)))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s := &terminal.Session{
+		Store: st, Service: svc, In: e.stdin, Out: e.stdout,
+		User: conversation.Identity{Channel: "terminal", UserID: *user, FirstName: *user, Language: "en"},
+	}
+	return s.Run(ctx)
+}

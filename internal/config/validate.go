@@ -1,0 +1,179 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// officialEndpoint is Telegram's own Bot API, which only delivers webhooks
+// over https.
+const officialEndpoint = "https://api.telegram.org"
+
+// maxPollTimeout bounds telegram.poll_timeout: a longer poll only delays
+// noticing a dead connection.
+const maxPollTimeout = 10 * time.Minute
+
+// Validate checks that every value is in range and that the values agree
+// with each other. The error names the key of each problem, one per line.
+func (c Config) Validate() error {
+	var v checker
+	c.check(&v)
+	return joinProblems(v.problems, c.Telegram.Token, c.Telegram.Webhook.Secret)
+}
+
+// checker collects validation problems. Parse fills name and lines so that
+// problems point into the file; Validate leaves them empty.
+type checker struct {
+	name     string
+	lines    map[string]int
+	problems []problem
+}
+
+func (v *checker) addf(key, format string, args ...any) {
+	v.addAtf(key, key, format, args...)
+}
+
+// addAtf records a problem with key placed at the line of the key at, for
+// a problem caused by another setting (a webhook URL is missing because
+// the mode is "webhook").
+func (v *checker) addAtf(at, key, format string, args ...any) {
+	v.problems = append(v.problems, problem{name: v.name, line: v.line(at), key: key, msg: fmt.Sprintf(format, args...)})
+}
+
+// line returns the line where the file sets key or, failing that, the
+// nearest enclosing key; 0 if none is in the file.
+func (v *checker) line(key string) int {
+	for key != "" {
+		if l, ok := v.lines[key]; ok {
+			return l
+		}
+		key = key[:max(strings.LastIndexAny(key, ".["), 0)]
+	}
+	return 0
+}
+
+func (c Config) check(v *checker) {
+	if c.Database.Path == "" {
+		v.addf("database.path", "must not be empty")
+	}
+	if c.Timezone == "" {
+		v.addf("timezone", `must name a timezone such as "Europe/London"`)
+	} else if _, err := time.LoadLocation(c.Timezone); err != nil {
+		v.addf("timezone", `unknown timezone %s (want a name such as "Europe/London")`, quote(c.Timezone))
+	}
+	for i, id := range c.Organisers {
+		if id <= 0 {
+			v.addf("organisers["+strconv.Itoa(i)+"]", "must be a Telegram user id (a positive number), got %d", id)
+		}
+	}
+	c.Telegram.check(v)
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		v.addf("log.level", `must be "debug", "info", "warn" or "error", got %s`, quote(c.Log.Level))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		v.addf("log.format", `must be "text" or "json", got %s`, quote(c.Log.Format))
+	}
+	if c.HTTP.Listen != "" {
+		checkListen(v, "http.listen", c.HTTP.Listen)
+	}
+}
+
+func (t Telegram) check(v *checker) {
+	if !isBaseURL(t.APIEndpoint) {
+		v.addf("telegram.api_endpoint", `must be an http or https URL with no path, such as %q, got %s`, officialEndpoint, quote(t.APIEndpoint))
+	}
+	webhook := t.Mode == "webhook"
+	if t.Mode != "polling" && !webhook {
+		v.addf("telegram.mode", `must be "polling" or "webhook", got %s`, quote(t.Mode))
+	}
+	if t.PollTimeout < 0 || t.PollTimeout > maxPollTimeout {
+		v.addf("telegram.poll_timeout", "must be between 0s and 10m, got %s", t.PollTimeout)
+	}
+
+	w := t.Webhook
+	switch {
+	case w.Listen != "":
+		checkListen(v, "telegram.webhook.listen", w.Listen)
+	case webhook:
+		v.addAtf("telegram.mode", "telegram.webhook.listen", `required when telegram.mode is "webhook"`)
+	}
+	switch {
+	case w.URL != "":
+		checkWebhookURL(v, w.URL, strings.TrimSuffix(t.APIEndpoint, "/") == officialEndpoint)
+	case webhook:
+		v.addAtf("telegram.mode", "telegram.webhook.url", `required when telegram.mode is "webhook"`)
+	}
+	switch {
+	case w.Secret != "":
+		if !isSecretToken(w.Secret) {
+			v.addf("telegram.webhook.secret", "must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+		}
+	case webhook && !w.InsecureNoSecret:
+		v.addAtf("telegram.mode", "telegram.webhook.secret",
+			`required when telegram.mode is "webhook" (insecure_no_secret: true is only for emulators that send no secret)`)
+	}
+
+	s := t.Send
+	checkRate(v, "telegram.send.rate", s.Rate)
+	checkRate(v, "telegram.send.per_chat_rate", s.PerChatRate)
+	if s.PerChatBurst < 1 {
+		v.addf("telegram.send.per_chat_burst", "must be at least 1, got %d", s.PerChatBurst)
+	}
+	if s.Workers < 1 || s.Workers > 256 {
+		v.addf("telegram.send.workers", "must be between 1 and 256, got %d", s.Workers)
+	}
+	if s.MaxAttempts < 1 {
+		v.addf("telegram.send.max_attempts", "must be at least 1, got %d", s.MaxAttempts)
+	}
+}
+
+func checkRate(v *checker, key string, r float64) {
+	if !(r >= 0) || math.IsInf(r, 0) {
+		v.addf(key, "must be 0 (no limit) or a positive number, got %s", strconv.FormatFloat(r, 'g', -1, 64))
+	}
+}
+
+func checkListen(v *checker, key, addr string) {
+	_, port, err := net.SplitHostPort(addr)
+	if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 1 || p > 65535 {
+		v.addf(key, `must be host:port such as ":8080" or "127.0.0.1:8080", got %s`, quote(addr))
+	}
+}
+
+// checkWebhookURL checks the URL Telegram posts updates to. Telegram itself
+// only posts to https; a local Bot API server or an emulator may use http.
+func checkWebhookURL(v *checker, s string, official bool) {
+	u, err := url.Parse(s)
+	ok := err == nil && u.Hostname() != "" && u.User == nil && !strings.Contains(s, "#")
+	if official {
+		if !ok || u.Scheme != "https" {
+			v.addf("telegram.webhook.url", "must be an https URL, got %s", quote(s))
+		}
+		return
+	}
+	if !ok || (u.Scheme != "https" && u.Scheme != "http") {
+		v.addf("telegram.webhook.url", "must be an http or https URL, got %s", quote(s))
+	}
+}
+
+// isBaseURL reports whether s is an http(s) URL that paths such as
+// "/bot<token>/getMe" can be appended to.
+func isBaseURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "" &&
+		u.User == nil && (u.Path == "" || u.Path == "/") && !strings.ContainsAny(s, "?#")
+}
+
+// isSecretToken reports whether s is a valid secret_token for setWebhook.
+func isSecretToken(s string) bool {
+	return len(s) <= 256 && isWord(s)
+}

@@ -1,0 +1,384 @@
+// Package conversation runs people's conversations with assetbot on any
+// channel: it finds the person, applies what they did to their flow (see
+// package flow), records their answers and consent, and offers the menus
+// around a flow (resume, review, change, delete).
+//
+// It knows nothing of Telegram or terminals: a channel adapter turns what
+// the person did into an Event, calls Handle inside a store transaction,
+// and shows the Reply in its own way.
+package conversation
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/store"
+)
+
+// Identity is who is talking, as their channel tells it.
+type Identity struct {
+	Channel   string // "telegram", "terminal"
+	UserID    string
+	FirstName string
+	Language  string // IETF tag such as "en" or "pt-BR"; may be empty
+}
+
+// EventKind is what the person did.
+type EventKind string
+
+// The kinds of event.
+const (
+	EventStart EventKind = "start" // /start
+	EventInput EventKind = "input" // an answer, a button press or back/skip/cancel
+	EventHelp  EventKind = "help"  // /help
+	EventMe    EventKind = "me"    // /me: what we hold, to review or change
+	EventStop  EventKind = "stop"  // /stop: no more reminders
+)
+
+// Event is one thing the person did.
+type Event struct {
+	Kind  EventKind
+	Input flow.Input
+}
+
+// Message is one thing to show. Menu is set when the options are actions
+// of a menu rather than answers to a flow's question.
+type Message struct {
+	flow.Prompt
+	Menu string
+}
+
+// Reply is what to show the person after an event.
+type Reply struct {
+	Messages []Message
+	// Outcome is the flow engine's verdict when the event went to a flow.
+	Outcome flow.Outcome
+	// Echo is the accepted answer or menu choice as the person would read it.
+	Echo string
+	// Stale is set when a button of an old question or menu was pressed:
+	// nothing changed.
+	Stale bool
+	// Person is the person as stored after the event.
+	Person store.Person
+}
+
+// Service handles events against a set of flows.
+type Service struct {
+	flows map[string]*flow.Flow
+	main  *flow.Flow
+	log   *slog.Logger
+}
+
+// New returns a service whose /start runs the flow mainFlow.
+func New(flows map[string]*flow.Flow, mainFlow string, log *slog.Logger) (*Service, error) {
+	f, ok := flows[mainFlow]
+	if !ok {
+		return nil, fmt.Errorf("main flow %q not found among the flows", mainFlow)
+	}
+	return &Service{flows: flows, main: f, log: log}, nil
+}
+
+// Flow returns the main flow.
+func (s *Service) Flow() *flow.Flow { return s.main }
+
+// session is what is stored between events.
+type session struct {
+	Flow flow.State `json:"flow"`
+	// Menu names the menu awaiting a choice, if any.
+	Menu string `json:"menu,omitempty"`
+}
+
+// turn is a conversation's whole state in one event.
+type turn struct {
+	tx     *store.Tx
+	person store.Person
+	id     Identity
+	sess   session
+	fresh  bool // no conversation stored yet
+	flow   *flow.Flow
+	env    flow.Env
+	reply  Reply
+}
+
+// Handle applies one event and returns what to show. Call it inside a
+// store transaction that also records the event, so it is applied once.
+func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
+	t, err := s.load(tx, id)
+	if err != nil {
+		return Reply{}, err
+	}
+	switch ev.Kind {
+	case EventStart:
+		err = s.start(t)
+	case EventHelp:
+		t.say(textHelp)
+	case EventMe:
+		err = s.me(t)
+	case EventStop:
+		t.person.Reminders = false
+		if err = tx.UpdatePerson(t.person); err == nil {
+			t.say(textStopped)
+		}
+	case EventInput:
+		err = s.input(t, ev.Input)
+	default:
+		return Reply{}, fmt.Errorf("unknown event kind %q", ev.Kind)
+	}
+	if err != nil {
+		return Reply{}, err
+	}
+	if err := s.save(t); err != nil {
+		return Reply{}, err
+	}
+	t.reply.Person = t.person
+	return t.reply, nil
+}
+
+func (s *Service) load(tx *store.Tx, id Identity) (*turn, error) {
+	t := &turn{tx: tx, id: id, flow: s.main}
+	p, err := tx.Person(id.Channel, id.UserID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		p, err = tx.CreatePerson(store.Person{Channel: id.Channel, ChannelUserID: id.UserID, Language: language(id.Language)})
+		if err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	case id.Language != "" && language(id.Language) != p.Language:
+		p.Language = language(id.Language)
+		if err := tx.UpdatePerson(p); err != nil {
+			return nil, err
+		}
+	}
+	t.person = p
+	c, err := tx.Conversation(p.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		t.fresh = true
+	case err != nil:
+		return nil, err
+	default:
+		if err := json.Unmarshal(c.State, &t.sess); err != nil {
+			// A state this version cannot read: start afresh rather than
+			// leave the person stuck. Their answers are kept.
+			t.fresh = true
+			t.sess = session{}
+		}
+		if f, ok := s.flows[t.sess.Flow.Flow]; ok {
+			t.flow = f
+		}
+	}
+	t.env, err = s.env(t)
+	return t, err
+}
+
+// env gathers what the engine knows of the person: their name, language and
+// recorded answers, including a consent still in force.
+func (s *Service) env(t *turn) (flow.Env, error) {
+	firstName := t.id.FirstName
+	if firstName == "" {
+		firstName = t.person.FirstName
+	}
+	env := flow.Env{Lang: t.person.Language, FirstName: firstName, Known: map[string]flow.Value{}}
+	answers, err := t.tx.Answers(t.person.ID, t.flow.ID)
+	if err != nil {
+		return env, err
+	}
+	for k, a := range answers {
+		env.Known[k] = a.Value
+	}
+	for _, step := range t.flow.Steps {
+		if step.Consent == "" {
+			continue
+		}
+		granted, err := t.tx.Consent(t.person.ID, step.Consent)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return env, err
+		}
+		if granted {
+			yes := true
+			env.Known[step.Key] = flow.Value{Bool: &yes}
+		}
+	}
+	return env, nil
+}
+
+func (s *Service) save(t *turn) error {
+	if t.fresh && t.sess.Flow.Flow == "" {
+		return nil // nothing started: keep no conversation
+	}
+	data, err := json.Marshal(t.sess)
+	if err != nil {
+		return fmt.Errorf("encode conversation of %d: %w", t.person.ID, err)
+	}
+	status := string(t.sess.Flow.Status)
+	if t.sess.Menu != "" {
+		status = "menu"
+	}
+	return t.tx.SaveConversation(store.Conversation{PersonID: t.person.ID, Flow: t.sess.Flow.Flow, Status: status, State: data})
+}
+
+// say adds a plain message.
+func (t *turn) say(text string) {
+	t.reply.Messages = append(t.reply.Messages, Message{Prompt: flow.Prompt{Type: flow.TypeInfo, Text: fillName(text, t.env.FirstName)}})
+}
+
+func (s *Service) start(t *turn) error {
+	st := t.sess.Flow
+	if t.sess.Menu == "" && (st.Status == flow.StatusActive || st.Status == flow.StatusPaused) && st.Flow != "" {
+		s.showMenu(t, menuResume, "")
+		return nil
+	}
+	if s.hasAnswers(t) {
+		s.showMenu(t, menuReview, "")
+		return nil
+	}
+	return s.run(t, flow.Options{})
+}
+
+// hasAnswers reports whether the person has told us anything in the flow.
+func (s *Service) hasAnswers(t *turn) bool {
+	for _, q := range t.flow.Questions() {
+		if _, ok := t.env.Known[q.Key]; ok && q.Consent == "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) me(t *turn) error {
+	if !s.hasAnswers(t) {
+		t.say(textNothingHeld)
+		return nil
+	}
+	s.showMenu(t, menuReview, "")
+	return nil
+}
+
+// run starts a run of the main flow.
+func (s *Service) run(t *turn, opts flow.Options) error {
+	t.flow = s.main
+	opts.Turn = t.sess.Flow.Turn
+	r, ok := flow.Start(t.flow, t.env, opts)
+	if !ok {
+		return fmt.Errorf("flow %s has no question %q", t.flow.ID, opts.Only)
+	}
+	t.sess.Menu = ""
+	return s.apply(t, r)
+}
+
+func (s *Service) input(t *turn, in flow.Input) error {
+	if t.sess.Menu != "" {
+		return s.menuInput(t, in)
+	}
+	st := t.sess.Flow
+	if st.Status != flow.StatusActive {
+		switch {
+		case in.Turn != 0:
+			t.reply.Stale = true
+		case in.Kind == flow.InputBack || in.Kind == flow.InputSkip || in.Kind == flow.InputCancel:
+			t.say(textNothingOpen)
+		case st.Status == flow.StatusPaused:
+			s.showMenu(t, menuResume, "")
+		case st.Status == "" || st.Status == flow.StatusDeclined:
+			return s.start(t)
+		default:
+			t.say(textDoneAlready)
+		}
+		return nil
+	}
+	return s.apply(t, flow.Advance(t.flow, st, in, t.env))
+}
+
+// apply records what the engine decided and turns its prompts into the reply.
+func (s *Service) apply(t *turn, r flow.Result) error {
+	t.sess.Flow = r.State
+	t.reply.Outcome = r.Outcome
+	t.reply.Echo = r.Echo
+	if r.Outcome == flow.OutcomeStale {
+		t.reply.Stale = true
+		return nil
+	}
+	for _, a := range r.Answers {
+		if err := s.record(t, a); err != nil {
+			return err
+		}
+	}
+	for _, p := range r.Prompts {
+		t.reply.Messages = append(t.reply.Messages, Message{Prompt: p})
+	}
+	if r.Outcome == flow.OutcomeFinished {
+		s.showMenu(t, menuSummary, "")
+	}
+	return nil
+}
+
+// record stores one answer, or a consent decision.
+func (s *Service) record(t *turn, a flow.Answer) error {
+	if a.Consent == "" {
+		t.env.Known[a.Key] = a.Value
+		_, err := t.tx.SaveAnswer(t.person.ID, t.flow.ID, a)
+		return err
+	}
+	granted := a.Value.Bool != nil && *a.Value.Bool
+	if err := t.tx.RecordConsent(t.person.ID, a.Consent, granted, t.flow.ID, a.Version); err != nil {
+		return err
+	}
+	if granted {
+		t.env.Known[a.Key] = a.Value
+		if t.id.FirstName != "" && t.person.FirstName != t.id.FirstName {
+			t.person.FirstName = t.id.FirstName
+			return t.tx.UpdatePerson(t.person)
+		}
+		return nil
+	}
+	// A refusal keeps nothing but itself: withdraw anything said before.
+	return s.forget(t)
+}
+
+// forget erases the person's answers and name, keeping the row that
+// remembers their consent decisions.
+func (s *Service) forget(t *turn) error {
+	if _, err := t.tx.DeleteAnswers(t.person.ID); err != nil {
+		return err
+	}
+	for k := range t.env.Known {
+		delete(t.env.Known, k)
+	}
+	t.person.FirstName = ""
+	return t.tx.UpdatePerson(t.person)
+}
+
+// summary lists what the person told us in the main flow, one line each.
+func (s *Service) summary(t *turn) string {
+	var b strings.Builder
+	for _, q := range t.flow.Questions() {
+		v, ok := t.env.Known[q.Key]
+		if !ok || q.Consent != "" {
+			continue
+		}
+		fmt.Fprintf(&b, "• %s: %s\n", q.ShortLabel(t.env.Lang), flow.Display(t.flow, q, v, t.env.Lang))
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func fillName(text, name string) string {
+	if name == "" {
+		name = "there"
+	}
+	return strings.ReplaceAll(text, "{first_name}", name)
+}
+
+// language keeps a sane language tag, defaulting to English.
+func language(tag string) string {
+	tag = strings.TrimSpace(tag)
+	if tag == "" || len(tag) > 35 {
+		return "en"
+	}
+	return tag
+}

@@ -1,0 +1,275 @@
+package flow
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+)
+
+// maxOptions keeps a question's buttons within what a phone shows well and
+// what Telegram accepts in one keyboard.
+const maxOptions = 24
+
+// Check finds the logical problems of a parsed flow: per-step rules,
+// references to unknown steps or answers, steps that can never be reached
+// and loops with no way out. Parse calls it; it is exported for flows built
+// in code.
+func Check(f *Flow) Problems {
+	c := &parser{file: f.File}
+	keys := map[string]*Step{}
+	for _, s := range f.Steps {
+		if s.Type != TypeInfo {
+			keys[s.Key] = s
+		}
+	}
+	for i, s := range f.Steps {
+		c.checkStep(f, i, s, keys)
+	}
+	c.checkGraph(f)
+	return c.problems
+}
+
+func (c *parser) checkStep(f *Flow, i int, s *Step, keys map[string]*Step) {
+	what := fmt.Sprintf("step %q", s.ID)
+	hasOptions := s.Type == TypeChoice || s.Type == TypeMulti
+	switch {
+	case hasOptions && len(s.Options) == 0:
+		c.add(s.Line, "%s: a %s step needs options", what, s.Type)
+	case !hasOptions && len(s.Options) > 0:
+		c.add(s.Line, "%s: options are only for choice and multi steps", what)
+	case len(s.Options) > maxOptions:
+		c.add(s.Line, "%s: %d options is too many for one question (at most %d)", what, len(s.Options), maxOptions)
+	}
+	seen := map[string]bool{}
+	for _, o := range s.Options {
+		if seen[o.ID] {
+			c.add(o.Line, "%s: option %q appears twice", what, o.ID)
+		}
+		seen[o.ID] = true
+		if s.Other && o.ID == OtherOption {
+			c.add(o.Line, "%s: option id %q is reserved for the free answer that `other: true` adds", what, OtherOption)
+		}
+	}
+	if s.Other && s.Type != TypeMulti {
+		c.add(s.Line, "%s: other is only for multi steps", what)
+	}
+	if (s.MinLength != 0 || s.MaxLength != 0 || s.Validate != nil) && s.Type != TypeText {
+		c.add(s.Line, "%s: min_length, max_length and validate are only for text steps", what)
+	}
+	if s.MinLength < 0 || s.MaxLength < 0 || (s.MaxLength > 0 && s.MinLength > s.MaxLength) {
+		c.add(s.Line, "%s: want 0 <= min_length <= max_length", what)
+	}
+	if (s.Min != nil || s.Max != nil || s.Integer) && s.Type != TypeNumber {
+		c.add(s.Line, "%s: min, max and integer are only for number steps", what)
+	}
+	if s.Min != nil && s.Max != nil && *s.Min > *s.Max {
+		c.add(s.Line, "%s: min %v is above max %v", what, *s.Min, *s.Max)
+	}
+	if (s.MinChoices != 0 || s.MaxChoices != 0) && s.Type != TypeMulti {
+		c.add(s.Line, "%s: min_choices and max_choices are only for multi steps", what)
+	}
+	if s.MinChoices < 0 || s.MaxChoices < 0 || (s.MaxChoices > 0 && s.MinChoices > s.MaxChoices) {
+		c.add(s.Line, "%s: want 0 <= min_choices <= max_choices", what)
+	}
+	if s.Consent != "" && s.Type != TypeYesNo {
+		c.add(s.Line, "%s: consent is only for yesno steps", what)
+	}
+	if s.Consent != "" && f.Declined == nil {
+		c.add(s.Line, "%s: a consent step needs the flow's `declined` text, said when someone says no", what)
+	}
+	if s.Type == TypeInfo && (s.Optional || s.Key != s.ID) {
+		c.add(s.Line, "%s: an info step takes no answer, so optional and key do not apply", what)
+	}
+	if s.When != nil {
+		c.checkCondition(what+": when", s.When, s, keys)
+	}
+	for _, r := range s.Next {
+		if r.When != nil {
+			c.checkCondition(what+": next", r.When, nil, keys)
+		}
+		if r.Goto != End && f.Step(r.Goto) == nil && r.Goto != "" {
+			c.add(r.Line, "%s: next goes to unknown step %q", what, r.Goto)
+		}
+	}
+	c.checkPlaceholders(what, s, keys)
+}
+
+func (c *parser) checkCondition(what string, cond *Condition, self *Step, keys map[string]*Step) {
+	target, ok := keys[cond.Key]
+	if cond.Key == "" {
+		return
+	}
+	if !ok {
+		c.add(cond.Line, "%s: no step answers %q", what, cond.Key)
+		return
+	}
+	if target == self {
+		c.add(cond.Line, "%s: a step cannot depend on its own answer", what)
+		return
+	}
+	values := append([]string{cond.Equals, cond.NotEquals}, cond.In...)
+	for _, v := range values {
+		if v == "" {
+			continue
+		}
+		switch target.Type {
+		case TypeChoice, TypeMulti:
+			if target.option(v) == nil && !(target.Other && v == OtherOption) {
+				c.add(cond.Line, "%s: %q is not an option of step %q", what, v, target.ID)
+			}
+		case TypeYesNo:
+			if v != Yes && v != No {
+				c.add(cond.Line, "%s: step %q is yes/no, so compare with \"yes\" or \"no\", not %q", what, target.ID, v)
+			}
+		}
+	}
+}
+
+// checkPlaceholders reports {name} references in a step's texts that name
+// neither the person's first name nor an answer key.
+func (c *parser) checkPlaceholders(what string, s *Step, keys map[string]*Step) {
+	texts := []Text{s.Text, s.Hint, s.OtherPrompt, s.Retry}
+	for _, t := range texts {
+		for _, str := range t {
+			for _, m := range placeholderRegex.FindAllStringSubmatch(str, -1) {
+				name := m[1]
+				if name == "first_name" {
+					continue
+				}
+				if _, ok := keys[name]; !ok {
+					c.add(s.Line, "%s: text refers to {%s}, which is neither {first_name} nor an answer key", what, name)
+				} else if keys[name] == s {
+					c.add(s.Line, "%s: text refers to its own answer {%s}", what, name)
+				}
+			}
+		}
+	}
+}
+
+// successors returns the steps (by index; len(f.Steps) stands for the end)
+// that can follow step i.
+func successors(f *Flow, i int) []int {
+	fallthroughTo := i + 1
+	var out []int
+	unconditional := false
+	for _, r := range f.Steps[i].Next {
+		switch {
+		case r.Goto == End:
+			out = append(out, len(f.Steps))
+		default:
+			if j, ok := f.index[r.Goto]; ok {
+				out = append(out, j)
+			}
+		}
+		if r.When == nil {
+			unconditional = true
+			break
+		}
+	}
+	if !unconditional {
+		out = append(out, fallthroughTo)
+	}
+	return out
+}
+
+// checkGraph reports unreachable steps and loops that can never reach the end.
+func (c *parser) checkGraph(f *Flow) {
+	n := len(f.Steps)
+	if n == 0 {
+		return
+	}
+	reach := make([]bool, n+1)
+	stack := []int{0}
+	reach[0] = true
+	prev := make([][]int, n+1)
+	for i := range f.Steps {
+		for _, j := range successors(f, i) {
+			prev[j] = append(prev[j], i)
+		}
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if i == n {
+			continue
+		}
+		for _, j := range successors(f, i) {
+			if !reach[j] {
+				reach[j] = true
+				stack = append(stack, j)
+			}
+		}
+	}
+	ends := make([]bool, n+1)
+	ends[n] = true
+	stack = []int{n}
+	for len(stack) > 0 {
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, i := range prev[j] {
+			if !ends[i] {
+				ends[i] = true
+				stack = append(stack, i)
+			}
+		}
+	}
+	for i, s := range f.Steps {
+		switch {
+		case !reach[i]:
+			c.add(s.Line, "step %q can never be reached", s.ID)
+		case !ends[i]:
+			c.add(s.Line, "step %q is in a loop that can never reach the end of the flow", s.ID)
+		}
+	}
+}
+
+// LoadFS parses every *.yaml and *.yml file at the top of fsys and returns
+// the flows by id. Every problem in every file is returned, sorted by file
+// and line, together with duplicate flow ids across files.
+func LoadFS(fsys fs.FS, dir string) (map[string]*Flow, Problems) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, Problems{{File: dir, Msg: fmt.Sprintf("cannot read the flows folder: %v", err)}}
+	}
+	flows := map[string]*Flow{}
+	var problems Problems
+	found := 0
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
+			continue
+		}
+		found++
+		file := path.Join(dir, name)
+		data, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			problems = append(problems, Problem{File: file, Msg: fmt.Sprintf("cannot read: %v", err)})
+			continue
+		}
+		f, ps := Parse(file, data)
+		problems = append(problems, ps...)
+		if f == nil || f.ID == "" {
+			continue
+		}
+		if other, dup := flows[f.ID]; dup {
+			problems = append(problems, Problem{File: file, Line: 1, Msg: fmt.Sprintf("flow id %q is already used by %s", f.ID, other.File)})
+			continue
+		}
+		flows[f.ID] = f
+	}
+	if found == 0 {
+		problems = append(problems, Problem{File: dir, Msg: "no flow files (*.yaml) found"})
+	}
+	sort.SliceStable(problems, func(i, j int) bool {
+		if problems[i].File != problems[j].File {
+			return problems[i].File < problems[j].File
+		}
+		return problems[i].Line < problems[j].Line
+	})
+	if len(problems) > 0 {
+		return flows, problems
+	}
+	return flows, nil
+}

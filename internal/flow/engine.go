@@ -1,0 +1,618 @@
+package flow
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Location is a point shared by the person, in WGS 84 decimal degrees.
+type Location struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}
+
+// Value is one answer. Which fields are set depends on the step type:
+// Text for text (and a typed place for location), Number, Choice, Choices
+// and Other for multi, Bool for yesno, Location for a shared location.
+// Skipped marks an optional step the person chose to skip.
+type Value struct {
+	Text     string    `json:"text,omitempty"`
+	Number   *float64  `json:"number,omitempty"`
+	Choice   string    `json:"choice,omitempty"`
+	Choices  []string  `json:"choices,omitempty"`
+	Other    string    `json:"other,omitempty"`
+	Bool     *bool     `json:"bool,omitempty"`
+	Location *Location `json:"location,omitempty"`
+	Skipped  bool      `json:"skipped,omitempty"`
+}
+
+// Equal reports whether two answers say the same thing.
+func (v Value) Equal(w Value) bool {
+	eqf := func(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	eqb := func(a, b *bool) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	eql := func(a, b *Location) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	return v.Text == w.Text && eqf(v.Number, w.Number) && v.Choice == w.Choice &&
+		slices.Equal(v.Choices, w.Choices) && v.Other == w.Other && eqb(v.Bool, w.Bool) &&
+		eql(v.Location, w.Location) && v.Skipped == w.Skipped
+}
+
+// Status is where a conversation stands.
+type Status string
+
+// The statuses of a conversation.
+const (
+	StatusActive   Status = "active"
+	StatusPaused   Status = "paused"
+	StatusDone     Status = "done"
+	StatusDeclined Status = "declined"
+)
+
+// State is a conversation in progress: everything the engine needs to carry
+// on, and nothing else. Hosts store it (as JSON) between inputs.
+type State struct {
+	Flow    string `json:"flow"`
+	Version int    `json:"version"`
+	Status  Status `json:"status"`
+	// Step is the id of the step being asked; empty once the flow is over.
+	Step string `json:"step,omitempty"`
+	// Turn counts questions asked. Buttons carry the turn they were shown
+	// on, so a press on an old question is recognised as stale.
+	Turn int `json:"turn"`
+	// Asked lists the steps asked in this run, oldest first, for back.
+	Asked []string `json:"asked,omitempty"`
+	// Answers holds the answers given in this run, by answer key.
+	Answers map[string]Value `json:"answers,omitempty"`
+	// Selected holds the options ticked so far on a multi step.
+	Selected []string `json:"selected,omitempty"`
+	// AwaitingOther is set while asking for the free "something else" text.
+	AwaitingOther bool `json:"awaiting_other,omitempty"`
+	// Review asks every step again, showing the known answer as a default,
+	// instead of skipping steps already answered.
+	Review bool `json:"review,omitempty"`
+	// Only, when set, limits the run to that one step (changing one answer).
+	Only bool `json:"only,omitempty"`
+}
+
+// Env is what the engine knows about the person beyond the state.
+type Env struct {
+	Lang      string
+	FirstName string
+	// Known holds the person's answers recorded before this run, by key.
+	// Steps answered there are not asked again (unless State.Review).
+	Known map[string]Value
+}
+
+// InputKind says what the person did.
+type InputKind string
+
+// The kinds of input.
+const (
+	InputText     InputKind = "text"     // typed text
+	InputOption   InputKind = "option"   // pressed an option button (Option)
+	InputToggle   InputKind = "toggle"   // ticked or unticked a multi option (Option)
+	InputDone     InputKind = "done"     // finished ticking a multi step
+	InputLocation InputKind = "location" // shared a location (Lat, Lon)
+	InputBack     InputKind = "back"
+	InputSkip     InputKind = "skip"
+	InputKeep     InputKind = "keep" // keep the current answer
+	InputCancel   InputKind = "cancel"
+)
+
+// Input is one thing the person did. Turn is the turn of the question a
+// button was shown on (0 for typed input and commands).
+type Input struct {
+	Kind   InputKind
+	Text   string
+	Option string
+	Lat    float64
+	Lon    float64
+	Turn   int
+}
+
+// Choice is an option as shown to the person.
+type Choice struct {
+	ID       string
+	Label    string
+	Selected bool
+}
+
+// Prompt is one message to show: a question (Type is not TypeInfo) or a
+// piece of information. Texts are already translated and filled in.
+type Prompt struct {
+	Step    string
+	Turn    int
+	Type    StepType
+	Text    string
+	Hint    string
+	Problem string // why the last input was not taken; shown before the question
+	Options []Choice
+	// Optional questions may be skipped; CanBack says there is an earlier
+	// question to go back to.
+	Optional bool
+	CanBack  bool
+	// Current is the answer already held for this question, shown as the
+	// default to keep.
+	Current string
+}
+
+// Question reports whether the prompt asks for an answer.
+func (p Prompt) Question() bool { return p.Type != TypeInfo }
+
+// Answer is an answer to record. Version is the flow version it was given
+// under; Consent names the purpose when the step asked for consent.
+type Answer struct {
+	Key     string
+	Step    string
+	Value   Value
+	Version int
+	Consent string
+}
+
+// Outcome summarises what an input did.
+type Outcome string
+
+// The outcomes of Advance.
+const (
+	OutcomeAsked    Outcome = "asked"    // an answer was taken and the next question asked
+	OutcomeInvalid  Outcome = "invalid"  // the input was not a valid answer; the question is asked again
+	OutcomeToggled  Outcome = "toggled"  // a multi option was ticked or unticked
+	OutcomeBack     Outcome = "back"     // went back to the previous question
+	OutcomeStale    Outcome = "stale"    // a button of a question no longer asked; nothing changed
+	OutcomePaused   Outcome = "paused"   // cancelled; can be resumed
+	OutcomeFinished Outcome = "finished" // the flow is over
+	OutcomeDeclined Outcome = "declined" // consent refused; the flow is over
+	OutcomeInactive Outcome = "inactive" // the conversation is not running
+)
+
+// Result is what Start and Advance return.
+type Result struct {
+	State   State
+	Prompts []Prompt
+	Answers []Answer
+	Outcome Outcome
+	// Echo is the accepted answer as the person would read it, for hosts
+	// that edit the question to show what was chosen.
+	Echo string
+}
+
+// Options say how a run starts.
+type Options struct {
+	// Review asks every question again, with the known answer as default,
+	// instead of skipping the ones already answered.
+	Review bool
+	// Only, if set, asks just the question with this answer key, to change
+	// that one answer.
+	Only string
+	// Turn is the last turn of the person's previous run, so that buttons
+	// left from it are recognised as stale.
+	Turn int
+}
+
+// Start begins a run of f. It returns false if opts.Only names no question
+// of f.
+func Start(f *Flow, env Env, opts Options) (Result, bool) {
+	st := State{Flow: f.ID, Version: f.Version, Status: StatusActive, Review: opts.Review, Turn: opts.Turn, Answers: map[string]Value{}}
+	r := Result{State: st}
+	if opts.Only == "" {
+		walk(f, &r, env, 0)
+		return r, true
+	}
+	s := f.StepByKey(opts.Only)
+	if s == nil {
+		return r, false
+	}
+	r.State.Only = true
+	ask(f, &r, env, s, nil)
+	return r, true
+}
+
+// Current returns the prompt for the question being asked, for a host that
+// resumes a conversation; ok is false if nothing is being asked.
+func Current(f *Flow, st State, env Env) (Prompt, bool) {
+	s := f.Step(st.Step)
+	if st.Status != StatusActive || s == nil {
+		return Prompt{}, false
+	}
+	return prompt(f, st, env, s, ""), true
+}
+
+// Resume reactivates a paused conversation, asking its question again. A
+// step that a newer version of the flow removed resumes at the first
+// question not yet answered.
+func Resume(f *Flow, st State, env Env) Result {
+	st.Status, st.Version = StatusActive, f.Version
+	st.Selected, st.AwaitingOther = nil, false
+	if st.Answers == nil {
+		st.Answers = map[string]Value{}
+	}
+	r := Result{State: st}
+	s := f.Step(st.Step)
+	if s == nil || s.Type == TypeInfo {
+		walk(f, &r, env, 0)
+		return r
+	}
+	r.State.Turn++
+	r.State.Selected = selectionOf(r.State, env, s)
+	r.Outcome = OutcomeAsked
+	r.Prompts = []Prompt{prompt(f, r.State, env, s, "")}
+	return r
+}
+
+// Advance applies one input to a conversation.
+func Advance(f *Flow, st State, in Input, env Env) Result {
+	r := Result{State: st}
+	if r.State.Answers == nil {
+		r.State.Answers = map[string]Value{}
+	}
+	if st.Status != StatusActive {
+		r.Outcome = OutcomeInactive
+		return r
+	}
+	s := f.Step(st.Step)
+	if s == nil || s.Type == TypeInfo {
+		// The flow changed under a running conversation: carry on at the
+		// first question not yet answered.
+		r.State.Version = f.Version
+		walk(f, &r, env, 0)
+		return r
+	}
+	if in.Turn != 0 && in.Turn != st.Turn {
+		r.Outcome = OutcomeStale
+		return r
+	}
+	switch in.Kind {
+	case InputCancel:
+		r.State.Status = StatusPaused
+		r.State.Selected, r.State.AwaitingOther = nil, false
+		r.Prompts = []Prompt{{Type: TypeInfo, Text: f.Msg(MsgPaused, env.Lang)}}
+		r.Outcome = OutcomePaused
+		return r
+	case InputBack:
+		back(f, &r, env, s)
+		return r
+	case InputSkip:
+		if !s.Optional {
+			reask(f, &r, env, s, f.Msg(MsgCannotSkip, env.Lang))
+			return r
+		}
+		accept(f, &r, env, s, Value{Skipped: true})
+		return r
+	case InputKeep:
+		v, ok := known(r.State, env, s.Key)
+		if !ok {
+			reask(f, &r, env, s, "")
+			return r
+		}
+		accept(f, &r, env, s, v)
+		return r
+	}
+	if r.State.AwaitingOther {
+		other(f, &r, env, s, in)
+		return r
+	}
+	v, action, problem := parseInput(f, &r.State, env, s, in)
+	switch action {
+	case actionToggled:
+		r.Outcome = OutcomeToggled
+		r.Prompts = []Prompt{prompt(f, r.State, env, s, "")}
+	case actionAskOther:
+		r.State.AwaitingOther = true
+		r.State.Turn++
+		r.Outcome = OutcomeAsked
+		r.Prompts = []Prompt{prompt(f, r.State, env, s, "")}
+	case actionInvalid:
+		reask(f, &r, env, s, problem)
+	default:
+		accept(f, &r, env, s, v)
+	}
+	return r
+}
+
+// other takes the free text of a multi step's "something else".
+func other(f *Flow, r *Result, env Env, s *Step, in Input) {
+	if in.Kind != InputText {
+		reask(f, r, env, s, f.Msg(MsgEmpty, env.Lang))
+		return
+	}
+	text, problem := checkText(f, env, in.Text, 1, maxTextLength)
+	if problem != "" {
+		reask(f, r, env, s, problem)
+		return
+	}
+	v := Value{Choices: slices.DeleteFunc(slices.Clone(r.State.Selected), func(id string) bool { return id == OtherOption }), Other: text}
+	r.State.AwaitingOther = false
+	accept(f, r, env, s, v)
+}
+
+func back(f *Flow, r *Result, env Env, s *Step) {
+	st := &r.State
+	if st.AwaitingOther {
+		st.AwaitingOther = false
+		st.Turn++
+		r.Outcome = OutcomeBack
+		r.Prompts = []Prompt{prompt(f, *st, env, s, "")}
+		return
+	}
+	if len(st.Asked) < 2 || st.Only {
+		reask(f, r, env, s, f.Msg(MsgFirstStep, env.Lang))
+		return
+	}
+	st.Asked = st.Asked[:len(st.Asked)-1]
+	prev := f.Step(st.Asked[len(st.Asked)-1])
+	if prev == nil {
+		reask(f, r, env, s, f.Msg(MsgFirstStep, env.Lang))
+		return
+	}
+	st.Step = prev.ID
+	st.Turn++
+	st.Selected = selectionOf(*st, env, prev)
+	r.Outcome = OutcomeBack
+	r.Prompts = []Prompt{prompt(f, *st, env, prev, "")}
+}
+
+func reask(f *Flow, r *Result, env Env, s *Step, problem string) {
+	r.Outcome = OutcomeInvalid
+	r.Prompts = []Prompt{prompt(f, r.State, env, s, problem)}
+}
+
+// accept records v as the answer to s and moves on.
+func accept(f *Flow, r *Result, env Env, s *Step, v Value) {
+	st := &r.State
+	st.Answers[s.Key] = v
+	st.Selected, st.AwaitingOther = nil, false
+	r.Answers = append(r.Answers, Answer{Key: s.Key, Step: s.ID, Value: v, Version: f.Version, Consent: s.Consent})
+	r.Echo = Display(f, s, v, env.Lang)
+	if s.Consent != "" && v.Bool != nil && !*v.Bool {
+		st.Status, st.Step = StatusDeclined, ""
+		r.Outcome = OutcomeDeclined
+		r.Prompts = append(r.Prompts, Prompt{Type: TypeInfo, Text: fillAnswers(f, *st, env, f.Declined.In(env.Lang))})
+		return
+	}
+	if st.Only {
+		finish(r)
+		return
+	}
+	walk(f, r, env, route(f, *st, env, s))
+}
+
+func finish(r *Result) {
+	r.State.Status, r.State.Step = StatusDone, ""
+	r.State.Selected, r.State.AwaitingOther = nil, false
+	r.Outcome = OutcomeFinished
+}
+
+// route returns the index of the step that follows s.
+func route(f *Flow, st State, env Env, s *Step) int {
+	for _, rt := range s.Next {
+		if rt.When == nil || holds(rt.When, st, env) {
+			if rt.Goto == End {
+				return len(f.Steps)
+			}
+			return f.index[rt.Goto]
+		}
+	}
+	return f.index[s.ID] + 1
+}
+
+// walk moves from step index i to the next question to ask, collecting the
+// info steps on the way, and asks it; or finishes the flow.
+func walk(f *Flow, r *Result, env Env, i int) {
+	var infos []Prompt
+	visited := map[int]bool{}
+	for i < len(f.Steps) {
+		s := f.Steps[i]
+		if visited[i] {
+			// Looping through steps already answered: ask this one again
+			// rather than spin.
+			ask(f, r, env, s, infos)
+			return
+		}
+		visited[i] = true
+		switch {
+		case s.When != nil && !holds(s.When, r.State, env):
+		case s.Type == TypeInfo:
+			infos = append(infos, Prompt{Step: s.ID, Type: TypeInfo, Text: fillAnswers(f, r.State, env, s.Text.In(env.Lang)), Hint: fillAnswers(f, r.State, env, s.Hint.In(env.Lang))})
+		case answeredBefore(r.State, env, s):
+			// Already said: never ask again. The infos leading up to it
+			// belonged to it.
+			infos = nil
+		default:
+			ask(f, r, env, s, infos)
+			return
+		}
+		i = route(f, r.State, env, s)
+	}
+	r.Prompts = append(r.Prompts, infos...)
+	finish(r)
+}
+
+func answeredBefore(st State, env Env, s *Step) bool {
+	if _, ok := st.Answers[s.Key]; ok {
+		return true
+	}
+	_, ok := env.Known[s.Key]
+	return ok && !st.Review
+}
+
+func ask(f *Flow, r *Result, env Env, s *Step, infos []Prompt) {
+	st := &r.State
+	st.Step = s.ID
+	st.Turn++
+	st.Asked = append(st.Asked, s.ID)
+	st.Selected = selectionOf(*st, env, s)
+	r.Outcome = OutcomeAsked
+	r.Prompts = append(r.Prompts, infos...)
+	r.Prompts = append(r.Prompts, prompt(f, *st, env, s, ""))
+}
+
+// selectionOf returns the ticks a multi step starts with: the answer held.
+func selectionOf(st State, env Env, s *Step) []string {
+	if s.Type != TypeMulti {
+		return nil
+	}
+	v, ok := known(st, env, s.Key)
+	if !ok {
+		return nil
+	}
+	sel := slices.Clone(v.Choices)
+	if v.Other != "" && s.Other {
+		sel = append(sel, OtherOption)
+	}
+	return sel
+}
+
+func known(st State, env Env, key string) (Value, bool) {
+	if v, ok := st.Answers[key]; ok {
+		return v, true
+	}
+	v, ok := env.Known[key]
+	return v, ok
+}
+
+// prompt renders step s as a question.
+func prompt(f *Flow, st State, env Env, s *Step, problem string) Prompt {
+	p := Prompt{
+		Step:     s.ID,
+		Turn:     st.Turn,
+		Type:     s.Type,
+		Text:     fillAnswers(f, st, env, s.Text.In(env.Lang)),
+		Hint:     fillAnswers(f, st, env, s.Hint.In(env.Lang)),
+		Problem:  problem,
+		Optional: s.Optional,
+		CanBack:  len(st.Asked) > 1 && !st.Only,
+	}
+	if v, ok := known(st, env, s.Key); ok && !v.Skipped {
+		p.Current = Display(f, s, v, env.Lang)
+	}
+	if st.AwaitingOther {
+		p.Type = TypeText
+		p.Text = fillAnswers(f, st, env, s.OtherPrompt.In(env.Lang))
+		if p.Text == "" {
+			p.Text = f.Msg(MsgOtherPrompt, env.Lang)
+		}
+		p.Hint, p.Current, p.Optional, p.CanBack = "", "", false, true
+		return p
+	}
+	switch s.Type {
+	case TypeChoice, TypeMulti:
+		for _, o := range s.Options {
+			p.Options = append(p.Options, Choice{ID: o.ID, Label: o.Label.In(env.Lang), Selected: slices.Contains(st.Selected, o.ID)})
+		}
+		if s.Other {
+			p.Options = append(p.Options, Choice{ID: OtherOption, Label: f.Msg(MsgButtonOther, env.Lang), Selected: slices.Contains(st.Selected, OtherOption)})
+		}
+	case TypeYesNo:
+		p.Options = []Choice{{ID: Yes, Label: f.Msg(MsgButtonYes, env.Lang)}, {ID: No, Label: f.Msg(MsgButtonNo, env.Lang)}}
+	}
+	return p
+}
+
+// holds evaluates a condition against the answers known so far.
+func holds(c *Condition, st State, env Env) bool {
+	v, ok := known(st, env, c.Key)
+	if ok && v.Skipped {
+		ok = false
+	}
+	if c.Answered != nil {
+		return ok == *c.Answered
+	}
+	if !ok {
+		return c.NotEquals != ""
+	}
+	has := func(want string) bool {
+		switch {
+		case v.Bool != nil:
+			return (want == Yes) == *v.Bool
+		case v.Choices != nil || v.Other != "":
+			return slices.Contains(v.Choices, want) || (want == OtherOption && v.Other != "")
+		case v.Choice != "":
+			return v.Choice == want
+		case v.Number != nil:
+			n, err := strconv.ParseFloat(want, 64)
+			return err == nil && n == *v.Number
+		default:
+			return strings.EqualFold(strings.TrimSpace(v.Text), strings.TrimSpace(want))
+		}
+	}
+	switch {
+	case c.Equals != "":
+		return has(c.Equals)
+	case c.NotEquals != "":
+		return !has(c.NotEquals)
+	default:
+		return slices.ContainsFunc(c.In, has)
+	}
+}
+
+// Display renders an answer to step s as the person would read it.
+func Display(f *Flow, s *Step, v Value, lang string) string {
+	switch {
+	case v.Skipped:
+		return f.Msg(MsgSkipped, lang)
+	case v.Bool != nil:
+		if *v.Bool {
+			return f.Msg(MsgButtonYes, lang)
+		}
+		return f.Msg(MsgButtonNo, lang)
+	case v.Number != nil:
+		return strconv.FormatFloat(*v.Number, 'f', -1, 64)
+	case v.Location != nil:
+		return strconv.FormatFloat(v.Location.Lat, 'f', 5, 64) + ", " + strconv.FormatFloat(v.Location.Lon, 'f', 5, 64)
+	case v.Choice != "":
+		return optionLabel(s, v.Choice, lang)
+	case v.Choices != nil || v.Other != "":
+		labels := make([]string, 0, len(v.Choices)+1)
+		for _, id := range v.Choices {
+			labels = append(labels, optionLabel(s, id, lang))
+		}
+		if v.Other != "" {
+			labels = append(labels, v.Other)
+		}
+		return strings.Join(labels, ", ")
+	}
+	return v.Text
+}
+
+// optionLabel is the label of an option, or its id if a newer flow removed it.
+func optionLabel(s *Step, id, lang string) string {
+	if s != nil {
+		if o := s.option(id); o != nil {
+			return o.Label.In(lang)
+		}
+	}
+	return id
+}
+
+// fillAnswers replaces {first_name} and {answer_key} in text.
+func fillAnswers(f *Flow, st State, env Env, text string) string {
+	if !strings.Contains(text, "{") {
+		return text
+	}
+	return placeholderRegex.ReplaceAllStringFunc(text, func(m string) string {
+		name := m[1 : len(m)-1]
+		if name == "first_name" {
+			if env.FirstName == "" {
+				return "there"
+			}
+			return env.FirstName
+		}
+		s := f.StepByKey(name)
+		if s == nil {
+			return m
+		}
+		v, ok := known(st, env, name)
+		if !ok {
+			return ""
+		}
+		return Display(f, s, v, env.Lang)
+	})
+}
+
+// fill replaces {name} placeholders of a built-in message.
+func fill(text string, vars map[string]string) string {
+	for k, v := range vars {
+		text = strings.ReplaceAll(text, "{"+k+"}", v)
+	}
+	return text
+}

@@ -1,0 +1,202 @@
+// Package flow defines assetbot's conversational flows and runs them.
+//
+// A flow is YAML data (see flows/ in the repository): an ordered list of
+// steps, each asking one thing. The engine in this package is pure: given a
+// flow, a conversation State and an Input it returns the next State, the
+// Prompts to show and the Answers to record. It does no I/O, so the same
+// conversation runs on Telegram, in a terminal and in tests.
+package flow
+
+import (
+	"regexp"
+	"strings"
+)
+
+// StepType is the kind of answer a step asks for.
+type StepType string
+
+// The step types a flow may use.
+const (
+	TypeText     StepType = "text"
+	TypeNumber   StepType = "number"
+	TypeChoice   StepType = "choice"
+	TypeMulti    StepType = "multi"
+	TypeYesNo    StepType = "yesno"
+	TypeLocation StepType = "location"
+	TypeInfo     StepType = "info"
+)
+
+var stepTypes = []StepType{TypeText, TypeNumber, TypeChoice, TypeMulti, TypeYesNo, TypeLocation, TypeInfo}
+
+// End is the target of a route that finishes the flow.
+const End = "end"
+
+// OtherOption is the id of the "something else" option that a multi step
+// with Other set offers; choosing it asks for free text.
+const OtherOption = "other"
+
+// Yes and No are the stored values of a yesno answer, as conditions see them.
+const (
+	Yes = "yes"
+	No  = "no"
+)
+
+// Text is a translatable string: a language code mapped to the text in that
+// language. "en" is always present in a checked flow.
+type Text map[string]string
+
+// In returns the text in lang, falling back from a regional variant
+// ("pt-BR") to its base language ("pt") and then to English.
+func (t Text) In(lang string) string {
+	if s, ok := t[lang]; ok && lang != "" {
+		return s
+	}
+	if base, _, found := strings.Cut(lang, "-"); found {
+		if s, ok := t[base]; ok {
+			return s
+		}
+	}
+	return t["en"]
+}
+
+// Option is one answer a choice or multi step offers. ID is the stable value
+// stored; Label is what the person sees and may change freely.
+type Option struct {
+	ID    string
+	Label Text
+	Line  int
+}
+
+// Condition tests an earlier answer, found by its key. Exactly one of
+// Equals, In, NotEquals or Answered is set. For a multi answer Equals and In
+// mean "includes".
+type Condition struct {
+	Key       string
+	Equals    string
+	In        []string
+	NotEquals string
+	Answered  *bool
+	Line      int
+}
+
+// Route is one branch of a step's next: go to Goto (a step id or End) if
+// When holds, or always when When is nil.
+type Route struct {
+	When *Condition
+	Goto string
+	Line int
+}
+
+// Validation is an extra check on a text answer.
+type Validation struct {
+	Regex   string
+	Message Text
+	re      *regexp.Regexp
+}
+
+// Step is one question (or, for TypeInfo, one message) of a flow.
+type Step struct {
+	ID   string
+	Key  string // the stable answer key; defaults to ID
+	Type StepType
+	// Label names the question in summaries and menus ("Skills"); it
+	// defaults to the start of Text.
+	Label Text
+	Text  Text
+	Hint  Text
+
+	Optional bool
+	Options  []Option
+	// Other lets a multi step take a free-text "something else" answer.
+	Other       bool
+	OtherPrompt Text
+
+	MinLength, MaxLength   int
+	Min, Max               *float64
+	Integer                bool
+	MinChoices, MaxChoices int
+
+	Validate *Validation
+	// Retry replaces the built-in message shown when an answer is invalid.
+	Retry Text
+	When  *Condition
+	Next  []Route
+	// Consent names the purpose a yesno step asks consent for. A "no" ends
+	// the flow at once with the flow's Declined message and records nothing
+	// but the refusal.
+	Consent string
+
+	Line int
+}
+
+// Flow is a parsed, checked flow definition.
+type Flow struct {
+	ID      string
+	Title   Text
+	Version int
+	// Declined is said when the person refuses a consent step.
+	Declined Text
+	Steps    []*Step
+	Messages Messages
+	File     string
+
+	index map[string]int
+}
+
+// Step returns the step with the given id, or nil.
+func (f *Flow) Step(id string) *Step {
+	i, ok := f.index[id]
+	if !ok {
+		return nil
+	}
+	return f.Steps[i]
+}
+
+// StepByKey returns the question step whose answer key is key, or nil.
+func (f *Flow) StepByKey(key string) *Step {
+	for _, s := range f.Steps {
+		if s.Key == key && s.Type != TypeInfo {
+			return s
+		}
+	}
+	return nil
+}
+
+// Questions returns the steps that take an answer, in flow order.
+func (f *Flow) Questions() []*Step {
+	var qs []*Step
+	for _, s := range f.Steps {
+		if s.Type != TypeInfo {
+			qs = append(qs, s)
+		}
+	}
+	return qs
+}
+
+// option returns the option with the given id, or nil.
+func (s *Step) option(id string) *Option {
+	for i := range s.Options {
+		if s.Options[i].ID == id {
+			return &s.Options[i]
+		}
+	}
+	return nil
+}
+
+// maxLabel bounds a label made from a question's text.
+const maxLabel = 32
+
+// ShortLabel names the step in summaries and buttons, in lang.
+func (s *Step) ShortLabel(lang string) string {
+	if l := s.Label.In(lang); l != "" {
+		return l
+	}
+	text := s.Text.In(lang)
+	if i := strings.IndexAny(text, "?.!\n"); i > 0 {
+		text = text[:i]
+	}
+	if r := []rune(text); len(r) > maxLabel {
+		text = strings.TrimSpace(string(r[:maxLabel-1])) + "…"
+	}
+	return text
+}

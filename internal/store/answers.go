@@ -1,0 +1,170 @@
+package store
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/assetbot/assetbot/internal/flow"
+)
+
+// StoredAnswer is a person's latest answer to one question.
+type StoredAnswer struct {
+	Flow        string
+	Key         string
+	Step        string
+	Value       flow.Value
+	FlowVersion int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time // when the value last changed
+	ConfirmedAt time.Time // when the person last gave or confirmed it
+}
+
+// AnswerChange is what SaveAnswer did.
+type AnswerChange int
+
+// The results of SaveAnswer.
+const (
+	AnswerNew       AnswerChange = iota // first answer to this question
+	AnswerChanged                       // a different value; the old one went to history
+	AnswerConfirmed                     // the same value again; only confirmed_at moved
+)
+
+// SaveAnswer records a person's answer under its stable key. A changed
+// value keeps the old one in answer_history; the same value again only
+// marks the answer confirmed now.
+func (tx *Tx) SaveAnswer(personID int64, flowID string, a flow.Answer) (AnswerChange, error) {
+	value, err := json.Marshal(a.Value)
+	if err != nil {
+		return 0, fmt.Errorf("encode answer %s of %d: %w", a.Key, personID, err)
+	}
+	now := formatTime(tx.now)
+	var id int64
+	var old []byte
+	var oldVersion int
+	var oldUpdated string
+	err = tx.queryRow(`SELECT id, value, flow_version, updated_at FROM answers WHERE person_id = ? AND flow = ? AND key = ?`,
+		personID, flowID, a.Key).Scan(&id, &old, &oldVersion, &oldUpdated)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err = tx.exec(`INSERT INTO answers (person_id, flow, key, step, value, flow_version, created_at, updated_at, confirmed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, personID, flowID, a.Key, a.Step, value, a.Version, now, now, now)
+		if err != nil {
+			return 0, fmt.Errorf("insert answer %s of %d: %w", a.Key, personID, err)
+		}
+		return AnswerNew, nil
+	case err != nil:
+		return 0, fmt.Errorf("read answer %s of %d: %w", a.Key, personID, err)
+	case bytes.Equal(old, value):
+		if _, err := tx.exec(`UPDATE answers SET confirmed_at = ?, step = ?, flow_version = ? WHERE id = ?`, now, a.Step, a.Version, id); err != nil {
+			return 0, fmt.Errorf("confirm answer %s of %d: %w", a.Key, personID, err)
+		}
+		return AnswerConfirmed, nil
+	}
+	if _, err := tx.exec(`INSERT INTO answer_history (answer_id, value, flow_version, valid_from, replaced_at) VALUES (?, ?, ?, ?, ?)`,
+		id, old, oldVersion, oldUpdated, now); err != nil {
+		return 0, fmt.Errorf("keep history of answer %s of %d: %w", a.Key, personID, err)
+	}
+	if _, err := tx.exec(`UPDATE answers SET value = ?, step = ?, flow_version = ?, updated_at = ?, confirmed_at = ? WHERE id = ?`,
+		value, a.Step, a.Version, now, now, id); err != nil {
+		return 0, fmt.Errorf("update answer %s of %d: %w", a.Key, personID, err)
+	}
+	return AnswerChanged, nil
+}
+
+const answerColumns = `flow, key, step, value, flow_version, created_at, updated_at, confirmed_at`
+
+// scanAnswer reads one answer row; lead receives columns selected before
+// answerColumns.
+func scanAnswer(row interface{ Scan(...any) error }, lead ...any) (StoredAnswer, error) {
+	var a StoredAnswer
+	var value []byte
+	var created, updated, confirmed string
+	dest := append(lead, &a.Flow, &a.Key, &a.Step, &value, &a.FlowVersion, &created, &updated, &confirmed)
+	if err := row.Scan(dest...); err != nil {
+		return a, err
+	}
+	if err := json.Unmarshal(value, &a.Value); err != nil {
+		return a, fmt.Errorf("decode answer %s: %w", a.Key, err)
+	}
+	a.CreatedAt, a.UpdatedAt, a.ConfirmedAt = parseTime(created), parseTime(updated), parseTime(confirmed)
+	return a, nil
+}
+
+// Answers returns the person's latest answers in a flow, by key.
+func (tx *Tx) Answers(personID int64, flowID string) (map[string]StoredAnswer, error) {
+	rows, err := tx.query(`SELECT `+answerColumns+` FROM answers WHERE person_id = ? AND flow = ? ORDER BY id`, personID, flowID)
+	if err != nil {
+		return nil, fmt.Errorf("read answers of %d: %w", personID, err)
+	}
+	defer rows.Close()
+	m := map[string]StoredAnswer{}
+	for rows.Next() {
+		a, err := scanAnswer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read answers of %d: %w", personID, err)
+		}
+		m[a.Key] = a
+	}
+	return m, rows.Err()
+}
+
+// DeleteAnswers erases every answer the person gave, with its history, and
+// their conversation. It returns how many answers went.
+func (tx *Tx) DeleteAnswers(personID int64) (int64, error) {
+	res, err := tx.exec(`DELETE FROM answers WHERE person_id = ?`, personID)
+	if err != nil {
+		return 0, fmt.Errorf("delete answers of %d: %w", personID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, tx.DeleteConversation(personID)
+}
+
+// HistoryEntry is an earlier value of an answer.
+type HistoryEntry struct {
+	Value       flow.Value
+	FlowVersion int
+	ValidFrom   time.Time
+	ReplacedAt  time.Time
+}
+
+// AnswerHistory returns the earlier values of one answer, oldest first.
+func (tx *Tx) AnswerHistory(personID int64, flowID, key string) ([]HistoryEntry, error) {
+	rows, err := tx.query(`SELECT h.value, h.flow_version, h.valid_from, h.replaced_at FROM answer_history h
+		JOIN answers a ON a.id = h.answer_id WHERE a.person_id = ? AND a.flow = ? AND a.key = ? ORDER BY h.id`, personID, flowID, key)
+	if err != nil {
+		return nil, fmt.Errorf("read history of %s of %d: %w", key, personID, err)
+	}
+	defer rows.Close()
+	var out []HistoryEntry
+	for rows.Next() {
+		var h HistoryEntry
+		var value []byte
+		var from, replaced string
+		if err := rows.Scan(&value, &h.FlowVersion, &from, &replaced); err != nil {
+			return nil, fmt.Errorf("read history of %s of %d: %w", key, personID, err)
+		}
+		if err := json.Unmarshal(value, &h.Value); err != nil {
+			return nil, fmt.Errorf("decode history of %s of %d: %w", key, personID, err)
+		}
+		h.ValidFrom, h.ReplacedAt = parseTime(from), parseTime(replaced)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// MarkEvent records that the inbound event (source, id) is being applied.
+// It returns false if it was applied before: the caller must then change
+// nothing.
+func (tx *Tx) MarkEvent(source, id string) (bool, error) {
+	res, err := tx.exec(`INSERT INTO processed_events (source, event_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		source, id, formatTime(tx.now))
+	if err != nil {
+		return false, fmt.Errorf("mark event %s/%s: %w", source, id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

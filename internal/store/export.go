@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Record is a person with their consent and latest answers in one flow.
+type Record struct {
+	Person    Person
+	ConsentAt time.Time
+	Answers   []StoredAnswer
+}
+
+// Consented returns, in order of joining, the people whose latest decision
+// on purpose is consent, each with their latest answers in flowID.
+func (s *Store) Consented(ctx context.Context, flowID, purpose string) ([]Record, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+"p."+strings.ReplaceAll(personColumns, ", ", ", p.")+`, c.at FROM people p
+		JOIN consents c ON c.id = (SELECT MAX(id) FROM consents WHERE person_id = p.id AND purpose = ?)
+		WHERE c.granted = 1 ORDER BY p.id`, purpose)
+	if err != nil {
+		return nil, fmt.Errorf("read consented people: %w", err)
+	}
+	var records []Record
+	index := map[int64]int{}
+	for rows.Next() {
+		var consentAt string
+		var r Record
+		var created, updated string
+		p := &r.Person
+		if err := rows.Scan(&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.Reachable, &p.Reminders, &created, &updated, &consentAt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read consented people: %w", err)
+		}
+		p.CreatedAt, p.UpdatedAt, r.ConsentAt = parseTime(created), parseTime(updated), parseTime(consentAt)
+		index[p.ID] = len(records)
+		records = append(records, r)
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return nil, fmt.Errorf("read consented people: %w", err)
+	}
+	rows.Close()
+	arows, err := s.db.QueryContext(ctx, `SELECT person_id, `+answerColumns+` FROM answers WHERE flow = ? ORDER BY person_id, id`, flowID)
+	if err != nil {
+		return nil, fmt.Errorf("read answers: %w", err)
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var personID int64
+		a, err := scanAnswer(arows, &personID)
+		if err != nil {
+			return nil, fmt.Errorf("read answers: %w", err)
+		}
+		if j, ok := index[personID]; ok {
+			records[j].Answers = append(records[j].Answers, a)
+		}
+	}
+	if err := arows.Err(); err != nil {
+		return nil, fmt.Errorf("read answers: %w", err)
+	}
+	return records, nil
+}

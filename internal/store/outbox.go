@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// OutboxMessage is a message waiting to be sent. Kind and Payload belong to
+// the channel adapter that wrote them; the store only keeps them in order.
+type OutboxMessage struct {
+	ID        int64
+	ChatID    int64
+	Kind      string
+	Payload   []byte
+	CreatedAt time.Time
+	Attempts  int
+}
+
+// Enqueue adds a message to the outbox and returns its id. Messages to one
+// chat are sent in id order.
+func (tx *Tx) Enqueue(chatID int64, kind string, payload []byte) (int64, error) {
+	res, err := tx.exec(`INSERT INTO outbox (chat_id, kind, payload, created_at) VALUES (?, ?, ?, ?)`,
+		chatID, kind, payload, formatTime(tx.now))
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %s to %d: %w", kind, chatID, err)
+	}
+	return res.LastInsertId()
+}
+
+// Delivered removes sent messages from the outbox.
+func (tx *Tx) Delivered(ids ...int64) error {
+	for _, id := range ids {
+		if _, err := tx.exec(`DELETE FROM outbox WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("mark message %d delivered: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// Attempted records a failed attempt to send a message that will be retried.
+func (tx *Tx) Attempted(id int64, reason string) error {
+	if _, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`, reason, id); err != nil {
+		return fmt.Errorf("record attempt on message %d: %w", id, err)
+	}
+	return nil
+}
+
+// GiveUp marks a message as never to be sent, keeping it for inspection.
+func (tx *Tx) GiveUp(id int64, reason string) error {
+	if _, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?`,
+		reason, formatTime(tx.now), id); err != nil {
+		return fmt.Errorf("give up message %d: %w", id, err)
+	}
+	return nil
+}
+
+// DropPending gives up every message still queued for a chat (the person
+// blocked the bot) and returns how many there were.
+func (tx *Tx) DropPending(chatID int64, reason string) (int64, error) {
+	res, err := tx.exec(`UPDATE outbox SET last_error = ?, failed_at = ? WHERE chat_id = ? AND failed_at IS NULL`,
+		reason, formatTime(tx.now), chatID)
+	if err != nil {
+		return 0, fmt.Errorf("drop messages to %d: %w", chatID, err)
+	}
+	return res.RowsAffected()
+}
+
+// Pending returns queued messages with an id above after, oldest first.
+func (s *Store) Pending(ctx context.Context, after int64, limit int) ([]OutboxMessage, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, chat_id, kind, payload, created_at, attempts FROM outbox
+		WHERE failed_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxMessage
+	for rows.Next() {
+		var m OutboxMessage
+		var created string
+		if err := rows.Scan(&m.ID, &m.ChatID, &m.Kind, &m.Payload, &created, &m.Attempts); err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+		m.CreatedAt = parseTime(created)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// OutboxDepth returns how many messages wait to be sent.
+func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE failed_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count outbox: %w", err)
+	}
+	return n, nil
+}
+
+// Setting returns a named value, or ErrNotFound.
+func (tx *Tx) Setting(key string) (string, error) {
+	var v string
+	err := tx.queryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("read setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetSetting stores a named value.
+func (tx *Tx) SetSetting(key, value string) error {
+	if _, err := tx.exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+		return fmt.Errorf("save setting %s: %w", key, err)
+	}
+	return nil
+}
+
+// Prune deletes records of inbound events older than before (a channel
+// never redelivers after a day) and messages given up before it.
+func (tx *Tx) Prune(before time.Time) (events, messages int64, err error) {
+	res, err := tx.exec(`DELETE FROM processed_events WHERE at < ?`, formatTime(before))
+	if err != nil {
+		return 0, 0, fmt.Errorf("prune events: %w", err)
+	}
+	events, _ = res.RowsAffected()
+	res, err = tx.exec(`DELETE FROM outbox WHERE failed_at IS NOT NULL AND failed_at < ?`, formatTime(before))
+	if err != nil {
+		return events, 0, fmt.Errorf("prune outbox: %w", err)
+	}
+	messages, _ = res.RowsAffected()
+	return events, messages, nil
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Person is someone who talks to the bot on one channel.
+type Person struct {
+	ID            int64
+	Channel       string // "telegram", "terminal"
+	ChannelUserID string
+	FirstName     string
+	Language      string
+	Reachable     bool // false once they blocked the bot
+	Reminders     bool // false once they asked for no more reminders
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+const personColumns = `id, channel, channel_user_id, first_name, language, reachable, reminders, created_at, updated_at`
+
+func scanPerson(row interface{ Scan(...any) error }) (Person, error) {
+	var p Person
+	var created, updated string
+	err := row.Scan(&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.Reachable, &p.Reminders, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrNotFound
+	}
+	p.CreatedAt, p.UpdatedAt = parseTime(created), parseTime(updated)
+	return p, err
+}
+
+// Person returns the person with the given channel id.
+func (tx *Tx) Person(channel, userID string) (Person, error) {
+	p, err := scanPerson(tx.queryRow(`SELECT `+personColumns+` FROM people WHERE channel = ? AND channel_user_id = ?`, channel, userID))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return p, fmt.Errorf("read person %s/%s: %w", channel, userID, err)
+	}
+	return p, err
+}
+
+// PersonByID returns the person with the given id.
+func (tx *Tx) PersonByID(id int64) (Person, error) {
+	p, err := scanPerson(tx.queryRow(`SELECT `+personColumns+` FROM people WHERE id = ?`, id))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return p, fmt.Errorf("read person %d: %w", id, err)
+	}
+	return p, err
+}
+
+// CreatePerson adds a person and returns them with their new id.
+func (tx *Tx) CreatePerson(p Person) (Person, error) {
+	if p.Language == "" {
+		p.Language = "en"
+	}
+	p.CreatedAt, p.UpdatedAt = tx.now, tx.now
+	p.Reachable, p.Reminders = true, true
+	res, err := tx.exec(`INSERT INTO people (channel, channel_user_id, first_name, language, reachable, reminders, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 1, 1, ?, ?)`, p.Channel, p.ChannelUserID, p.FirstName, p.Language, formatTime(tx.now), formatTime(tx.now))
+	if err != nil {
+		return p, fmt.Errorf("create person %s/%s: %w", p.Channel, p.ChannelUserID, err)
+	}
+	p.ID, err = res.LastInsertId()
+	return p, err
+}
+
+// UpdatePerson saves a person's name, language and flags.
+func (tx *Tx) UpdatePerson(p Person) error {
+	_, err := tx.exec(`UPDATE people SET first_name = ?, language = ?, reachable = ?, reminders = ?, updated_at = ? WHERE id = ?`,
+		p.FirstName, p.Language, p.Reachable, p.Reminders, formatTime(tx.now), p.ID)
+	if err != nil {
+		return fmt.Errorf("update person %d: %w", p.ID, err)
+	}
+	return nil
+}
+
+// Conversation is where a person is in their conversation. State is the
+// conversation layer's own encoding; Flow and Status are kept beside it so
+// reminders can find unfinished conversations without decoding it.
+type Conversation struct {
+	PersonID  int64
+	Flow      string
+	Status    string
+	State     []byte
+	UpdatedAt time.Time
+}
+
+// Conversation returns the person's conversation, or ErrNotFound.
+func (tx *Tx) Conversation(personID int64) (Conversation, error) {
+	c := Conversation{PersonID: personID}
+	var updated string
+	err := tx.queryRow(`SELECT flow, status, state, updated_at FROM conversations WHERE person_id = ?`, personID).Scan(&c.Flow, &c.Status, &c.State, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("read conversation of %d: %w", personID, err)
+	}
+	c.UpdatedAt = parseTime(updated)
+	return c, nil
+}
+
+// SaveConversation stores the person's conversation.
+func (tx *Tx) SaveConversation(c Conversation) error {
+	_, err := tx.exec(`INSERT INTO conversations (person_id, flow, status, state, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (person_id) DO UPDATE SET flow = excluded.flow, status = excluded.status, state = excluded.state, updated_at = excluded.updated_at`,
+		c.PersonID, c.Flow, c.Status, c.State, formatTime(tx.now))
+	if err != nil {
+		return fmt.Errorf("save conversation of %d: %w", c.PersonID, err)
+	}
+	return nil
+}
+
+// DeleteConversation forgets where the person was.
+func (tx *Tx) DeleteConversation(personID int64) error {
+	if _, err := tx.exec(`DELETE FROM conversations WHERE person_id = ?`, personID); err != nil {
+		return fmt.Errorf("delete conversation of %d: %w", personID, err)
+	}
+	return nil
+}
+
+// RecordConsent appends a consent decision for a purpose.
+func (tx *Tx) RecordConsent(personID int64, purpose string, granted bool, flowID string, version int) error {
+	_, err := tx.exec(`INSERT INTO consents (person_id, purpose, granted, flow, flow_version, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		personID, purpose, granted, flowID, version, formatTime(tx.now))
+	if err != nil {
+		return fmt.Errorf("record consent of %d to %s: %w", personID, purpose, err)
+	}
+	return nil
+}
+
+// Consent returns the person's latest decision on a purpose; ErrNotFound
+// if they were never asked.
+func (tx *Tx) Consent(personID int64, purpose string) (bool, error) {
+	var granted bool
+	err := tx.queryRow(`SELECT granted FROM consents WHERE person_id = ? AND purpose = ? ORDER BY id DESC LIMIT 1`, personID, purpose).Scan(&granted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, ErrNotFound
+	}
+	if err != nil {
+		return false, fmt.Errorf("read consent of %d to %s: %w", personID, purpose, err)
+	}
+	return granted, nil
+}

@@ -1,0 +1,390 @@
+// Package store keeps assetbot's data in SQLite: people, their
+// conversations and answers (with history), consents, the inbound events
+// already applied, and the outbox of messages to send.
+//
+// All writes go through Update, which runs a function in a transaction.
+// Concurrent Updates are committed together (group commit): each runs in
+// its own savepoint, so one failing rolls back only itself, and a burst of
+// inbound events costs one commit instead of one each.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// ErrNotFound is returned when a row asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// timeFormat is how times are stored: UTC, sortable as text.
+const timeFormat = "2006-01-02T15:04:05.000Z"
+
+// maxBatch bounds how many Updates share one commit.
+const maxBatch = 256
+
+// Store is an open assetbot database.
+type Store struct {
+	db     *sql.DB
+	now    func() time.Time
+	log    *slog.Logger
+	jobs   chan *job
+	done   chan struct{}
+	closed chan struct{}
+}
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithClock makes the store read the time from now, for tests.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// WithLogger sets the store's logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
+// Open opens (creating if need be) the database at path and brings its
+// schema up to date.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	if path == "" || strings.HasPrefix(path, ":memory:") {
+		return nil, fmt.Errorf("open database: a file path is needed, got %q", path)
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(0)
+	s := &Store{db: db, now: time.Now, log: slog.New(slog.DiscardHandler), jobs: make(chan *job, maxBatch), done: make(chan struct{}), closed: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	go s.write(conn)
+	return s, nil
+}
+
+// Close waits for pending writes and closes the database.
+func (s *Store) Close() error {
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+	<-s.closed
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
+
+// Now returns the store's current time.
+func (s *Store) Now() time.Time { return s.now().UTC() }
+
+// migration is one numbered schema change.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func loadMigrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
+		}
+		data, err := migrations.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(data)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+// SchemaVersion is the schema version this build of assetbot writes.
+func SchemaVersion() int {
+	ms, err := loadMigrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+// migrate applies, each in its own transaction, the migrations the
+// database has not seen.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := loadMigrations()
+	if err != nil {
+		return fmt.Errorf("read migrations: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var current int
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if latest := ms[len(ms)-1].version; current > latest {
+		return fmt.Errorf("database schema is version %d, newer than this assetbot knows (%d): upgrade assetbot", current, latest)
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		if err := s.apply(ctx, m); err != nil {
+			return err
+		}
+		s.log.Info("applied migration", "version", m.version, "name", m.name)
+	}
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, m migration) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.version, m.name, s.Now().Format(timeFormat)); err != nil {
+		return fmt.Errorf("migration %s: record: %w", m.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migration %s: commit: %w", m.name, err)
+	}
+	return nil
+}
+
+// job is one Update waiting for the writer.
+type job struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	err  error
+	done chan struct{}
+}
+
+// Update runs fn in a write transaction and returns once it is committed
+// (or has failed). fn must not keep tx after it returns. An error or a
+// panic in fn undoes fn's writes only.
+func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+	j := &job{ctx: ctx, fn: fn, done: make(chan struct{})}
+	select {
+	case s.jobs <- j:
+	case <-s.done:
+		return errors.New("store is closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, the job runs even if ctx ends: its outcome must be known
+	// before the caller can say whether the event was applied.
+	<-j.done
+	return j.err
+}
+
+// write is the single writer: it takes the queued jobs and runs them
+// together in one transaction on its own connection.
+func (s *Store) write(conn *sql.Conn) {
+	defer close(s.closed)
+	defer conn.Close()
+	w := &writer{conn: conn, stmts: map[string]*sql.Stmt{}}
+	defer w.closeStmts()
+	batch := make([]*job, 0, maxBatch)
+	for {
+		select {
+		case j := <-s.jobs:
+			batch = append(batch[:0], j)
+		case <-s.done:
+			// Drain what was queued before Close.
+			for {
+				select {
+				case j := <-s.jobs:
+					s.commit(w, []*job{j})
+				default:
+					return
+				}
+			}
+		}
+	collect:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+			default:
+				break collect
+			}
+		}
+		s.commit(w, batch)
+	}
+}
+
+func (s *Store) commit(w *writer, batch []*job) {
+	ctx := context.Background()
+	finish := func(err error) {
+		for _, j := range batch {
+			if err != nil && j.err == nil {
+				j.err = err
+			}
+			close(j.done)
+		}
+	}
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		finish(fmt.Errorf("begin: %w", err))
+		return
+	}
+	now := s.Now()
+	ok := 0
+	for _, j := range batch {
+		if err := w.exec(ctx, "SAVEPOINT job"); err != nil {
+			j.err = fmt.Errorf("savepoint: %w", err)
+			continue
+		}
+		j.err = run(j, &Tx{w: w, ctx: j.ctx, now: now})
+		if j.err != nil {
+			if err := w.exec(ctx, "ROLLBACK TO job"); err != nil {
+				s.log.Error("roll back job", "err", err)
+			}
+		} else {
+			ok++
+		}
+		if err := w.exec(ctx, "RELEASE job"); err != nil {
+			s.log.Error("release savepoint", "err", err)
+		}
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+		finish(fmt.Errorf("commit: %w", err))
+		return
+	}
+	finish(nil)
+}
+
+// run calls the job's function, turning a panic into an error.
+func run(j *job, tx *Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r}
+		}
+	}()
+	return j.fn(tx)
+}
+
+// PanicError is returned by Update when its function panicked.
+type PanicError struct{ Value any }
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic in transaction: %v", e.Value) }
+
+// writer holds the writer connection and its prepared statements.
+type writer struct {
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
+func (w *writer) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := w.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := w.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	w.stmts[query] = st
+	return st, nil
+}
+
+func (w *writer) exec(ctx context.Context, query string, args ...any) error {
+	st, err := w.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
+func (w *writer) closeStmts() {
+	for _, st := range w.stmts {
+		st.Close()
+	}
+}
+
+// Tx is a write transaction handed to an Update function.
+type Tx struct {
+	w   *writer
+	ctx context.Context
+	now time.Time
+}
+
+// Now is the time of the transaction.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	st, err := tx.w.stmt(tx.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(tx.ctx, args...)
+}
+
+func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	st, err := tx.w.stmt(tx.ctx, query)
+	if err != nil {
+		// Surface the prepare error through the row's Scan.
+		return tx.w.conn.QueryRowContext(tx.ctx, query, args...)
+	}
+	return st.QueryRowContext(tx.ctx, args...)
+}
+
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	st, err := tx.w.stmt(tx.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(tx.ctx, args...)
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeFormat, s)
+	return t
+}

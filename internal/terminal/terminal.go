@@ -1,0 +1,167 @@
+// Package terminal runs a conversation in a terminal (`assetbot try`): the
+// same flows, engine and storage as the Telegram bot, with prompts printed
+// and answers read line by line, so it can also be scripted.
+package terminal
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/store"
+)
+
+// maxLine bounds one line of input; longer lines are cut.
+const maxLine = 64 * 1024
+
+// Session is one person talking in the terminal.
+type Session struct {
+	Store   *store.Store
+	Service *conversation.Service
+	User    conversation.Identity
+	In      io.Reader
+	Out     io.Writer
+
+	last conversation.Message // the question on screen
+}
+
+// Run greets the person (as /start would) and then handles one line of
+// input at a time until the input ends, /quit is typed or ctx is done.
+func (s *Session) Run(ctx context.Context) error {
+	if err := s.handle(ctx, conversation.Event{Kind: conversation.EventStart}); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(s.In)
+	sc.Buffer(make([]byte, 4096), maxLine)
+	for {
+		fmt.Fprint(s.Out, "> ")
+		if !sc.Scan() {
+			fmt.Fprintln(s.Out)
+			if err := sc.Err(); err != nil {
+				return fmt.Errorf("read input: %w", err)
+			}
+			return nil
+		}
+		line := sc.Text()
+		if strings.TrimSpace(line) == "/quit" {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil
+		}
+		if err := s.handle(ctx, s.event(line)); err != nil {
+			return err
+		}
+	}
+}
+
+var coordinates = regexp.MustCompile(`^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$`)
+
+// event turns a typed line into an event.
+func (s *Session) event(line string) conversation.Event {
+	cmd := strings.ToLower(strings.TrimSpace(line))
+	input := func(k flow.InputKind) conversation.Event {
+		return conversation.Event{Kind: conversation.EventInput, Input: flow.Input{Kind: k}}
+	}
+	switch cmd {
+	case "/start":
+		return conversation.Event{Kind: conversation.EventStart}
+	case "/help":
+		return conversation.Event{Kind: conversation.EventHelp}
+	case "/me":
+		return conversation.Event{Kind: conversation.EventMe}
+	case "/stop":
+		return conversation.Event{Kind: conversation.EventStop}
+	case "/back":
+		return input(flow.InputBack)
+	case "/skip":
+		return input(flow.InputSkip)
+	case "/cancel":
+		return input(flow.InputCancel)
+	case "":
+		if s.last.Current != "" && s.last.Menu == "" {
+			return input(flow.InputKeep)
+		}
+	}
+	if s.last.Type == flow.TypeLocation {
+		if m := coordinates.FindStringSubmatch(line); m != nil {
+			lat, _ := strconv.ParseFloat(m[1], 64)
+			lon, _ := strconv.ParseFloat(m[2], 64)
+			return conversation.Event{Kind: conversation.EventInput, Input: flow.Input{Kind: flow.InputLocation, Lat: lat, Lon: lon}}
+		}
+	}
+	return conversation.Event{Kind: conversation.EventInput, Input: flow.Input{Kind: flow.InputText, Text: line}}
+}
+
+func (s *Session) handle(ctx context.Context, ev conversation.Event) error {
+	var reply conversation.Reply
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		reply, err = s.Service.Handle(tx, s.User, ev)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("handle input: %w", err)
+	}
+	for _, m := range reply.Messages {
+		s.print(m)
+		if m.Question() {
+			s.last = m
+		}
+	}
+	return nil
+}
+
+// print shows one message.
+func (s *Session) print(m conversation.Message) {
+	w := s.Out
+	if m.Problem != "" {
+		fmt.Fprintf(w, "! %s\n", m.Problem)
+	}
+	fmt.Fprintln(w, m.Text)
+	if m.Hint != "" {
+		fmt.Fprintf(w, "  (%s)\n", m.Hint)
+	}
+	for i, o := range m.Options {
+		mark := ""
+		if m.Type == flow.TypeMulti {
+			mark = "[ ] "
+			if o.Selected {
+				mark = "[x] "
+			}
+		}
+		fmt.Fprintf(w, "  %d. %s%s\n", i+1, mark, o.Label)
+	}
+	if !m.Question() {
+		fmt.Fprintln(w)
+		return
+	}
+	var notes []string
+	switch m.Type {
+	case flow.TypeMulti:
+		notes = append(notes, "type the numbers of all that fit, like 1, 3")
+	case flow.TypeChoice, flow.TypeYesNo:
+		notes = append(notes, "type a number or the answer")
+	case flow.TypeLocation:
+		notes = append(notes, "type the place, or coordinates like 53.80, -1.55")
+	}
+	if m.Current != "" && m.Menu == "" {
+		notes = append(notes, fmt.Sprintf("Enter keeps %q", m.Current))
+	}
+	if m.CanBack {
+		notes = append(notes, "/back")
+	}
+	if m.Optional {
+		notes = append(notes, "/skip")
+	}
+	if m.Menu == "" {
+		notes = append(notes, "/cancel")
+	}
+	fmt.Fprintf(w, "  [%s]\n", strings.Join(notes, " · "))
+}
