@@ -7,66 +7,66 @@ type Messages map[string]Text
 // The message ids the engine uses. Placeholders in braces are filled in by
 // the engine (see fill).
 const (
-	MsgNotANumber   = "not_a_number"
-	MsgWholeNumber  = "whole_number"
-	MsgTooSmall     = "too_small"
-	MsgTooBig       = "too_big"
-	MsgTooShort     = "too_short"
-	MsgTooLong      = "too_long"
-	MsgEmpty        = "empty"
-	MsgPickOption   = "pick_option"
-	MsgPickAtLeast  = "pick_at_least"
-	MsgPickAtMost   = "pick_at_most"
-	MsgYesOrNo      = "yes_or_no"
-	MsgLocation     = "location"
-	MsgBadLocation  = "bad_location"
-	MsgCannotSkip   = "cannot_skip"
-	MsgFirstStep    = "first_step"
-	MsgNoMatch      = "no_match"
-	MsgOtherPrompt  = "other_prompt"
-	MsgPaused       = "paused"
-	MsgButtonYes    = "yes"
-	MsgButtonNo     = "no"
-	MsgButtonDone   = "done"
-	MsgButtonBack   = "back"
-	MsgButtonSkip   = "skip"
-	MsgButtonKeep   = "keep"
-	MsgButtonOther  = "other"
-	MsgSkipped      = "skipped"
-	MsgCurrent      = "current"
+	MsgNotANumber  = "not_a_number"
+	MsgWholeNumber = "whole_number"
+	MsgTooSmall    = "too_small"
+	MsgTooBig      = "too_big"
+	MsgTooShort    = "too_short"
+	MsgTooLong     = "too_long"
+	MsgEmpty       = "empty"
+	MsgPickOption  = "pick_option"
+	MsgPickAtLeast = "pick_at_least"
+	MsgPickAtMost  = "pick_at_most"
+	MsgYesOrNo     = "yes_or_no"
+	MsgLocation    = "location"
+	MsgBadLocation = "bad_location"
+	MsgCannotSkip  = "cannot_skip"
+	MsgFirstStep   = "first_step"
+	MsgNoMatch     = "no_match"
+	MsgOtherPrompt = "other_prompt"
+	MsgPaused      = "paused"
+	MsgButtonYes   = "yes"
+	MsgButtonNo    = "no"
+	MsgButtonDone  = "done"
+	MsgButtonBack  = "back"
+	MsgButtonSkip  = "skip"
+	MsgButtonKeep  = "keep"
+	MsgButtonOther = "other"
+	MsgSkipped     = "skipped"
+	MsgCurrent     = "current"
 	MsgNotAnswered = "not_answered"
 )
 
 // defaultMessages are the built-in English (and, as an example of how a
 // flow overrides them, nothing else) wordings.
 var defaultMessages = Messages{
-	MsgNotANumber:   {"en": "Please send a number, like 3."},
-	MsgWholeNumber:  {"en": "Please send a whole number, like 3."},
-	MsgTooSmall:     {"en": "That's below {min}. Please send a number from {min}."},
-	MsgTooBig:       {"en": "That's more than {max}. Please send a number up to {max}."},
-	MsgTooShort:     {"en": "That's a bit short: please write at least {min} characters."},
-	MsgTooLong:      {"en": "That's a bit long: please keep it under {max} characters."},
-	MsgEmpty:        {"en": "I didn't catch an answer there. Please type a reply."},
-	MsgPickOption:   {"en": "Please pick one of the options (tap a button or send its number)."},
-	MsgPickAtLeast:  {"en": "Please pick at least {min}, then press Done."},
-	MsgPickAtMost:   {"en": "Please pick no more than {max}."},
-	MsgYesOrNo:      {"en": "Please answer yes or no."},
-	MsgLocation:     {"en": "Please share a location with the button, or type the place."},
-	MsgBadLocation:  {"en": "That location doesn't look right. Please share it again or type the place."},
-	MsgCannotSkip:   {"en": "This one needs an answer, sorry: it can't be skipped."},
-	MsgFirstStep:    {"en": "This is the first question, so there's nothing to go back to."},
-	MsgNoMatch:      {"en": "Sorry, that's not one of the options."},
-	MsgOtherPrompt:  {"en": "What else? Type it in a few words."},
-	MsgPaused:       {"en": "Paused. Your answers so far are saved: send /start whenever you want to carry on."},
-	MsgButtonYes:    {"en": "Yes"},
-	MsgButtonNo:     {"en": "No"},
-	MsgButtonDone:   {"en": "Done"},
-	MsgButtonBack:   {"en": "« Back"},
-	MsgButtonSkip:   {"en": "Skip »"},
-	MsgButtonKeep:   {"en": "Keep: {answer}"},
-	MsgButtonOther:  {"en": "Something else…"},
-	MsgSkipped:      {"en": "(skipped)"},
-	MsgCurrent:      {"en": "Your answer so far: {answer}"},
+	MsgNotANumber:  {"en": "Please send a number, like 3."},
+	MsgWholeNumber: {"en": "Please send a whole number, like 3."},
+	MsgTooSmall:    {"en": "That's below {min}. Please send a number from {min}."},
+	MsgTooBig:      {"en": "That's more than {max}. Please send a number up to {max}."},
+	MsgTooShort:    {"en": "That's a bit short: please write at least {min} characters."},
+	MsgTooLong:     {"en": "That's a bit long: please keep it under {max} characters."},
+	MsgEmpty:       {"en": "I didn't catch an answer there. Please type a reply."},
+	MsgPickOption:  {"en": "Please pick one of the options (tap a button or send its number)."},
+	MsgPickAtLeast: {"en": "Please pick at least {min}, then press Done."},
+	MsgPickAtMost:  {"en": "Please pick no more than {max}."},
+	MsgYesOrNo:     {"en": "Please answer yes or no."},
+	MsgLocation:    {"en": "Please share a location with the button, or type the place."},
+	MsgBadLocation: {"en": "That location doesn't look right. Please share it again or type the place."},
+	MsgCannotSkip:  {"en": "This one needs an answer, sorry: it can't be skipped."},
+	MsgFirstStep:   {"en": "This is the first question, so there's nothing to go back to."},
+	MsgNoMatch:     {"en": "Sorry, that's not one of the options."},
+	MsgOtherPrompt: {"en": "What else? Type it in a few words."},
+	MsgPaused:      {"en": "Paused. Your answers so far are saved: send /start whenever you want to carry on."},
+	MsgButtonYes:   {"en": "Yes"},
+	MsgButtonNo:    {"en": "No"},
+	MsgButtonDone:  {"en": "Done"},
+	MsgButtonBack:  {"en": "« Back"},
+	MsgButtonSkip:  {"en": "Skip »"},
+	MsgButtonKeep:  {"en": "Keep: {answer}"},
+	MsgButtonOther: {"en": "Something else…"},
+	MsgSkipped:     {"en": "(skipped)"},
+	MsgCurrent:     {"en": "Your answer so far: {answer}"},
 	MsgNotAnswered: {"en": "(not answered)"},
 }
 
