@@ -3,8 +3,74 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/assetbot/assetbot/bot"
+	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/store"
 )
 
-func (e *environment) run(ctx context.Context, args []string) error { return errors.New("not yet") }
+// run runs `assetbot run`: the Telegram bot, until SIGINT or SIGTERM.
+func (e *environment) run(ctx context.Context, args []string) error {
+	fs := e.flagSet("run")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	log := e.logger(cfg)
+	if cfg.Telegram.Token == "" {
+		return bot.ErrNoToken
+	}
+	fl, err := loadFlows(cfg)
+	if err != nil {
+		return err
+	}
+	svc, err := conversation.New(fl, "resident", log)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.Database.Path, store.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close database", "err", err)
+		}
+	}()
+	b, err := bot.New(ctx, cfg.Telegram, st, svc, log)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return err
+	}
+	if cfg.HTTP.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+		if err != nil {
+			return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
+		}
+		srv := &http.Server{Handler: b.OpsHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server stopped", "err", err)
+			}
+		}()
+		defer srv.Close()
+		log.Info("serving /healthz and /metrics", "listen", ln.Addr().String())
+	}
+	log.Info("assetbot is running", "bot", b.Name(), "mode", cfg.Telegram.Mode, "database", cfg.Database.Path)
+	if err := b.Run(ctx); err != nil {
+		return err
+	}
+	log.Info("assetbot stopped")
+	return nil
+}
 
 func (e *environment) loadtest(ctx context.Context, args []string) error { return errors.New("not yet") }

@@ -73,6 +73,13 @@ func (c *parser) checkStep(f *Flow, i int, s *Step, keys map[string]*Step) {
 	if s.MinChoices < 0 || s.MaxChoices < 0 || (s.MaxChoices > 0 && s.MinChoices > s.MaxChoices) {
 		c.add(s.Line, "%s: want 0 <= min_choices <= max_choices", what)
 	}
+	offered := len(s.Options)
+	if s.Other {
+		offered++
+	}
+	if s.Type == TypeMulti && offered > 0 && s.MinChoices > offered {
+		c.add(s.Line, "%s: min_choices %d is more than the %d options offered, so no answer would do", what, s.MinChoices, offered)
+	}
 	if s.Consent != "" && s.Type != TypeYesNo {
 		c.add(s.Line, "%s: consent is only for yesno steps", what)
 	}
@@ -131,6 +138,9 @@ func (c *parser) checkCondition(what string, cond *Condition, self *Step, keys m
 // neither the person's first name nor an answer key.
 func (c *parser) checkPlaceholders(what string, s *Step, keys map[string]*Step) {
 	texts := []Text{s.Text, s.Hint, s.OtherPrompt, s.Retry}
+	if s.Validate != nil {
+		texts = append(texts, s.Validate.Message)
+	}
 	for _, t := range texts {
 		for _, str := range t {
 			for _, m := range placeholderRegex.FindAllStringSubmatch(str, -1) {

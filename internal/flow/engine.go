@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -221,11 +222,14 @@ func Current(f *Flow, st State, env Env) (Prompt, bool) {
 // step that a newer version of the flow removed resumes at the first
 // question not yet answered.
 func Resume(f *Flow, st State, env Env) Result {
+	st = st.own()
+	if st.Status == StatusDone || st.Status == StatusDeclined {
+		// Over is over: carrying on past a refused consent must start a
+		// new run, which asks for consent again.
+		return Result{State: st, Outcome: OutcomeInactive}
+	}
 	st.Status, st.Version = StatusActive, f.Version
 	st.Selected, st.AwaitingOther = nil, false
-	if st.Answers == nil {
-		st.Answers = map[string]Value{}
-	}
 	r := Result{State: st}
 	s := f.Step(st.Step)
 	if s == nil || s.Type == TypeInfo {
@@ -241,10 +245,7 @@ func Resume(f *Flow, st State, env Env) Result {
 
 // Advance applies one input to a conversation.
 func Advance(f *Flow, st State, in Input, env Env) Result {
-	r := Result{State: st}
-	if r.State.Answers == nil {
-		r.State.Answers = map[string]Value{}
-	}
+	r := Result{State: st.own()}
 	if st.Status != StatusActive {
 		r.Outcome = OutcomeInactive
 		return r
@@ -309,6 +310,18 @@ func Advance(f *Flow, st State, in Input, env Env) Result {
 	return r
 }
 
+// own returns a copy of st that shares no map or slice with it, so the
+// engine never changes a State its caller still holds (and may retry with).
+func (st State) own() State {
+	st.Answers = maps.Clone(st.Answers)
+	if st.Answers == nil {
+		st.Answers = map[string]Value{}
+	}
+	st.Asked = slices.Clone(st.Asked)
+	st.Selected = slices.Clone(st.Selected)
+	return st
+}
+
 // other takes the free text of a multi step's "something else".
 func other(f *Flow, r *Result, env Env, s *Step, in Input) {
 	if in.Kind != InputText {
@@ -334,12 +347,14 @@ func back(f *Flow, r *Result, env Env, s *Step) {
 		r.Prompts = []Prompt{prompt(f, *st, env, s, "")}
 		return
 	}
-	if len(st.Asked) < 2 || st.Only {
-		reask(f, r, env, s, f.Msg(MsgFirstStep, env.Lang))
-		return
+	var prev *Step
+	for i := len(st.Asked) - 2; i >= 0 && !st.Only && prev == nil; i-- {
+		// A newer version of the flow may have removed a step asked before.
+		if p := f.Step(st.Asked[i]); p != nil && p.Type != TypeInfo {
+			prev = p
+			st.Asked = st.Asked[:i+1]
+		}
 	}
-	st.Asked = st.Asked[:len(st.Asked)-1]
-	prev := f.Step(st.Asked[len(st.Asked)-1])
 	if prev == nil {
 		reask(f, r, env, s, f.Msg(MsgFirstStep, env.Lang))
 		return
@@ -353,7 +368,7 @@ func back(f *Flow, r *Result, env Env, s *Step) {
 
 func reask(f *Flow, r *Result, env Env, s *Step, problem string) {
 	r.Outcome = OutcomeInvalid
-	r.Prompts = []Prompt{prompt(f, r.State, env, s, problem)}
+	r.Prompts = []Prompt{prompt(f, r.State, env, s, fillAnswers(f, r.State, env, problem))}
 }
 
 // accept records v as the answer to s and moves on.
@@ -400,20 +415,26 @@ func route(f *Flow, st State, env Env, s *Step) int {
 func walk(f *Flow, r *Result, env Env, i int) {
 	var infos []Prompt
 	visited := map[int]bool{}
+	looped := false
 	for i < len(f.Steps) {
 		s := f.Steps[i]
 		if visited[i] {
-			// Looping through steps already answered: ask this one again
-			// rather than spin.
-			ask(f, r, env, s, infos)
-			return
+			if looped {
+				// Round the loop twice with nothing to ask: end rather
+				// than spin.
+				break
+			}
+			// Looping back through steps already answered: ask them
+			// again, from here on, rather than spin.
+			looped, infos = true, nil
+			clear(visited)
 		}
 		visited[i] = true
 		switch {
 		case s.When != nil && !holds(s.When, r.State, env):
 		case s.Type == TypeInfo:
 			infos = append(infos, Prompt{Step: s.ID, Type: TypeInfo, Text: fillAnswers(f, r.State, env, s.Text.In(env.Lang)), Hint: fillAnswers(f, r.State, env, s.Hint.In(env.Lang))})
-		case answeredBefore(r.State, env, s):
+		case !looped && answeredBefore(r.State, env, s):
 			// Already said: never ask again. The infos leading up to it
 			// belonged to it.
 			infos = nil

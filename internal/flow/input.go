@@ -81,10 +81,7 @@ func parseInput(f *Flow, st *State, env Env, s *Step, in Input) (Value, action, 
 				id = in.Option
 			}
 		case InputText:
-			ids, rest := matchOptions(s, lang, []string{in.Text})
-			if len(ids) == 1 && len(rest) == 0 {
-				id = ids[0]
-			}
+			id = matchOption(s, lang, in.Text)
 		}
 		if id == "" {
 			return invalid(retry(s, lang, f.Msg(MsgPickOption, lang)))
@@ -165,10 +162,11 @@ func parseMulti(f *Flow, st *State, s *Step, lang string, in Input) (Value, acti
 		if problem {
 			return invalid(f.Msg(MsgPickOption, lang))
 		}
-		ids, rest := matchOptions(s, lang, splitList(text))
+		ids, rest := matchList(s, lang, text)
 		other := ""
 		if len(rest) > 0 {
-			if !s.Other {
+			// "7" or "4-5" is a wrong option number, not something else.
+			if !s.Other || slices.ContainsFunc(rest, noLetters) {
 				return invalid(retry(s, lang, f.Msg(MsgNoMatch, lang)+" "+f.Msg(MsgPickOption, lang)))
 			}
 			other = strings.Join(rest, ", ")
@@ -216,47 +214,72 @@ func inOptionOrder(s *Step, ids []string) []string {
 	return out
 }
 
-var listSeparators = regexp.MustCompile(`\s*(?:[,;\n]|\band\b|&)\s*`)
+var (
+	listSeparators = regexp.MustCompile(`\s*[,;\n]\s*`)
+	itemSeparators = regexp.MustCompile(`\s*(?:\band\b|&)\s*`)
+	wordPattern    = regexp.MustCompile(`\S+`)
+)
 
-// splitList splits "1, 3 and gardening" into its items.
-func splitList(text string) []string {
-	var items []string
+// maxLabelItems bounds how many items split at "and" or "&" matchList
+// tries to join back into one label, as in "Arts & crafts".
+const maxLabelItems = 4
+
+// matchList matches a typed list such as "1, 3 and DIY & repairs" to
+// options, each by number in the list, id, label or an unambiguous start of
+// a label. It splits at commas, semicolons, new lines, "and" and "&", but
+// keeps together neighbouring items that make up one option's label. It
+// returns the option ids matched and the items that matched nothing.
+func matchList(s *Step, lang, text string) (ids, rest []string) {
 	for _, part := range listSeparators.Split(text, -1) {
-		if part = strings.TrimSpace(part); part != "" {
-			items = append(items, part)
-		}
-	}
-	if len(items) == 1 {
-		// "1 3 5": numbers separated by spaces.
-		fields := strings.Fields(items[0])
-		allNumbers := len(fields) > 1
-		for _, fl := range fields {
-			if _, err := strconv.Atoi(fl); err != nil {
-				allNumbers = false
+		items := itemSpans(part)
+		for i := 0; i < len(items); {
+			id, j := "", min(len(items), i+maxLabelItems)
+			for ; j > i; j-- {
+				if id = matchOption(s, lang, part[items[i][0]:items[j-1][1]]); id != "" {
+					break
+				}
 			}
-		}
-		if allNumbers {
-			return fields
-		}
-	}
-	return items
-}
-
-// matchOptions matches typed items to options: by number in the list, by
-// id, by label (ignoring case and punctuation) or by an unambiguous start
-// of a label. It returns the option ids matched and the items that matched
-// nothing.
-func matchOptions(s *Step, lang string, items []string) (ids, rest []string) {
-	for _, item := range items {
-		id := matchOption(s, lang, item)
-		switch {
-		case id == "":
-			rest = append(rest, strings.TrimSpace(item))
-		case !slices.Contains(ids, id):
-			ids = append(ids, id)
+			switch {
+			case id == "":
+				rest = append(rest, part[items[i][0]:items[i][1]])
+				j = i + 1
+			case !slices.Contains(ids, id):
+				ids = append(ids, id)
+			}
+			i = j
 		}
 	}
 	return ids, rest
+}
+
+// itemSpans returns where the items of one part of a list are: split at
+// "and" or "&", or at spaces between numbers ("1 3 5").
+func itemSpans(part string) [][2]int {
+	var spans [][2]int
+	start := 0
+	for _, sep := range append(itemSeparators.FindAllStringIndex(part, -1), []int{len(part), len(part)}) {
+		if item := part[start:sep[0]]; strings.TrimSpace(item) != "" {
+			lead := len(item) - len(strings.TrimLeftFunc(item, unicode.IsSpace))
+			spans = append(spans, [2]int{start + lead, start + len(strings.TrimRightFunc(item, unicode.IsSpace))})
+		}
+		start = sep[1]
+	}
+	if len(spans) == 1 {
+		words := wordPattern.FindAllStringIndex(part, -1)
+		numbers := len(words) > 1
+		for _, w := range words {
+			if _, err := strconv.Atoi(part[w[0]:w[1]]); err != nil {
+				numbers = false
+			}
+		}
+		if numbers {
+			spans = spans[:0]
+			for _, w := range words {
+				spans = append(spans, [2]int{w[0], w[1]})
+			}
+		}
+	}
+	return spans
 }
 
 func matchOption(s *Step, lang, item string) string {
@@ -294,8 +317,14 @@ func MatchChoice(choices []Choice, item string) (string, bool) {
 			prefixes++
 		}
 	}
-	return prefix, prefixes == 1
+	if prefixes != 1 {
+		return "", false
+	}
+	return prefix, true
 }
+
+// noLetters reports whether s has no letter in it.
+func noLetters(s string) bool { return !strings.ContainsFunc(s, unicode.IsLetter) }
 
 // normalize lower-cases s and keeps only letters, digits and single spaces,
 // so "DIY & repairs!" and "diy repairs" compare equal.

@@ -388,3 +388,11 @@ func parseTime(s string) time.Time {
 	t, _ := time.Parse(timeFormat, s)
 	return t
 }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// contextClient makes the library's requests cancellable: go-telegram-bot-api
+// takes no context, so each copy of the API client gets one through here.
+type contextClient struct {
+	ctx    context.Context
+	client *http.Client
+}
+
+func (c contextClient) Do(req *http.Request) (*http.Response, error) {
+	return c.client.Do(req.WithContext(c.ctx))
+}
+
+// withContext returns a copy of api whose requests end when ctx does.
+func withContext(api *tgbotapi.BotAPI, client *http.Client, ctx context.Context) *tgbotapi.BotAPI {
+	cp := *api
+	cp.Client = contextClient{ctx: ctx, client: client}
+	return &cp
+}
+
+// newHTTPClient returns a client for the Bot API whose timeout outlasts a
+// long poll and which keeps enough idle connections for the send workers.
+func newHTTPClient(pollTimeout time.Duration, conns int) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = conns + 4
+	tr.MaxIdleConnsPerHost = conns + 4
+	tr.ResponseHeaderTimeout = pollTimeout + 15*time.Second
+	return &http.Client{Transport: tr, Timeout: pollTimeout + 20*time.Second}
+}
+
+// errorKind sorts a Bot API failure by what to do about it.
+type errorKind string
+
+const (
+	errFlood       errorKind = "flood"        // 429: wait retry_after, then retry
+	errBlocked     errorKind = "blocked"      // 403: the person is out of reach; never retry
+	errUnchanged   errorKind = "unchanged"    // 400 message is not modified: it already says that
+	errQueryTooOld errorKind = "query_old"    // 400 about an expired callback query: drop
+	errBadRequest  errorKind = "bad_request"  // another 400: this message will never go
+	errAuth        errorKind = "unauthorized" // 401: the token is wrong or revoked
+	errConflict    errorKind = "conflict"     // 409: another poller or a webhook is active
+	errServer      errorKind = "server"       // 5xx or an unreadable answer: retry with backoff
+	errNetwork     errorKind = "network"      // no answer at all: retry with backoff
+	errCanceled    errorKind = "canceled"     // we are shutting down
+)
+
+// classify says what kind of failure err is, and for a flood how long to wait.
+func classify(err error) (errorKind, time.Duration) {
+	var apiErr *tgbotapi.Error
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded) && !isTimeout(err):
+		return errCanceled, 0
+	case errors.As(err, &apiErr):
+		desc := strings.ToLower(apiErr.Message)
+		switch {
+		case apiErr.Code == http.StatusTooManyRequests:
+			wait := time.Duration(apiErr.RetryAfter) * time.Second
+			if wait <= 0 {
+				wait = time.Second
+			}
+			return errFlood, wait
+		case apiErr.Code == http.StatusForbidden:
+			return errBlocked, 0
+		case apiErr.Code == http.StatusUnauthorized:
+			return errAuth, 0
+		case apiErr.Code == http.StatusConflict:
+			return errConflict, 0
+		case apiErr.Code == http.StatusBadRequest && strings.Contains(desc, "message is not modified"):
+			return errUnchanged, 0
+		case apiErr.Code == http.StatusBadRequest && strings.Contains(desc, "query is too old"):
+			return errQueryTooOld, 0
+		case apiErr.Code >= 400 && apiErr.Code < 500:
+			return errBadRequest, 0
+		}
+		return errServer, 0
+	}
+	var netErr net.Error
+	var urlErr *url.Error
+	if errors.As(err, &netErr) || errors.As(err, &urlErr) {
+		return errNetwork, 0
+	}
+	return errServer, 0
+}
+
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// redactor removes the bot token from text: the library's network errors
+// carry the request URL, and with it the token.
+type redactor struct{ token string }
+
+func (r redactor) String(s string) string {
+	if r.token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, r.token, "<token>")
+}
+
+func (r redactor) Err(err error) string {
+	if err == nil {
+		return ""
+	}
+	return r.String(err.Error())
+}
+
+// libraryLogger keeps go-telegram-bot-api's own log lines (which may carry
+// the token) out of the logs, redacted, at debug level.
+type libraryLogger struct {
+	log    func(msg string, args ...any)
+	redact redactor
+}
+
+func (l libraryLogger) Println(v ...any) {
+	l.log("telegram library", "detail", l.redact.String(strings.TrimSpace(fmt.Sprintln(v...))))
+}
+
+func (l libraryLogger) Printf(format string, v ...any) {
+	l.log("telegram library", "detail", l.redact.String(strings.TrimSpace(fmt.Sprintf(format, v...))))
+}

@@ -1,0 +1,305 @@
+// Package bot puts assetbot's conversations on Telegram. It is the only
+// package that speaks the Bot API.
+//
+// Updates are received exactly once in effect: each is applied in one
+// store transaction together with its update id and the messages it causes
+// (queued in the outbox), and only then confirmed to Telegram. A crash at
+// any instant loses nothing, and a redelivered update changes nothing. The
+// outbox is sent by a sender that keeps within Telegram's limits.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/assetbot/assetbot/internal/config"
+	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/store"
+)
+
+// ErrNoToken is returned by New when no bot token is configured.
+var ErrNoToken = errors.New(`no Telegram bot token: create a bot with @BotFather in Telegram (send it /newbot), then put the token in telegram.token in the config file or in the TELEGRAM_BOT_TOKEN environment variable. To try the conversation without Telegram, run "assetbot try"`)
+
+// ErrUnauthorized is returned when Telegram refuses the token.
+var ErrUnauthorized = errors.New("Telegram refused the bot token (401 Unauthorized): check telegram.token, or get a new token from @BotFather")
+
+// allowedUpdates are the update types the bot asks for.
+var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
+
+// commands are registered with setMyCommands so Telegram shows a menu.
+var commands = []tgbotapi.BotCommand{
+	{Command: "start", Description: "Begin, or carry on where you left off"},
+	{Command: "back", Description: "Go back a question"},
+	{Command: "skip", Description: "Skip an optional question"},
+	{Command: "cancel", Description: "Pause; your answers are kept"},
+	{Command: "me", Description: "See, change or delete your answers"},
+	{Command: "stop", Description: "No more reminders"},
+	{Command: "help", Description: "What I can do"},
+}
+
+// maxAttemptsPerUpdate bounds retries of an update whose handling fails
+// before it is answered with an apology and let go.
+const maxAttemptsPerUpdate = 3
+
+// Bot is the Telegram bot.
+type Bot struct {
+	cfg     config.Telegram
+	store   *store.Store
+	svc     *conversation.Service
+	log     *slog.Logger
+	redact  redactor
+	client  *http.Client
+	api     *tgbotapi.BotAPI
+	name    string
+	metrics *metrics
+	sender  *sender
+	queues  *chatQueues
+}
+
+// New connects to the Bot API (retrying while it cannot be reached) and
+// returns a bot ready to Run.
+func New(ctx context.Context, cfg config.Telegram, st *store.Store, svc *conversation.Service, log *slog.Logger) (*Bot, error) {
+	if cfg.Token == "" {
+		return nil, ErrNoToken
+	}
+	b := &Bot{
+		cfg: cfg, store: st, svc: svc, log: log, redact: redactor{token: cfg.Token},
+		client:  newHTTPClient(cfg.PollTimeout, cfg.Send.Workers),
+		metrics: newMetrics(),
+	}
+	tgbotapi.SetLogger(libraryLogger{log: log.Debug, redact: b.redact})
+	endpoint := cfg.APIEndpoint + "/bot%s/%s"
+	for attempt := 1; ; attempt++ {
+		api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, contextClient{ctx: ctx, client: b.client})
+		if err == nil {
+			b.api = api
+			break
+		}
+		kind, _ := classify(err)
+		switch kind {
+		case errAuth:
+			return nil, ErrUnauthorized
+		case errCanceled:
+			return nil, ctx.Err()
+		}
+		wait := min(time.Second<<min(attempt-1, 5), 30*time.Second)
+		log.Warn("cannot reach the Telegram Bot API; retrying", "endpoint", cfg.APIEndpoint, "attempt", attempt, "retry_in", wait, "err", b.redact.Err(err))
+		if !sleep(ctx, wait) {
+			return nil, ctx.Err()
+		}
+	}
+	b.name = b.api.Self.UserName
+	b.queues = newChatQueues(b.process)
+	return b, nil
+}
+
+// Name is the bot's Telegram username.
+func (b *Bot) Name() string { return b.name }
+
+// Run receives and handles updates until ctx ends, then shuts down in
+// order: stop receiving, finish the updates in hand, send what can be sent
+// within a few seconds. The caller closes the store afterwards.
+func (b *Bot) Run(ctx context.Context) error {
+	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSending()
+	b.sender = newSender(b.store, withContext(b.api, b.client, sendCtx), b.log.With("part", "sender"), b.redact, b.metrics, sendLimits{
+		rate: b.cfg.Send.Rate, perChatRate: b.cfg.Send.PerChatRate, burst: b.cfg.Send.PerChatBurst,
+		workers: b.cfg.Send.Workers, maxAttempts: b.cfg.Send.MaxAttempts,
+	})
+	if err := b.sender.load(ctx); err != nil {
+		return fmt.Errorf("load outbox: %w", err)
+	}
+	var workers sync.WaitGroup
+	for range b.sender.workers {
+		workers.Go(func() { b.sender.run(sendCtx) })
+	}
+
+	setup := withContext(b.api, b.client, ctx)
+	if _, err := setup.Request(tgbotapi.NewSetMyCommands(commands...)); err != nil {
+		b.log.Warn("could not register the command menu (setMyCommands); carrying on", "err", b.redact.Err(err))
+	}
+
+	var err error
+	if b.cfg.Mode == "webhook" {
+		err = b.serveWebhook(ctx, setup)
+	} else {
+		err = b.poll(ctx)
+	}
+	b.log.Info("stopping: finishing updates in hand")
+	b.queues.wait()
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	if !b.sender.flush(flushCtx) {
+		b.log.Warn("stopping with messages still queued; they will be sent at next start", "queued", b.sender.Depth())
+	}
+	cancel()
+	stopSending()
+	workers.Wait()
+	return err
+}
+
+// poll receives updates by long polling. An update is confirmed (the
+// offset moves past it) only once its effects are committed.
+func (b *Bot) poll(ctx context.Context) error {
+	api := withContext(b.api, b.client, ctx)
+	if _, err := api.Request(tgbotapi.DeleteWebhookConfig{}); err != nil {
+		b.log.Debug("deleteWebhook failed", "err", b.redact.Err(err))
+	}
+	timeout := int(b.cfg.PollTimeout / time.Second)
+	offset, failures := 0, 0
+	idle := time.Duration(0)
+	for ctx.Err() == nil {
+		asked := time.Now()
+		updates, err := api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: timeout, AllowedUpdates: allowedUpdates})
+		if err != nil {
+			kind, wait := classify(err)
+			switch kind {
+			case errCanceled:
+				return nil
+			case errAuth:
+				return ErrUnauthorized
+			case errConflict:
+				wait = 10 * time.Second
+				b.log.Error("another copy of this bot is polling, or a webhook is set: only one may receive updates", "err", b.redact.Err(err))
+			case errFlood:
+			default:
+				failures++
+				wait = min(time.Second<<min(failures-1, 5), 30*time.Second)
+				b.log.Warn("getUpdates failed; retrying", "kind", kind, "retry_in", wait, "err", b.redact.Err(err))
+			}
+			b.metrics.pollErrors.WithLabelValues(string(kind)).Inc()
+			sleep(ctx, wait)
+			continue
+		}
+		failures = 0
+		if len(updates) == 0 {
+			// A server that answers at once instead of long polling (an
+			// emulator) must not make us spin.
+			if time.Since(asked) < b.cfg.PollTimeout/2 {
+				idle = min(max(2*idle, 20*time.Millisecond), 500*time.Millisecond)
+				sleep(ctx, idle)
+			}
+			continue
+		}
+		idle = 0
+		next, err := b.handleBatch(ctx, updates)
+		if next > offset {
+			offset = next
+		}
+		if err != nil {
+			b.log.Error("could not apply updates; will receive them again", "err", err)
+			sleep(ctx, time.Second)
+		}
+	}
+	// Confirm what was handled so it is not delivered again after restart.
+	if offset > 0 {
+		confirm := withContext(b.api, b.client, context.WithoutCancel(ctx))
+		if _, err := confirm.Request(tgbotapi.UpdateConfig{Offset: offset, Limit: 1, Timeout: 0}); err != nil {
+			b.log.Debug("final confirmation failed; updates will be deduplicated at next start", "err", b.redact.Err(err))
+		}
+	}
+	return nil
+}
+
+// handleBatch handles updates concurrently across chats, in order within a
+// chat, and returns the offset that confirms every update handled: past
+// the last one, or up to the first that failed.
+func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) (int, error) {
+	done := make([]chan error, len(updates))
+	for i, u := range updates {
+		done[i] = b.queues.push(decide(u, b.name).chatID, u)
+	}
+	next := 0
+	var firstErr error
+	for i, u := range updates {
+		err := <-done[i]
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if firstErr == nil && u.UpdateID+1 > next {
+			next = u.UpdateID + 1
+		}
+	}
+	return next, firstErr
+}
+
+// process applies one update: in one transaction, record its id, let the
+// conversation act and queue the replies; then hand them to the sender.
+func (b *Bot) process(u tgbotapi.Update) error {
+	ctx := context.Background()
+	a := decide(u, b.name)
+	log := b.log.With("update_id", u.UpdateID, "chat_id", a.chatID, "action", a.kind.String())
+	b.metrics.updates.WithLabelValues(a.kind.String()).Inc()
+	start := time.Now()
+	defer func() { b.metrics.handleSeconds.Observe(time.Since(start).Seconds()) }()
+	var err error
+	for attempt := 1; attempt <= maxAttemptsPerUpdate; attempt++ {
+		err = b.commit(ctx, u.UpdateID, func(tx *store.Tx) ([]outMsg, error) { return b.apply(tx, a) })
+		if err == nil {
+			return nil
+		}
+		var panicked *store.PanicError
+		if errors.As(err, &panicked) {
+			log.Error("handler panicked", "panic", fmt.Sprint(panicked.Value))
+			break
+		}
+		log.Warn("handling failed; retrying", "attempt", attempt, "err", b.redact.Err(err))
+		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
+	}
+	b.metrics.handleErrors.Inc()
+	// Let the update go with an apology rather than block everyone behind it.
+	err = b.commit(ctx, u.UpdateID, func(*store.Tx) ([]outMsg, error) {
+		r := &renderer{chatID: a.chatID}
+		if a.press != nil {
+			r.answer(a.press, textTrouble)
+		} else if a.chatID != 0 {
+			r.add(outMsg{Method: methodSend, Text: textTrouble})
+		}
+		return r.out, nil
+	})
+	if err != nil {
+		return fmt.Errorf("update %d: %s", u.UpdateID, b.redact.Err(err))
+	}
+	return nil
+}
+
+// commit runs fn for an update not applied before and queues its messages.
+func (b *Bot) commit(ctx context.Context, updateID int, fn func(*store.Tx) ([]outMsg, error)) error {
+	var out []queued
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
+		out = out[:0]
+		fresh, err := tx.MarkEvent(channel, strconv.Itoa(updateID))
+		if err != nil || !fresh {
+			return err
+		}
+		msgs, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			payload, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			id, err := tx.Enqueue(m.ChatID, m.Method, payload)
+			if err != nil {
+				return err
+			}
+			out = append(out, queued{id: id, created: tx.Now(), msg: m})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	b.sender.add(out)
+	return nil
+}

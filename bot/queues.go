@@ -1,0 +1,63 @@
+package bot
+
+import (
+	"sync"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// chatQueues runs updates one chat at a time, in arrival order, while
+// different chats run concurrently: a goroutine per chat with work, gone
+// when its queue empties.
+type chatQueues struct {
+	handle  func(tgbotapi.Update) error
+	mu      sync.Mutex
+	pending map[int64][]queuedUpdate
+	running sync.WaitGroup
+}
+
+type queuedUpdate struct {
+	update tgbotapi.Update
+	done   chan error
+}
+
+func newChatQueues(handle func(tgbotapi.Update) error) *chatQueues {
+	return &chatQueues{handle: handle, pending: map[int64][]queuedUpdate{}}
+}
+
+// push queues an update for its chat and returns a channel that receives
+// the outcome once it is handled.
+func (q *chatQueues) push(chatID int64, u tgbotapi.Update) chan error {
+	done := make(chan error, 1)
+	q.mu.Lock()
+	list := q.pending[chatID]
+	q.pending[chatID] = append(list, queuedUpdate{update: u, done: done})
+	if len(list) == 0 {
+		q.running.Add(1)
+		go q.drain(chatID)
+	}
+	q.mu.Unlock()
+	return done
+}
+
+func (q *chatQueues) drain(chatID int64) {
+	defer q.running.Done()
+	for {
+		q.mu.Lock()
+		list := q.pending[chatID]
+		if len(list) == 0 {
+			delete(q.pending, chatID)
+			q.mu.Unlock()
+			return
+		}
+		head := list[0]
+		q.mu.Unlock()
+		head.done <- q.handle(head.update)
+		q.mu.Lock()
+		q.pending[chatID] = q.pending[chatID][1:]
+		q.mu.Unlock()
+	}
+}
+
+// wait returns when every queued update has been handled.
+func (q *chatQueues) wait() { q.running.Wait() }

@@ -1,0 +1,340 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/flow"
+)
+
+// The Bot API methods the outbox sends.
+const (
+	methodSend       = "sendMessage"
+	methodEditText   = "editMessageText"
+	methodEditMarkup = "editMessageReplyMarkup"
+	methodAnswer     = "answerCallbackQuery"
+)
+
+// Telegram's limits that shape what we send.
+const (
+	maxMessageRunes  = 4096
+	maxCallbackRunes = 200
+	maxCallbackData  = 64
+	maxButtonRunes   = 40
+)
+
+// outMsg is one Bot API call waiting in the outbox.
+type outMsg struct {
+	Method    string          `json:"m"`
+	ChatID    int64           `json:"c"`
+	MessageID int             `json:"mid,omitempty"`
+	Text      string          `json:"t,omitempty"`
+	Markup    json.RawMessage `json:"k,omitempty"`
+	Callback  string          `json:"cb,omitempty"`
+}
+
+// params turns the call into the library's request parameters.
+func (m outMsg) params() tgbotapi.Params {
+	p := tgbotapi.Params{}
+	switch m.Method {
+	case methodAnswer:
+		p["callback_query_id"] = m.Callback
+		if m.Text != "" {
+			p["text"] = m.Text
+		}
+		return p
+	}
+	p["chat_id"] = strconv.FormatInt(m.ChatID, 10)
+	if m.MessageID != 0 {
+		p["message_id"] = strconv.Itoa(m.MessageID)
+	}
+	if m.Text != "" {
+		p["text"] = m.Text
+	}
+	if len(m.Markup) > 0 {
+		p["reply_markup"] = string(m.Markup)
+	}
+	return p
+}
+
+// Callback data is "<kind>:<turn>:<value>"; the kinds are below.
+const (
+	cbOption = "o" // choose an option
+	cbToggle = "t" // tick or untick a multi option
+	cbDone   = "d" // finish a multi step
+	cbBack   = "b"
+	cbSkip   = "s"
+	cbKeep   = "k" // keep the current answer
+	cbMenu   = "m" // choose a menu action
+)
+
+func callbackData(kind string, turn int, value string) string {
+	return kind + ":" + strconv.Itoa(turn) + ":" + value
+}
+
+// parseCallback reads callback data; ok is false for anything we did not make.
+func parseCallback(data string) (in flow.Input, menu bool, ok bool) {
+	if len(data) == 0 || len(data) > maxCallbackData {
+		return in, false, false
+	}
+	kind, rest, found := strings.Cut(data, ":")
+	if !found {
+		return in, false, false
+	}
+	turnText, value, found := strings.Cut(rest, ":")
+	turn, err := strconv.Atoi(turnText)
+	if !found || err != nil || turn <= 0 {
+		return in, false, false
+	}
+	in.Turn = turn
+	switch kind {
+	case cbOption, cbMenu:
+		in.Kind, in.Option = flow.InputOption, value
+	case cbToggle:
+		in.Kind, in.Option = flow.InputToggle, value
+	case cbDone:
+		in.Kind = flow.InputDone
+	case cbBack:
+		in.Kind = flow.InputBack
+	case cbSkip:
+		in.Kind = flow.InputSkip
+	case cbKeep:
+		in.Kind = flow.InputKeep
+	default:
+		return in, false, false
+	}
+	if (in.Kind == flow.InputOption || in.Kind == flow.InputToggle) && value == "" {
+		return in, false, false
+	}
+	return in, kind == cbMenu, true
+}
+
+// press is the button press an update carried, if any.
+type press struct {
+	callbackID string
+	messageID  int
+	text       string // the pressed message's text
+}
+
+// renderer turns conversation replies into Bot API calls.
+type renderer struct {
+	chatID int64
+	out    []outMsg
+}
+
+func (r *renderer) add(m outMsg) {
+	m.ChatID = r.chatID
+	r.out = append(r.out, m)
+}
+
+// answer acknowledges a button press, with an optional short note.
+func (r *renderer) answer(p *press, note string) {
+	if p == nil || p.callbackID == "" {
+		return
+	}
+	r.add(outMsg{Method: methodAnswer, Callback: p.callbackID, Text: truncate(note, maxCallbackRunes)})
+}
+
+// reply renders a conversation reply to an event that may have been a
+// button press.
+func (r *renderer) reply(rep conversation.Reply, p *press, prefix string) {
+	pressed := p != nil && p.callbackID != ""
+	switch {
+	case rep.Stale:
+		r.answer(p, "That question has moved on: please use the latest message.")
+		if pressed && p.messageID != 0 {
+			r.add(outMsg{Method: methodEditMarkup, MessageID: p.messageID, Markup: emptyInlineKeyboard})
+		}
+		return
+	case pressed && rep.Outcome == flow.OutcomeToggled:
+		r.answer(p, "")
+		if len(rep.Messages) > 0 && p.messageID != 0 {
+			r.add(outMsg{Method: methodEditMarkup, MessageID: p.messageID, Markup: keyboard(rep.Messages[len(rep.Messages)-1])})
+		}
+		return
+	case pressed && rep.Outcome == flow.OutcomeInvalid && len(rep.Messages) == 1:
+		// The question is still on screen: say what's wrong in a toast.
+		r.answer(p, rep.Messages[0].Problem)
+		return
+	}
+	r.answer(p, "")
+	if pressed && p.messageID != 0 {
+		text := p.text
+		if rep.Echo != "" {
+			text = strings.TrimSpace(text + "\n\n» " + rep.Echo)
+		}
+		if text == "" {
+			r.add(outMsg{Method: methodEditMarkup, MessageID: p.messageID, Markup: emptyInlineKeyboard})
+		} else {
+			r.add(outMsg{Method: methodEditText, MessageID: p.messageID, Text: truncate(text, maxMessageRunes), Markup: emptyInlineKeyboard})
+		}
+	}
+	r.messages(rep.Messages, prefix)
+}
+
+// messages sends a turn's messages as one Telegram message where they fit:
+// the information first, then the question with its keyboard.
+func (r *renderer) messages(msgs []conversation.Message, prefix string) {
+	var parts []string
+	if prefix != "" {
+		parts = append(parts, prefix)
+	}
+	var question *conversation.Message
+	for i := range msgs {
+		m := &msgs[i]
+		parts = append(parts, body(*m))
+		if m.Question() {
+			question = m
+		}
+	}
+	text := strings.TrimSpace(strings.Join(parts, "\n\n"))
+	if text == "" {
+		return
+	}
+	chunks := split(text, maxMessageRunes)
+	for i, chunk := range chunks {
+		m := outMsg{Method: methodSend, Text: chunk}
+		if i == len(chunks)-1 {
+			if question != nil {
+				m.Markup = keyboard(*question)
+			} else {
+				m.Markup = removeKeyboard
+			}
+		}
+		r.add(m)
+	}
+}
+
+// body is the text of one message: problem, text, hint and current answer.
+func body(m conversation.Message) string {
+	var b strings.Builder
+	if m.Problem != "" {
+		b.WriteString("⚠️ " + m.Problem + "\n\n")
+	}
+	b.WriteString(m.Text)
+	if m.Hint != "" {
+		b.WriteString("\n\n" + m.Hint)
+	}
+	if m.Current != "" && m.Menu == "" {
+		b.WriteString("\n\nYour answer so far: " + m.Current)
+	}
+	return b.String()
+}
+
+var (
+	emptyInlineKeyboard = mustJSON(tgbotapi.InlineKeyboardMarkup{InlineKeyboard: [][]tgbotapi.InlineKeyboardButton{}})
+	removeKeyboard      = mustJSON(tgbotapi.ReplyKeyboardRemove{RemoveKeyboard: true})
+)
+
+func mustJSON(v any) json.RawMessage {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encode %T: %v", v, err))
+	}
+	return data
+}
+
+// keyboard is the reply markup for a question.
+func keyboard(m conversation.Message) json.RawMessage {
+	var rows [][]tgbotapi.InlineKeyboardButton
+	button := func(label, kind, value string) tgbotapi.InlineKeyboardButton {
+		return tgbotapi.NewInlineKeyboardButtonData(truncate(label, maxButtonRunes), callbackData(kind, m.Turn, value))
+	}
+	switch {
+	case m.Menu != "":
+		for _, o := range m.Options {
+			rows = append(rows, []tgbotapi.InlineKeyboardButton{button(o.Label, cbMenu, o.ID)})
+		}
+		return mustJSON(tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows})
+	case m.Type == flow.TypeLocation:
+		kb := tgbotapi.NewOneTimeReplyKeyboard(tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonLocation("📍 Share my location")))
+		kb.InputFieldPlaceholder = "Or type the place"
+		return mustJSON(kb)
+	case m.Type == flow.TypeMulti:
+		var buttons []tgbotapi.InlineKeyboardButton
+		for _, o := range m.Options {
+			label := o.Label
+			if o.Selected {
+				label = "✅ " + label
+			}
+			buttons = append(buttons, button(label, cbToggle, o.ID))
+		}
+		rows = grid(buttons, m.Options)
+		rows = append(rows, []tgbotapi.InlineKeyboardButton{button("Done ✔️", cbDone, "")})
+	case len(m.Options) > 0:
+		var buttons []tgbotapi.InlineKeyboardButton
+		for _, o := range m.Options {
+			buttons = append(buttons, button(o.Label, cbOption, o.ID))
+		}
+		rows = grid(buttons, m.Options)
+	}
+	var nav []tgbotapi.InlineKeyboardButton
+	if m.CanBack {
+		nav = append(nav, button("« Back", cbBack, ""))
+	}
+	if m.Current != "" {
+		nav = append(nav, button("Keep: "+m.Current, cbKeep, ""))
+	}
+	if m.Optional {
+		nav = append(nav, button("Skip »", cbSkip, ""))
+	}
+	if len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	if len(rows) == 0 {
+		placeholder := "Type your answer"
+		if m.Type == flow.TypeNumber {
+			placeholder = "Type a number"
+		}
+		return mustJSON(tgbotapi.ForceReply{ForceReply: true, InputFieldPlaceholder: placeholder})
+	}
+	return mustJSON(tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows})
+}
+
+// grid lays buttons out two to a row, or one when a label is long.
+func grid(buttons []tgbotapi.InlineKeyboardButton, options []flow.Choice) [][]tgbotapi.InlineKeyboardButton {
+	perRow := 2
+	for _, o := range options {
+		if utf8.RuneCountInString(o.Label) > 18 {
+			perRow = 1
+		}
+	}
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for i := 0; i < len(buttons); i += perRow {
+		rows = append(rows, buttons[i:min(i+perRow, len(buttons))])
+	}
+	return rows
+}
+
+// truncate cuts s to at most n runes, marking the cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// split cuts text into pieces of at most n runes, at line breaks where it can.
+func split(text string, n int) []string {
+	var out []string
+	for utf8.RuneCountInString(text) > n {
+		r := []rune(text)
+		cut := n
+		if i := strings.LastIndex(string(r[:n]), "\n"); i > 0 {
+			cut = utf8.RuneCountInString(string(r[:n])[:i])
+		}
+		out = append(out, strings.TrimSpace(string(r[:cut])))
+		text = strings.TrimSpace(string(r[cut:]))
+	}
+	if text != "" {
+		out = append(out, text)
+	}
+	return out
+}

@@ -1,0 +1,452 @@
+package bot
+
+import (
+	"container/heap"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"golang.org/x/time/rate"
+
+	"github.com/assetbot/assetbot/internal/store"
+)
+
+// callbackExpiry is how long Telegram waits for a callback query answer;
+// an older one is dropped rather than sent.
+const callbackExpiry = 30 * time.Second
+
+// maxBackoff caps the wait between retries of a failing message.
+const maxBackoff = time.Minute
+
+// queued is an outbox row with its decoded call.
+type queued struct {
+	id      int64
+	created time.Time
+	tries   int
+	msg     outMsg
+}
+
+// limited reports whether the message counts against Telegram's limits:
+// callback answers do not.
+func (q queued) limited() bool { return q.msg.Method != methodAnswer }
+
+// chatQueue holds one chat's waiting messages, sent strictly in order.
+type chatQueue struct {
+	id        int64
+	msgs      []queued
+	limiter   *rate.Limiter // per-chat rate; nil when lifted
+	notBefore time.Time     // retry or flood wait
+	busy      bool          // a worker is sending its head
+	index     int           // position in the ready or sleeping heap; -1 if in neither
+	lastUsed  time.Time
+}
+
+// sender delivers the outbox: in order per chat, fairly across chats (the
+// chat whose next message was queued first goes first), within the send
+// limits, retrying what can be retried.
+type sender struct {
+	store       *store.Store
+	api         *tgbotapi.BotAPI
+	log         *slog.Logger
+	redact      redactor
+	metrics     *metrics
+	global      *rate.Limiter
+	perChat     rate.Limit
+	burst       int
+	workers     int
+	maxAttempts int
+	now         func() time.Time
+
+	mu          sync.Mutex
+	chats       map[int64]*chatQueue
+	ready       chatHeap  // chats that may send now
+	sleeping    chatHeap  // chats waiting out a limit
+	pausedUntil time.Time // a flood wait for the whole bot
+	depth       int
+	wake        chan struct{}
+	emptied     chan struct{} // closed and replaced whenever depth reaches 0
+}
+
+// sendLimits are the sender's settings.
+type sendLimits struct {
+	rate        float64
+	perChatRate float64
+	burst       int
+	workers     int
+	maxAttempts int
+}
+
+func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red redactor, m *metrics, l sendLimits) *sender {
+	s := &sender{
+		store: st, api: api, log: log, redact: red, metrics: m,
+		perChat: rate.Limit(l.perChatRate), burst: max(l.burst, 1), workers: max(l.workers, 1), maxAttempts: max(l.maxAttempts, 1),
+		now: time.Now, chats: map[int64]*chatQueue{}, wake: make(chan struct{}, 1), emptied: make(chan struct{}),
+		ready: chatHeap{less: byHeadMessage}, sleeping: chatHeap{less: byWakeTime},
+	}
+	if l.rate > 0 {
+		s.global = rate.NewLimiter(rate.Limit(l.rate), 1)
+	}
+	return s
+}
+
+// load queues what the outbox held when the bot last stopped.
+func (s *sender) load(ctx context.Context) error {
+	var after int64
+	for {
+		rows, err := s.store.Pending(ctx, after, 1000)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		batch := make([]queued, 0, len(rows))
+		for _, r := range rows {
+			after = r.ID
+			var m outMsg
+			if err := json.Unmarshal(r.Payload, &m); err != nil {
+				s.log.Error("unreadable outbox message; giving it up", "message_id", r.ID, "chat_id", r.ChatID, "err", err)
+				s.giveUp(ctx, r.ID, "unreadable payload")
+				continue
+			}
+			batch = append(batch, queued{id: r.ID, created: r.CreatedAt, tries: r.Attempts, msg: m})
+		}
+		s.add(batch)
+	}
+}
+
+// add queues messages already committed to the outbox.
+func (s *sender) add(msgs []queued) {
+	if len(msgs) == 0 {
+		return
+	}
+	s.mu.Lock()
+	now := s.now()
+	for _, q := range msgs {
+		c := s.chats[q.msg.ChatID]
+		if c == nil {
+			c = &chatQueue{id: q.msg.ChatID, index: -1}
+			if s.perChat > 0 {
+				c.limiter = rate.NewLimiter(s.perChat, s.burst)
+			}
+			s.chats[c.id] = c
+		}
+		c.msgs = append(c.msgs, q)
+		c.lastUsed = now
+		s.depth++
+		if !c.busy && c.index < 0 {
+			s.schedule(c, now)
+		}
+	}
+	s.metrics.outboxDepth.Set(float64(s.depth))
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *sender) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// schedule puts an idle chat with messages where a worker will find it.
+// Callers hold s.mu.
+func (s *sender) schedule(c *chatQueue, now time.Time) {
+	if len(c.msgs) == 0 {
+		return
+	}
+	if c.notBefore.After(now) {
+		heap.Push(&s.sleeping, c)
+	} else {
+		heap.Push(&s.ready, c)
+	}
+}
+
+// next waits for a chat whose head message may be sent now and marks it
+// busy. It returns nil when ctx ends.
+func (s *sender) next(ctx context.Context) *chatQueue {
+	for {
+		s.mu.Lock()
+		now := s.now()
+		for s.sleeping.Len() > 0 && !s.sleeping.peek().notBefore.After(now) {
+			c := heap.Pop(&s.sleeping).(*chatQueue)
+			heap.Push(&s.ready, c)
+		}
+		var wait time.Duration = -1
+		for s.ready.Len() > 0 {
+			c := heap.Pop(&s.ready).(*chatQueue)
+			if c.limiter != nil && c.msgs[0].limited() {
+				r := c.limiter.ReserveN(now, 1)
+				if d := r.DelayFrom(now); d > 0 {
+					r.CancelAt(now)
+					c.notBefore = now.Add(d)
+					heap.Push(&s.sleeping, c)
+					continue
+				}
+			}
+			c.busy = true
+			s.mu.Unlock()
+			return c
+		}
+		if s.sleeping.Len() > 0 {
+			wait = s.sleeping.peek().notBefore.Sub(now)
+		}
+		s.mu.Unlock()
+		var timer *time.Timer
+		var fire <-chan time.Time
+		if wait >= 0 {
+			timer = time.NewTimer(wait)
+			fire = timer.C
+		}
+		select {
+		case <-ctx.Done():
+		case <-s.wake:
+		case <-fire:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// run is one send worker.
+func (s *sender) run(ctx context.Context) {
+	for {
+		c := s.next(ctx)
+		if c == nil {
+			return
+		}
+		s.deliver(ctx, c)
+	}
+}
+
+// deliver sends a chat's head message and decides what happens to it.
+func (s *sender) deliver(ctx context.Context, c *chatQueue) {
+	s.mu.Lock()
+	q := c.msgs[0]
+	paused := s.pausedUntil.Sub(s.now())
+	s.mu.Unlock()
+	log := s.log.With("chat_id", c.id, "message_id", q.id, "method", q.msg.Method)
+
+	if q.msg.Method == methodAnswer && s.now().Sub(q.created) > callbackExpiry {
+		s.finish(ctx, c, q, "expired")
+		return
+	}
+	if q.limited() {
+		if paused > 0 && !sleep(ctx, paused) {
+			s.release(c, 0)
+			return
+		}
+		if s.global != nil {
+			if err := s.global.Wait(ctx); err != nil {
+				s.release(c, 0)
+				return
+			}
+		}
+	}
+	start := s.now()
+	_, err := s.api.MakeRequest(q.msg.Method, q.msg.params())
+	s.metrics.sendSeconds.Observe(s.now().Sub(start).Seconds())
+	if err == nil {
+		s.metrics.sent.WithLabelValues(q.msg.Method).Inc()
+		s.finish(ctx, c, q, "")
+		return
+	}
+	kind, wait := classify(err)
+	s.metrics.sendErrors.WithLabelValues(string(kind)).Inc()
+	switch kind {
+	case errUnchanged, errQueryTooOld:
+		s.finish(ctx, c, q, string(kind))
+	case errCanceled:
+		s.release(c, 0)
+	case errFlood:
+		log.Warn("Telegram asked us to slow down", "retry_after", wait)
+		s.mu.Lock()
+		s.pausedUntil = s.now().Add(wait)
+		s.mu.Unlock()
+		s.release(c, wait)
+	case errBlocked:
+		log.Info("person has blocked the bot; dropping their messages")
+		s.blocked(ctx, c)
+	case errBadRequest:
+		log.Error("Telegram refused a message; giving it up", "err", s.redact.Err(err))
+		s.giveUp(ctx, q.id, s.redact.Err(err))
+		s.pop(c)
+	default:
+		q.tries++
+		if q.tries >= s.maxAttempts {
+			log.Error("giving up a message after repeated failures", "attempts", q.tries, "kind", kind, "err", s.redact.Err(err))
+			s.giveUp(ctx, q.id, s.redact.Err(err))
+			s.pop(c)
+			return
+		}
+		backoff := min(time.Second<<min(q.tries-1, 6), maxBackoff)
+		log.Warn("sending failed; will retry", "attempt", q.tries, "kind", kind, "retry_in", backoff, "err", s.redact.Err(err))
+		if err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.Attempted(q.id, s.redact.Err(err)) }); err != nil {
+			log.Error("record send attempt", "err", err)
+		}
+		s.mu.Lock()
+		c.msgs[0].tries = q.tries
+		s.mu.Unlock()
+		s.release(c, backoff)
+	}
+}
+
+// finish records a message as done with and moves the chat on.
+func (s *sender) finish(ctx context.Context, c *chatQueue, q queued, why string) {
+	err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.Delivered(q.id) })
+	if err != nil {
+		// Sent but not recorded: it may be sent again after a restart.
+		s.log.Error("record message delivered", "chat_id", c.id, "message_id", q.id, "err", err)
+	}
+	if why != "" {
+		s.log.Debug("message settled without sending", "chat_id", c.id, "message_id", q.id, "why", why)
+	}
+	s.pop(c)
+}
+
+func (s *sender) giveUp(ctx context.Context, id int64, reason string) {
+	if err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.GiveUp(id, reason) }); err != nil {
+		s.log.Error("record message given up", "message_id", id, "err", err)
+	}
+}
+
+// blocked drops everything queued for a chat whose person blocked the bot
+// and marks them unreachable.
+func (s *sender) blocked(ctx context.Context, c *chatQueue) {
+	err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		p, err := tx.Person(channel, strconv.FormatInt(c.id, 10))
+		if err == nil {
+			p.Reachable = false
+			if err := tx.UpdatePerson(p); err != nil {
+				return err
+			}
+		}
+		_, err = tx.DropPending(c.id, "blocked by the user")
+		return err
+	})
+	if err != nil {
+		s.log.Error("record person unreachable", "chat_id", c.id, "err", err)
+	}
+	s.mu.Lock()
+	s.depth -= len(c.msgs)
+	c.msgs = nil
+	c.busy = false
+	s.settle()
+	s.mu.Unlock()
+}
+
+// pop removes the chat's head message and frees the chat.
+func (s *sender) pop(c *chatQueue) {
+	s.mu.Lock()
+	c.msgs = c.msgs[1:]
+	s.depth--
+	c.busy = false
+	c.lastUsed = s.now()
+	s.schedule(c, s.now())
+	s.settle()
+	s.mu.Unlock()
+	s.signal()
+}
+
+// release frees the chat without sending, to be tried again after wait.
+func (s *sender) release(c *chatQueue, wait time.Duration) {
+	s.mu.Lock()
+	c.busy = false
+	c.notBefore = s.now().Add(wait)
+	s.schedule(c, s.now())
+	s.mu.Unlock()
+	s.signal()
+}
+
+// settle updates the depth gauge, wakes flushers and forgets idle chats
+// whose rate limit has recovered. Callers hold s.mu.
+func (s *sender) settle() {
+	s.metrics.outboxDepth.Set(float64(s.depth))
+	if s.depth == 0 {
+		close(s.emptied)
+		s.emptied = make(chan struct{})
+		now := s.now()
+		for id, c := range s.chats {
+			if !c.busy && len(c.msgs) == 0 && now.Sub(c.lastUsed) > time.Minute {
+				delete(s.chats, id)
+			}
+		}
+	}
+}
+
+// flush waits until nothing is queued or ctx ends.
+func (s *sender) flush(ctx context.Context) bool {
+	for {
+		s.mu.Lock()
+		if s.depth == 0 {
+			s.mu.Unlock()
+			return true
+		}
+		emptied := s.emptied
+		s.mu.Unlock()
+		select {
+		case <-emptied:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// Depth is how many messages wait to be sent.
+func (s *sender) Depth() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.depth
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// chatHeap is a priority queue of chats, ordered by less.
+type chatHeap struct {
+	items []*chatQueue
+	less  func(a, b *chatQueue) bool
+}
+
+func (h *chatHeap) Len() int           { return len(h.items) }
+func (h *chatHeap) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
+func (h *chatHeap) Swap(i, j int) {
+	h.items[i], h.items[j] = h.items[j], h.items[i]
+	h.items[i].index, h.items[j].index = i, j
+}
+func (h *chatHeap) Push(x any) {
+	c := x.(*chatQueue)
+	c.index = len(h.items)
+	h.items = append(h.items, c)
+}
+func (h *chatHeap) Pop() any {
+	c := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	c.index = -1
+	return c
+}
+func (h *chatHeap) peek() *chatQueue { return h.items[0] }
+
+// byHeadMessage is first come, first served across chats: the chat whose
+// next message was queued first goes first.
+func byHeadMessage(a, b *chatQueue) bool { return a.msgs[0].id < b.msgs[0].id }
+
+// byWakeTime orders chats waiting out a limit by when they may go.
+func byWakeTime(a, b *chatQueue) bool { return a.notBefore.Before(b.notBefore) }

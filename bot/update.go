@@ -1,0 +1,259 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/store"
+)
+
+// channel is how Telegram people are stored.
+const channel = "telegram"
+
+// Replies the bot gives itself, for input the conversation never sees.
+const (
+	textUnknownCommand = "Sorry, I don't know %s. Send /help to see what I can do."
+	textOtherBot       = "That command is for another bot. Send /help to see what I can do."
+	textEdited         = "I saw you edited a message. I go by what you sent first: to change an answer, use /back or /me."
+	textContact        = "Thanks, but I don't need your phone number or anyone's contact details. Please answer the question by typing or with the buttons."
+	textBadButton      = "Sorry, that button doesn't work any more."
+	textInlineButton   = "Please open a private chat with me to answer."
+	textTrouble        = "Sorry, something went wrong on my side. Please try that again in a moment."
+)
+
+// startPayload is what a deep link may carry after /start.
+var startPayload = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// action is what the bot will do with an update.
+type action struct {
+	kind   actionKind
+	chatID int64
+	id     conversation.Identity
+	event  conversation.Event
+	press  *press
+	say    string // for actReply: the bot's own reply
+	prefix string // a note put before the conversation's reply
+}
+
+type actionKind int
+
+const (
+	actIgnore      actionKind = iota // not a person talking to us in private
+	actConverse                      // pass to the conversation
+	actReply                         // answer with a fixed text, change nothing
+	actReachable                     // the person unblocked the bot
+	actUnreachable                   // the person blocked the bot
+)
+
+// kindName names an action kind in logs and metrics.
+func (k actionKind) String() string {
+	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable"}[k]
+}
+
+// decide works out what an update asks of the bot. It never panics on an
+// update Telegram could send, however odd.
+func decide(u tgbotapi.Update, botName string) action {
+	switch {
+	case u.Message != nil:
+		return decideMessage(u.Message, botName)
+	case u.EditedMessage != nil:
+		m := u.EditedMessage
+		if private(m.Chat, m.From) {
+			return action{kind: actReply, chatID: m.Chat.ID, id: identity(m.From), say: textEdited}
+		}
+	case u.CallbackQuery != nil:
+		return decideCallback(u.CallbackQuery)
+	case u.MyChatMember != nil:
+		cm := u.MyChatMember
+		if cm.Chat.Type != "private" || cm.From.ID == 0 {
+			return action{}
+		}
+		a := action{chatID: cm.Chat.ID, id: identity(&cm.From)}
+		switch cm.NewChatMember.Status {
+		case "kicked", "left":
+			a.kind = actUnreachable
+		case "member":
+			a.kind = actReachable
+		}
+		return a
+	}
+	return action{}
+}
+
+func private(c *tgbotapi.Chat, from *tgbotapi.User) bool {
+	return c != nil && from != nil && c.Type == "private" && !from.IsBot && c.ID == from.ID && from.ID > 0
+}
+
+func identity(u *tgbotapi.User) conversation.Identity {
+	return conversation.Identity{Channel: channel, UserID: strconv.FormatInt(u.ID, 10), FirstName: u.FirstName, Language: u.LanguageCode}
+}
+
+func decideMessage(m *tgbotapi.Message, botName string) action {
+	if !private(m.Chat, m.From) {
+		return action{}
+	}
+	a := action{kind: actConverse, chatID: m.Chat.ID, id: identity(m.From)}
+	input := func(in flow.Input) action {
+		a.event = conversation.Event{Kind: conversation.EventInput, Input: in}
+		return a
+	}
+	switch {
+	case m.Location != nil:
+		return input(flow.Input{Kind: flow.InputLocation, Lat: m.Location.Latitude, Lon: m.Location.Longitude})
+	case m.Contact != nil:
+		return reply(a, textContact)
+	case m.Text != "":
+		if strings.HasPrefix(m.Text, "/") {
+			return decideCommand(a, m.Text, botName)
+		}
+		return input(flow.Input{Kind: flow.InputText, Text: m.Text})
+	}
+	// Stickers, photos, voice and video notes, documents, dice, polls and
+	// the like: say what works instead, and ask the question again.
+	a.prefix = fmt.Sprintf("I can't read %s here, sorry: please type your answer or use the buttons.", describeMedia(m))
+	return input(flow.Input{Kind: "media"})
+}
+
+func reply(a action, text string) action {
+	a.kind, a.say = actReply, text
+	return a
+}
+
+func describeMedia(m *tgbotapi.Message) string {
+	switch {
+	case m.Sticker != nil:
+		return "stickers"
+	case m.Photo != nil:
+		return "photos"
+	case m.Voice != nil:
+		return "voice messages"
+	case m.VideoNote != nil, m.Video != nil, m.Animation != nil:
+		return "videos"
+	case m.Audio != nil:
+		return "audio"
+	case m.Document != nil:
+		return "files"
+	case m.Dice != nil:
+		return "dice"
+	case m.Poll != nil:
+		return "polls"
+	}
+	return "that kind of message"
+}
+
+// decideCommand handles "/cmd", "/cmd@bot" and "/start payload". Telegram
+// marks commands with an entity, but some clients and emulators do not, so
+// the text is what counts.
+func decideCommand(a action, text, botName string) action {
+	word, args, _ := strings.Cut(strings.TrimSpace(text), " ")
+	cmd, target, addressed := strings.Cut(strings.ToLower(word), "@")
+	if addressed && !strings.EqualFold(target, botName) {
+		return reply(a, textOtherBot)
+	}
+	input := func(k flow.InputKind) action {
+		a.event = conversation.Event{Kind: conversation.EventInput, Input: flow.Input{Kind: k}}
+		return a
+	}
+	switch cmd {
+	case "/start":
+		// A deep-link payload ("/start abc") will attribute volunteers'
+		// referrals; until then it is checked and otherwise ignored.
+		a.event = conversation.Event{Kind: conversation.EventStart}
+		if args = strings.TrimSpace(args); args != "" && !startPayload.MatchString(args) {
+			a.prefix = "(That link looks broken, but no matter: let's start.)"
+		}
+		return a
+	case "/help":
+		a.event = conversation.Event{Kind: conversation.EventHelp}
+		return a
+	case "/me":
+		a.event = conversation.Event{Kind: conversation.EventMe}
+		return a
+	case "/stop":
+		a.event = conversation.Event{Kind: conversation.EventStop}
+		return a
+	case "/back":
+		return input(flow.InputBack)
+	case "/skip":
+		return input(flow.InputSkip)
+	case "/cancel":
+		return input(flow.InputCancel)
+	}
+	return reply(a, fmt.Sprintf(textUnknownCommand, truncate(word, 40)))
+}
+
+func decideCallback(q *tgbotapi.CallbackQuery) action {
+	if q.From == nil || q.ID == "" {
+		return action{}
+	}
+	p := &press{callbackID: q.ID}
+	if q.Message == nil || !private(q.Message.Chat, q.From) {
+		// An inline-mode button or one in a group: no private chat to answer in.
+		return action{kind: actReply, press: p, say: textInlineButton}
+	}
+	p.messageID, p.text = q.Message.MessageID, q.Message.Text
+	a := action{kind: actConverse, chatID: q.Message.Chat.ID, id: identity(q.From), press: p}
+	in, _, ok := parseCallback(q.Data)
+	if !ok {
+		a.kind, a.say = actReply, textBadButton
+		return a
+	}
+	a.event = conversation.Event{Kind: conversation.EventInput, Input: in}
+	return a
+}
+
+// apply carries out an action inside a transaction, queueing what to send.
+func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
+	r := &renderer{chatID: a.chatID}
+	switch a.kind {
+	case actReply:
+		if a.press != nil {
+			r.answer(a.press, a.say)
+			break
+		}
+		r.add(outMsg{Method: methodSend, Text: a.say})
+	case actConverse:
+		rep, err := b.svc.Handle(tx, a.id, a.event)
+		if err != nil {
+			return nil, err
+		}
+		if storedAnswer(rep) {
+			b.metrics.answers.Inc()
+		}
+		r.reply(rep, a.press, a.prefix)
+	case actReachable, actUnreachable:
+		p, err := tx.Person(channel, a.id.UserID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.Reachable = a.kind == actReachable
+		if err := tx.UpdatePerson(p); err != nil {
+			return nil, err
+		}
+		if !p.Reachable {
+			if _, err := tx.DropPending(a.chatID, "blocked by the user"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return r.out, nil
+}
+
+// storedAnswer reports whether an event stored an answer, for the metrics.
+func storedAnswer(rep conversation.Reply) bool {
+	switch rep.Outcome {
+	case flow.OutcomeAsked, flow.OutcomeFinished, flow.OutcomeDeclined:
+		return rep.Echo != ""
+	}
+	return false
+}
