@@ -165,13 +165,12 @@ func successors(f *Flow, i int) []int {
 	var out []int
 	unconditional := false
 	for _, r := range f.Steps[i].Next {
-		switch {
-		case r.Goto == End:
+		if j, ok := f.index[r.Goto]; ok && r.Goto != End {
+			out = append(out, j)
+		} else {
+			// The end, or an unknown step already reported: either way
+			// no reason to call the step a dead end too.
 			out = append(out, len(f.Steps))
-		default:
-			if j, ok := f.index[r.Goto]; ok {
-				out = append(out, j)
-			}
 		}
 		if r.When == nil {
 			unconditional = true

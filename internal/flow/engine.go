@@ -218,9 +218,10 @@ func Current(f *Flow, st State, env Env) (Prompt, bool) {
 	return prompt(f, st, env, s, ""), true
 }
 
-// Resume reactivates a paused conversation, asking its question again. A
-// step that a newer version of the flow removed resumes at the first
-// question not yet answered.
+// Resume reactivates a paused (or active) conversation, asking its
+// question again. A step that a newer version of the flow removed resumes
+// at the first question not yet answered. A finished or declined
+// conversation is not resumed: the outcome is OutcomeInactive.
 func Resume(f *Flow, st State, env Env) Result {
 	st = st.own()
 	if st.Status == StatusDone || st.Status == StatusDeclined {

@@ -263,7 +263,9 @@ var flowKeys = []string{"id", "title", "version", "declined", "messages", "steps
 func (p *parser) flow(n *yaml.Node) *Flow {
 	f := &Flow{index: map[string]int{}}
 	var stepsNode *yaml.Node
+	present := map[string]bool{}
 	ok := p.fields(n, "flow", flowKeys, func(key string, v *yaml.Node) {
+		present[key] = true
 		switch key {
 		case "id":
 			if s, ok := p.str(v, "id"); ok {
@@ -292,19 +294,20 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 	if !ok {
 		return nil
 	}
-	for _, req := range []struct {
-		missing bool
-		key     string
-	}{{f.ID == "", "id"}, {f.Title == nil, "title"}, {f.Version == 0, "version"}, {stepsNode == nil, "steps"}} {
-		if req.missing {
-			p.add(n.Line, "flow: missing required key %q", req.key)
+	for _, key := range []string{"id", "title", "version", "steps"} {
+		if !present[key] {
+			p.add(n.Line, "flow: missing required key %q", key)
 		}
 	}
 	if stepsNode == nil {
 		return f
 	}
 	if stepsNode.Kind != yaml.SequenceNode || len(stepsNode.Content) == 0 {
-		p.add(stepsNode.Line, "steps: want a list of at least one step, got %s", describe(stepsNode))
+		got := describe(stepsNode)
+		if stepsNode.Kind == yaml.SequenceNode {
+			got = "an empty list"
+		}
+		p.add(stepsNode.Line, "steps: want a list of at least one step, got %s", got)
 		return f
 	}
 	keys := map[string]int{}

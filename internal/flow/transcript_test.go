@@ -32,7 +32,7 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 // Inputs: plain text is typed text; /back, /skip, /keep and /cancel are the
 // commands; /resume calls Resume; !option ID, !toggle ID, !done and
 // !loc LAT LON are button presses and a shared location on the current
-// turn; "!stale " before a press sends it with the previous turn.
+// turn; "!stale " before a press sends it with another turn.
 func TestTranscripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/transcripts/*.txt")
 	if err != nil || len(files) == 0 {
@@ -116,8 +116,9 @@ func replay(t *testing.T, script string) string {
 			if in == "/resume" {
 				r = flow.Resume(f, st, env)
 			} else {
-				r = flow.Advance(f, st, parseInput(t, in, st.Turn), env)
-				checkInvariants(t, in, st, r)
+				input := parseInput(t, in, st.Turn)
+				r = flow.Advance(f, st, input, env)
+				checkResult(t, f, st, input, r)
 			}
 			writeResult(&out, r)
 			st = r.State
@@ -173,8 +174,11 @@ func parseInput(t *testing.T, line string, turn int) flow.Input {
 		return flow.Input{Kind: flow.InputText, Text: line}
 	}
 	if rest, ok := strings.CutPrefix(line, "!stale "); ok {
-		in := parseInput(t, rest, turn)
+		in := parseInput(t, "!"+rest, turn)
 		in.Turn = turn - 1
+		if in.Turn == 0 {
+			in.Turn = turn + 1 // 0 would mean typed, never stale
+		}
 		return in
 	}
 	fields := strings.Fields(line[1:])
@@ -201,21 +205,6 @@ func parseInput(t *testing.T, line string, turn int) flow.Input {
 	}
 	t.Fatalf("unknown input %q", line)
 	return flow.Input{}
-}
-
-// checkInvariants holds for every step of every transcript.
-func checkInvariants(t *testing.T, in string, before flow.State, r flow.Result) {
-	t.Helper()
-	accepted := r.Outcome == flow.OutcomeAsked || r.Outcome == flow.OutcomeFinished || r.Outcome == flow.OutcomeDeclined
-	if len(r.Answers) > 0 && !accepted {
-		t.Errorf("input %q: got answers %v with outcome %s; want none", in, r.Answers, r.Outcome)
-	}
-	if r.Outcome == flow.OutcomeInvalid && (r.State.Step != before.Step || r.State.Turn != before.Turn) {
-		t.Errorf("input %q: invalid moved step %s turn %d to step %s turn %d", in, before.Step, before.Turn, r.State.Step, r.State.Turn)
-	}
-	if r.State.Turn < before.Turn {
-		t.Errorf("input %q: turn went from %d down to %d", in, before.Turn, r.State.Turn)
-	}
 }
 
 // writeResult renders what the engine returned, indented under the input.

@@ -1,0 +1,174 @@
+package loadtest
+
+import (
+	"context"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/assetbot/assetbot/bot/fakeapi"
+)
+
+// firstResident is the user id of resident 0.
+const firstResident = 1000
+
+// driver plays the residents against the fake and measures the bot.
+type driver struct {
+	fake      *fakeapi.Server
+	residents map[int64]*resident // fixed before the fake starts
+	// ctx ends the residents; cancel is called once the run is over.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// base is the origin of windowStart and windowEnd, which are 0 until set.
+	base        time.Time
+	windowStart atomic.Int64
+	windowEnd   atomic.Int64
+	stopping    atomic.Bool // no new inputs
+}
+
+// resident is one simulated user.
+type resident struct {
+	id    int64
+	name  string
+	inbox chan fakeapi.Sent
+	rnd   *rand.Rand
+	// question is the message being answered, for edits (resident goroutine only).
+	question int
+
+	mu         sync.Mutex
+	inputs     int
+	inputAt    time.Time
+	replied    bool // the bot has sent or edited something since the input
+	actionable bool // the bot has asked something answerable since the input
+	latencies  []time.Duration
+}
+
+func newDriver(ctx context.Context, n int, seed uint64) *driver {
+	d := &driver{residents: make(map[int64]*resident, n), base: time.Now()}
+	d.ctx, d.cancel = context.WithCancel(ctx)
+	for i := range n {
+		id := int64(firstResident + i)
+		d.residents[id] = &resident{
+			id:    id,
+			name:  "Resident" + strconv.Itoa(i),
+			inbox: make(chan fakeapi.Sent, 16),
+			rnd:   rand.New(rand.NewPCG(seed, uint64(id))),
+		}
+	}
+	return d
+}
+
+// markWindow starts (start true) or ends the measuring window now.
+func (d *driver) markWindow(start bool) {
+	at := int64(time.Since(d.base))
+	if start {
+		d.windowStart.Store(at)
+	} else {
+		d.windowEnd.Store(at)
+	}
+}
+
+// inWindow reports whether t falls in the measuring window.
+func (d *driver) inWindow(t time.Time) bool {
+	start, end := d.windowStart.Load(), d.windowEnd.Load()
+	at := int64(t.Sub(d.base))
+	return start > 0 && at >= start && (end == 0 || at < end)
+}
+
+// onSent is the fake's OnSent hook: it times the reply to the resident's
+// input and hands the message to the resident.
+func (d *driver) onSent(s fakeapi.Sent) {
+	r := d.residents[s.ChatID]
+	if r == nil || s.Method == fakeapi.MethodAnswerCallbackQuery || s.Method == fakeapi.MethodDeleteMessage {
+		return
+	}
+	r.mu.Lock()
+	if r.inputs > 0 && !r.replied && !s.Time.Before(r.inputAt) {
+		r.replied = true
+		if d.inWindow(s.Time) {
+			r.latencies = append(r.latencies, s.Time.Sub(r.inputAt))
+		}
+	}
+	r.mu.Unlock()
+	select {
+	case r.inbox <- s:
+	case <-d.ctx.Done():
+	}
+}
+
+// play runs a resident: "/start", then an answer to every question.
+func (d *driver) play(r *resident) {
+	d.input(r, Action{Kind: Type, Text: "/start"})
+	for {
+		select {
+		case <-d.ctx.Done():
+			return
+		case s := <-r.inbox:
+			if s.IsEdit() && s.MessageID != r.question {
+				continue
+			}
+			act := Next(s, r.rnd)
+			if act.Kind == Wait {
+				continue
+			}
+			r.mu.Lock()
+			stale := s.Time.Before(r.inputAt)
+			if !stale {
+				r.actionable = true
+			}
+			r.mu.Unlock()
+			if stale || d.stopping.Load() {
+				continue
+			}
+			if !s.IsEdit() {
+				r.question = s.MessageID
+			}
+			d.input(r, act)
+		}
+	}
+}
+
+// input sends one resident action to the bot, noting the time first so the
+// reply cannot beat it.
+func (d *driver) input(r *resident, act Action) {
+	r.mu.Lock()
+	r.inputs++
+	r.inputAt = time.Now()
+	r.replied, r.actionable = false, false
+	r.mu.Unlock()
+	switch act.Kind {
+	case Type:
+		d.fake.SendText(r.id, r.name, act.Text)
+	case Press:
+		d.fake.PressButton(r.id, act.MessageID, act.Data)
+	case ShareLocation:
+		d.fake.SendLocation(r.id, act.Lat, act.Lon)
+	}
+}
+
+// waiting counts residents whose last input has no answerable reply yet.
+func (d *driver) waiting() int {
+	n := 0
+	for _, r := range d.residents {
+		r.mu.Lock()
+		if r.inputs > 0 && !r.actionable {
+			n++
+		}
+		r.mu.Unlock()
+	}
+	return n
+}
+
+// latencies gathers the reply latencies measured in the window.
+func (d *driver) latencies() []time.Duration {
+	var all []time.Duration
+	for _, r := range d.residents {
+		r.mu.Lock()
+		all = append(all, r.latencies...)
+		r.mu.Unlock()
+	}
+	return all
+}
