@@ -118,7 +118,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err := b.sender.load(ctx); err != nil {
 		return fmt.Errorf("load outbox: %w", err)
 	}
-	var workers sync.WaitGroup
+	var workers, recorder sync.WaitGroup
+	stopRecording := make(chan struct{})
+	recorder.Go(func() { b.sender.recordDeliveries(stopRecording) })
 	for range b.sender.workers {
 		workers.Go(func() { b.sender.run(sendCtx) })
 	}
@@ -143,6 +145,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	cancel()
 	stopSending()
 	workers.Wait()
+	close(stopRecording)
+	recorder.Wait()
 	return err
 }
 
@@ -236,7 +240,7 @@ func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) (int, 
 func (b *Bot) process(u tgbotapi.Update) error {
 	ctx := context.Background()
 	a := decide(u, b.name)
-	log := b.log.With("update_id", u.UpdateID, "chat_id", a.chatID, "action", a.kind.String())
+	ids := []any{"update_id", u.UpdateID, "chat_id", a.chatID, "action", a.kind.String()}
 	b.metrics.updates.WithLabelValues(a.kind.String()).Inc()
 	start := time.Now()
 	defer func() { b.metrics.handleSeconds.Observe(time.Since(start).Seconds()) }()
@@ -248,10 +252,10 @@ func (b *Bot) process(u tgbotapi.Update) error {
 		}
 		var panicked *store.PanicError
 		if errors.As(err, &panicked) {
-			log.Error("handler panicked", "panic", fmt.Sprint(panicked.Value))
+			b.log.Error("handler panicked", append(ids, "panic", fmt.Sprint(panicked.Value))...)
 			break
 		}
-		log.Warn("handling failed; retrying", "attempt", attempt, "err", b.redact.Err(err))
+		b.log.Warn("handling failed; retrying", append(ids, "attempt", attempt, "err", b.redact.Err(err))...)
 		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
 	}
 	b.metrics.handleErrors.Inc()
@@ -285,6 +289,13 @@ func (b *Bot) commit(ctx context.Context, updateID int, fn func(*store.Tx) ([]ou
 			return err
 		}
 		for _, m := range msgs {
+			if m.Method == methodAnswer {
+				// A callback answer only stops the button's spinner and is
+				// worthless after seconds: it is sent after the commit but
+				// not kept in the outbox.
+				out = append(out, queued{created: tx.Now(), msg: m})
+				continue
+			}
 			payload, err := json.Marshal(m)
 			if err != nil {
 				return err

@@ -19,13 +19,15 @@ import (
 
 // harness runs a real Bot against a fake Bot API and a database file.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	fake   *fakeapi.Server
 	store  *store.Store
 	bot    *Bot
 	dbPath string
 	cancel context.CancelFunc
 	done   chan error
+	// logOut, if set, receives the bot's log at debug level.
+	logOut io.Writer
 }
 
 func testConfig(fake *fakeapi.Server) config.Telegram {
@@ -37,16 +39,23 @@ func testConfig(fake *fakeapi.Server) config.Telegram {
 	return cfg
 }
 
-func newHarness(t *testing.T, opts fakeapi.Options) *harness {
+func newHarness(t testing.TB, opts fakeapi.Options) *harness {
+	t.Helper()
+	h := newIdleHarness(t, opts)
+	h.start(testConfig(h.fake))
+	return h
+}
+
+// newIdleHarness is a harness whose bot is not started yet, for tests that
+// set up the fake, the config or the log first.
+func newIdleHarness(t testing.TB, opts fakeapi.Options) *harness {
 	t.Helper()
 	fake := fakeapi.New(opts)
 	if err := fake.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
-	h := &harness{t: t, fake: fake, dbPath: filepath.Join(t.TempDir(), "bot.db")}
-	h.start(testConfig(fake))
-	return h
+	return &harness{t: t, fake: fake, dbPath: filepath.Join(t.TempDir(), "bot.db")}
 }
 
 func (h *harness) start(cfg config.Telegram) {
@@ -54,7 +63,10 @@ func (h *harness) start(cfg config.Telegram) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
+	switch {
+	case h.logOut != nil:
+		log = slog.New(slog.NewTextHandler(h.logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	case testing.Verbose():
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	st, err := store.Open(ctx, h.dbPath, store.WithLogger(log))
@@ -91,7 +103,7 @@ func (h *harness) stop() {
 	h.cancel = nil
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))

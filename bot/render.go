@@ -143,7 +143,11 @@ func (r *renderer) answer(p *press, note string) {
 
 // reply renders a conversation reply to an event that may have been a
 // button press.
-func (r *renderer) reply(rep conversation.Reply, p *press, prefix string) {
+//
+// A location question shows a reply keyboard, which stays until a message
+// removes it: after a shared location, the first message removes it, on its
+// own if the next question needs an inline keyboard.
+func (r *renderer) reply(rep conversation.Reply, p *press, prefix string, sharedLocation bool) {
 	pressed := p != nil && p.callbackID != ""
 	switch {
 	case rep.Stale:
@@ -175,12 +179,12 @@ func (r *renderer) reply(rep conversation.Reply, p *press, prefix string) {
 			r.add(outMsg{Method: methodEditText, MessageID: p.messageID, Text: truncate(text, maxMessageRunes), Markup: emptyInlineKeyboard})
 		}
 	}
-	r.messages(rep.Messages, prefix)
+	r.messages(rep.Messages, prefix, sharedLocation)
 }
 
 // messages sends a turn's messages as one Telegram message where they fit:
 // the information first, then the question with its keyboard.
-func (r *renderer) messages(msgs []conversation.Message, prefix string) {
+func (r *renderer) messages(msgs []conversation.Message, prefix string, removeReplyKeyboard bool) {
 	var parts []string
 	if prefix != "" {
 		parts = append(parts, prefix)
@@ -197,13 +201,17 @@ func (r *renderer) messages(msgs []conversation.Message, prefix string) {
 	if text == "" {
 		return
 	}
+	if removeReplyKeyboard && question != nil {
+		r.add(outMsg{Method: methodSend, Text: "📍 Got it, thank you.", Markup: removeKeyboard})
+	}
 	chunks := split(text, maxMessageRunes)
 	for i, chunk := range chunks {
 		m := outMsg{Method: methodSend, Text: chunk}
 		if i == len(chunks)-1 {
-			if question != nil {
+			switch {
+			case question != nil:
 				m.Markup = keyboard(*question)
-			} else {
+			case removeReplyKeyboard:
 				m.Markup = removeKeyboard
 			}
 		}

@@ -22,7 +22,8 @@ const callbackExpiry = 30 * time.Second
 // maxBackoff caps the wait between retries of a failing message.
 const maxBackoff = time.Minute
 
-// queued is an outbox row with its decoded call.
+// queued is an outbox row with its decoded call. A callback answer has no
+// row: its id is 0.
 type queued struct {
 	id      int64
 	created time.Time
@@ -69,6 +70,12 @@ type sender struct {
 	depth       int
 	wake        chan struct{}
 	emptied     chan struct{} // closed and replaced whenever depth reaches 0
+
+	// Deliveries waiting to be recorded, with the workers waiting on them.
+	recordMu   sync.Mutex
+	toRecord   []int64
+	recordedCh []chan error
+	recordWake chan struct{}
 }
 
 // sendLimits are the sender's settings.
@@ -86,6 +93,7 @@ func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red reda
 		perChat: rate.Limit(l.perChatRate), burst: max(l.burst, 1), workers: max(l.workers, 1), maxAttempts: max(l.maxAttempts, 1),
 		now: time.Now, chats: map[int64]*chatQueue{}, wake: make(chan struct{}, 1), emptied: make(chan struct{}),
 		ready: chatHeap{less: byHeadMessage}, sleeping: chatHeap{less: byWakeTime},
+		recordWake: make(chan struct{}, 1),
 	}
 	if l.rate > 0 {
 		s.global = rate.NewLimiter(rate.Limit(l.rate), 1)
@@ -234,7 +242,7 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 	q := c.msgs[0]
 	paused := s.pausedUntil.Sub(s.now())
 	s.mu.Unlock()
-	log := s.log.With("chat_id", c.id, "message_id", q.id, "method", q.msg.Method)
+	attrs := []any{"chat_id", c.id, "message_id", q.id, "method", q.msg.Method}
 
 	if q.msg.Method == methodAnswer && s.now().Sub(q.created) > callbackExpiry {
 		s.finish(ctx, c, q, "expired")
@@ -268,30 +276,32 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 	case errCanceled:
 		s.release(c, 0)
 	case errFlood:
-		log.Warn("Telegram asked us to slow down", "retry_after", wait)
+		s.log.Warn("Telegram asked us to slow down", append(attrs, "retry_after", wait)...)
 		s.mu.Lock()
 		s.pausedUntil = s.now().Add(wait)
 		s.mu.Unlock()
 		s.release(c, wait)
 	case errBlocked:
-		log.Info("person has blocked the bot; dropping their messages")
+		s.log.Info("person has blocked the bot; dropping their messages", attrs...)
 		s.blocked(ctx, c)
 	case errBadRequest:
-		log.Error("Telegram refused a message; giving it up", "err", s.redact.Err(err))
+		s.log.Error("Telegram refused a message; giving it up", append(attrs, "err", s.redact.Err(err))...)
 		s.giveUp(ctx, q.id, s.redact.Err(err))
 		s.pop(c)
 	default:
 		q.tries++
 		if q.tries >= s.maxAttempts {
-			log.Error("giving up a message after repeated failures", "attempts", q.tries, "kind", kind, "err", s.redact.Err(err))
+			s.log.Error("giving up a message after repeated failures", append(attrs, "attempts", q.tries, "kind", kind, "err", s.redact.Err(err))...)
 			s.giveUp(ctx, q.id, s.redact.Err(err))
 			s.pop(c)
 			return
 		}
 		backoff := min(time.Second<<min(q.tries-1, 6), maxBackoff)
-		log.Warn("sending failed; will retry", "attempt", q.tries, "kind", kind, "retry_in", backoff, "err", s.redact.Err(err))
-		if err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.Attempted(q.id, s.redact.Err(err)) }); err != nil {
-			log.Error("record send attempt", "err", err)
+		s.log.Warn("sending failed; will retry", append(attrs, "attempt", q.tries, "kind", kind, "retry_in", backoff, "err", s.redact.Err(err))...)
+		if q.id != 0 {
+			if err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.Attempted(q.id, s.redact.Err(err)) }); err != nil {
+				s.log.Error("record send attempt", append(attrs, "err", err)...)
+			}
 		}
 		s.mu.Lock()
 		c.msgs[0].tries = q.tries
@@ -302,7 +312,10 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 
 // finish records a message as done with and moves the chat on.
 func (s *sender) finish(ctx context.Context, c *chatQueue, q queued, why string) {
-	err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.Delivered(q.id) })
+	var err error
+	if q.id != 0 {
+		err = s.record(q.id)
+	}
 	if err != nil {
 		// Sent but not recorded: it may be sent again after a restart.
 		s.log.Error("record message delivered", "chat_id", c.id, "message_id", q.id, "err", err)
@@ -313,7 +326,53 @@ func (s *sender) finish(ctx context.Context, c *chatQueue, q queued, why string)
 	s.pop(c)
 }
 
+// record marks a sent message delivered and returns once that is
+// committed, so a restart never sends it again. Deliveries that finish
+// while a commit is under way share the next one.
+func (s *sender) record(id int64) error {
+	done := make(chan error, 1)
+	s.recordMu.Lock()
+	s.toRecord = append(s.toRecord, id)
+	s.recordedCh = append(s.recordedCh, done)
+	s.recordMu.Unlock()
+	select {
+	case s.recordWake <- struct{}{}:
+	default:
+	}
+	return <-done
+}
+
+// recordDeliveries commits deliveries in batches until stop is closed and
+// none are left.
+func (s *sender) recordDeliveries(stop <-chan struct{}) {
+	for {
+		select {
+		case <-s.recordWake:
+		case <-stop:
+		}
+		s.recordMu.Lock()
+		ids, waiters := s.toRecord, s.recordedCh
+		s.toRecord, s.recordedCh = nil, nil
+		s.recordMu.Unlock()
+		if len(ids) == 0 {
+			select {
+			case <-stop:
+				return
+			default:
+				continue
+			}
+		}
+		err := s.store.Update(context.Background(), func(tx *store.Tx) error { return tx.Delivered(ids...) })
+		for _, w := range waiters {
+			w <- err
+		}
+	}
+}
+
 func (s *sender) giveUp(ctx context.Context, id int64, reason string) {
+	if id == 0 {
+		return
+	}
 	if err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.GiveUp(id, reason) }); err != nil {
 		s.log.Error("record message given up", "message_id", id, "err", err)
 	}

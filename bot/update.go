@@ -227,7 +227,7 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		if storedAnswer(rep) {
 			b.metrics.answers.Inc()
 		}
-		r.reply(rep, a.press, a.prefix)
+		r.reply(rep, a.press, a.prefix, a.event.Input.Kind == flow.InputLocation)
 	case actReachable, actUnreachable:
 		p, err := tx.Person(channel, a.id.UserID)
 		if errors.Is(err, store.ErrNotFound) {

@@ -71,6 +71,7 @@ type Service struct {
 	flows map[string]*flow.Flow
 	main  *flow.Flow
 	log   *slog.Logger
+	cache *sessionCache
 }
 
 // New returns a service whose /start runs the flow mainFlow.
@@ -79,7 +80,7 @@ func New(flows map[string]*flow.Flow, mainFlow string, log *slog.Logger) (*Servi
 	if !ok {
 		return nil, fmt.Errorf("main flow %q not found among the flows", mainFlow)
 	}
-	return &Service{flows: flows, main: f, log: log}, nil
+	return &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached)}, nil
 }
 
 // Flow returns the main flow.
@@ -156,6 +157,14 @@ func (s *Service) load(tx *store.Tx, id Identity) (*turn, error) {
 		}
 	}
 	t.person = p
+	if c, ok := s.cache.get(p.ID, p.Revision); ok {
+		t.sess = c.sess
+		if f, ok := s.flows[t.sess.Flow.Flow]; ok {
+			t.flow = f
+		}
+		t.env = flow.Env{Lang: p.Language, FirstName: firstName(t), Known: c.known}
+		return t, nil
+	}
 	c, err := tx.Conversation(p.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -177,14 +186,17 @@ func (s *Service) load(tx *store.Tx, id Identity) (*turn, error) {
 	return t, err
 }
 
+func firstName(t *turn) string {
+	if t.id.FirstName != "" {
+		return t.id.FirstName
+	}
+	return t.person.FirstName
+}
+
 // env gathers what the engine knows of the person: their name, language and
 // recorded answers, including a consent still in force.
 func (s *Service) env(t *turn) (flow.Env, error) {
-	firstName := t.id.FirstName
-	if firstName == "" {
-		firstName = t.person.FirstName
-	}
-	env := flow.Env{Lang: t.person.Language, FirstName: firstName, Known: map[string]flow.Value{}}
+	env := flow.Env{Lang: t.person.Language, FirstName: firstName(t), Known: map[string]flow.Value{}}
 	answers, err := t.tx.Answers(t.person.ID, t.flow.ID)
 	if err != nil {
 		return env, err
@@ -220,7 +232,14 @@ func (s *Service) save(t *turn) error {
 	if t.sess.Menu != "" {
 		status = "menu"
 	}
-	return t.tx.SaveConversation(store.Conversation{PersonID: t.person.ID, Flow: t.sess.Flow.Flow, Status: status, State: data})
+	if err := t.tx.SaveConversation(store.Conversation{PersonID: t.person.ID, Flow: t.sess.Flow.Flow, Status: status, State: data}); err != nil {
+		return err
+	}
+	if rev, ok := t.tx.Revision(t.person.ID); ok {
+		id, c := t.person.ID, cached{rev: rev, sess: t.sess, known: t.env.Known}
+		t.tx.OnCommit(func() { s.cache.put(id, c) })
+	}
+	return nil
 }
 
 // say adds a plain message.
@@ -230,7 +249,10 @@ func (t *turn) say(text string) {
 
 func (s *Service) start(t *turn) error {
 	st := t.sess.Flow
-	if t.sess.Menu == "" && (st.Status == flow.StatusActive || st.Status == flow.StatusPaused) && st.Flow != "" {
+	// Part-way through, even with a menu open over the run (the resume menu
+	// itself, or /me's review): offer to carry on, never a review that would
+	// confirm a run not yet finished.
+	if (st.Status == flow.StatusActive || st.Status == flow.StatusPaused) && st.Flow != "" {
 		s.showMenu(t, menuResume, "")
 		return nil
 	}
@@ -299,7 +321,10 @@ func (s *Service) input(t *turn, in flow.Input) error {
 func (s *Service) apply(t *turn, r flow.Result) error {
 	t.sess.Flow = r.State
 	t.reply.Outcome = r.Outcome
-	t.reply.Echo = r.Echo
+	if r.Echo != "" {
+		// Keep the echo of a menu choice that started or resumed this run.
+		t.reply.Echo = r.Echo
+	}
 	if r.Outcome == flow.OutcomeStale {
 		t.reply.Stale = true
 		return nil
@@ -337,7 +362,13 @@ func (s *Service) record(t *turn, a flow.Answer) error {
 		}
 		return nil
 	}
-	// A refusal keeps nothing but itself: withdraw anything said before.
+	// A refusal keeps nothing but itself: withdraw anything said before,
+	// including what this run holds of the questions asked before consent.
+	for k := range t.sess.Flow.Answers {
+		if k != a.Key {
+			delete(t.sess.Flow.Answers, k)
+		}
+	}
 	return s.forget(t)
 }
 
@@ -347,11 +378,15 @@ func (s *Service) forget(t *turn) error {
 	if _, err := t.tx.DeleteAnswers(t.person.ID); err != nil {
 		return err
 	}
-	for k := range t.env.Known {
-		delete(t.env.Known, k)
-	}
 	t.person.FirstName = ""
-	return t.tx.UpdatePerson(t.person)
+	if err := t.tx.UpdatePerson(t.person); err != nil {
+		return err
+	}
+	// What is known now is what the store says: no answers, and whatever
+	// consent decisions stand.
+	env, err := s.env(t)
+	t.env.Known = env.Known
+	return err
 }
 
 // summary lists what the person told us in the main flow, one line each.

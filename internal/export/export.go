@@ -64,7 +64,7 @@ func CSV(w io.Writer, f *flow.Flow, records []store.Record) error {
 			}
 		}
 		row := []string{
-			strconv.FormatInt(r.Person.ID, 10), cell(r.Person.FirstName), r.Person.Language,
+			strconv.FormatInt(r.Person.ID, 10), cell(r.Person.FirstName), cell(r.Person.Language),
 			stamp(r.Person.CreatedAt), stamp(r.ConsentAt), stamp(confirmed),
 		}
 		for _, k := range keys {

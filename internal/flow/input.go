@@ -300,6 +300,10 @@ func MatchChoice(choices []Choice, item string) (string, bool) {
 		return "", false
 	}
 	if n, err := strconv.Atoi(norm); err == nil {
+		// "2" or "2." picks the second; "-1" or "1,000" picks nothing.
+		if strings.TrimSuffix(strings.TrimSpace(item), ".") != norm {
+			return "", false
+		}
 		if n >= 1 && n <= len(choices) {
 			return choices[n-1].ID, true
 		}

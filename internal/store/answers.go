@@ -55,7 +55,7 @@ func (tx *Tx) SaveAnswer(personID int64, flowID string, a flow.Answer) (AnswerCh
 		if err != nil {
 			return 0, fmt.Errorf("insert answer %s of %d: %w", a.Key, personID, err)
 		}
-		return AnswerNew, nil
+		return AnswerNew, tx.bump(personID)
 	case err != nil:
 		return 0, fmt.Errorf("read answer %s of %d: %w", a.Key, personID, err)
 	case bytes.Equal(old, value):
@@ -72,7 +72,7 @@ func (tx *Tx) SaveAnswer(personID int64, flowID string, a flow.Answer) (AnswerCh
 		value, a.Step, a.Version, now, now, id); err != nil {
 		return 0, fmt.Errorf("update answer %s of %d: %w", a.Key, personID, err)
 	}
-	return AnswerChanged, nil
+	return AnswerChanged, tx.bump(personID)
 }
 
 const answerColumns = `flow, key, step, value, flow_version, created_at, updated_at, confirmed_at`
@@ -120,6 +120,9 @@ func (tx *Tx) DeleteAnswers(personID int64) (int64, error) {
 		return 0, fmt.Errorf("delete answers of %d: %w", personID, err)
 	}
 	n, _ := res.RowsAffected()
+	if err := tx.bump(personID); err != nil {
+		return n, err
+	}
 	return n, tx.DeleteConversation(personID)
 }
 

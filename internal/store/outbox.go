@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -96,27 +94,6 @@ func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count outbox: %w", err)
 	}
 	return n, nil
-}
-
-// Setting returns a named value, or ErrNotFound.
-func (tx *Tx) Setting(key string) (string, error) {
-	var v string
-	err := tx.queryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
-	}
-	if err != nil {
-		return "", fmt.Errorf("read setting %s: %w", key, err)
-	}
-	return v, nil
-}
-
-// SetSetting stores a named value.
-func (tx *Tx) SetSetting(key, value string) error {
-	if _, err := tx.exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
-		return fmt.Errorf("save setting %s: %w", key, err)
-	}
-	return nil
 }
 
 // Prune deletes records of inbound events older than before (a channel

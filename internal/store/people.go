@@ -16,16 +16,19 @@ type Person struct {
 	Language      string
 	Reachable     bool // false once they blocked the bot
 	Reminders     bool // false once they asked for no more reminders
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Revision counts changes to their conversation, answers and consents,
+	// so a copy of those held in memory can tell whether it is current.
+	Revision  int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
-const personColumns = `id, channel, channel_user_id, first_name, language, reachable, reminders, created_at, updated_at`
+const personColumns = `id, channel, channel_user_id, first_name, language, reachable, reminders, revision, created_at, updated_at`
 
 func scanPerson(row interface{ Scan(...any) error }) (Person, error) {
 	var p Person
 	var created, updated string
-	err := row.Scan(&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.Reachable, &p.Reminders, &created, &updated)
+	err := row.Scan(&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.Reachable, &p.Reminders, &p.Revision, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}
@@ -111,7 +114,7 @@ func (tx *Tx) SaveConversation(c Conversation) error {
 	if err != nil {
 		return fmt.Errorf("save conversation of %d: %w", c.PersonID, err)
 	}
-	return nil
+	return tx.bump(c.PersonID)
 }
 
 // DeleteConversation forgets where the person was.
@@ -129,7 +132,7 @@ func (tx *Tx) RecordConsent(personID int64, purpose string, granted bool, flowID
 	if err != nil {
 		return fmt.Errorf("record consent of %d to %s: %w", personID, purpose, err)
 	}
-	return nil
+	return tx.bump(personID)
 }
 
 // Consent returns the person's latest decision on a purpose; ErrNotFound
@@ -144,4 +147,29 @@ func (tx *Tx) Consent(personID int64, purpose string) (bool, error) {
 		return false, fmt.Errorf("read consent of %d to %s: %w", personID, purpose, err)
 	}
 	return granted, nil
+}
+
+// bump records that a person's conversation, answers or consents changed.
+// Once per transaction is enough: a copy in memory is only ever replaced by
+// the transaction's final state.
+func (tx *Tx) bump(personID int64) error {
+	if _, done := tx.revisions[personID]; done {
+		return nil
+	}
+	var rev int64
+	if err := tx.queryRow(`UPDATE people SET revision = revision + 1 WHERE id = ? RETURNING revision`, personID).Scan(&rev); err != nil {
+		return fmt.Errorf("bump revision of %d: %w", personID, err)
+	}
+	if tx.revisions == nil {
+		tx.revisions = map[int64]int64{}
+	}
+	tx.revisions[personID] = rev
+	return nil
+}
+
+// Revision returns the person's revision after the changes this
+// transaction made to their data; ok is false if it made none.
+func (tx *Tx) Revision(personID int64) (rev int64, ok bool) {
+	rev, ok = tx.revisions[personID]
+	return rev, ok
 }

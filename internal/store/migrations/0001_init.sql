@@ -8,6 +8,9 @@ CREATE TABLE people (
     language        TEXT    NOT NULL DEFAULT 'en',
     reachable       INTEGER NOT NULL DEFAULT 1,
     reminders       INTEGER NOT NULL DEFAULT 1,
+    -- revision counts changes to the person's conversation, answers and
+    -- consents, so a copy of them held in memory can tell it is stale.
+    revision        INTEGER NOT NULL DEFAULT 0,
     created_at      TEXT    NOT NULL,
     updated_at      TEXT    NOT NULL,
     UNIQUE (channel, channel_user_id)
@@ -25,9 +28,10 @@ CREATE TABLE consents (
 );
 CREATE INDEX consents_person ON consents (person_id, purpose, id);
 
--- Where each person is in their conversation. state is the flow engine's
+-- Where each person is in their conversation. state is the conversation's
 -- JSON state; flow, status and updated_at are columns so reminders can find
--- unfinished conversations without reading the JSON.
+-- unfinished conversations without reading the JSON. (The index they will
+-- need comes with them: every index here is written on each input.)
 CREATE TABLE conversations (
     person_id  INTEGER PRIMARY KEY REFERENCES people (id) ON DELETE CASCADE,
     flow       TEXT NOT NULL,
@@ -35,7 +39,6 @@ CREATE TABLE conversations (
     state      TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
-CREATE INDEX conversations_status ON conversations (status, updated_at);
 
 -- The latest answer per person, flow and stable answer key.
 CREATE TABLE answers (
@@ -51,7 +54,6 @@ CREATE TABLE answers (
     confirmed_at TEXT    NOT NULL,
     UNIQUE (person_id, flow, key)
 );
-CREATE INDEX answers_confirmed ON answers (confirmed_at);
 
 -- Earlier values of an answer: what it was, from when, until when.
 CREATE TABLE answer_history (
@@ -65,10 +67,10 @@ CREATE TABLE answer_history (
 CREATE INDEX answer_history_answer ON answer_history (answer_id);
 
 -- Inbound events already applied, so a redelivered one changes nothing.
+-- Pruning by age scans the table: it runs rarely, inserts run constantly.
 CREATE TABLE processed_events (
     source   TEXT NOT NULL,
     event_id TEXT NOT NULL,
     at       TEXT NOT NULL,
     PRIMARY KEY (source, event_id)
 ) WITHOUT ROWID;
-CREATE INDEX processed_events_at ON processed_events (at);

@@ -1,4 +1,4 @@
--- The Telegram adapter's durable outbox and its poll offset.
+-- The durable outbox of messages to send.
 
 -- Messages waiting to be sent, written in the same transaction as the event
 -- that caused them. A row is deleted once the channel accepted it.
@@ -12,10 +12,3 @@ CREATE TABLE outbox (
     last_error TEXT    NOT NULL DEFAULT '',
     failed_at  TEXT
 );
-CREATE INDEX outbox_pending ON outbox (failed_at, id);
-
--- Small named values, such as the last confirmed update offset.
-CREATE TABLE settings (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-) WITHOUT ROWID;

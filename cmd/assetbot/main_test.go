@@ -1,0 +1,335 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/assetbot/assetbot/flows"
+)
+
+// invoke runs the command line with stdin and returns what it printed.
+func invoke(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// configFile writes a config file using a database in a new folder and
+// returns its path.
+func configFile(t *testing.T, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	data := "database:\n  path: " + filepath.Join(dir, "assetbot.db") + "\n" + extra
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// brokenFlow has three problems, on lines 6, 9 and 10.
+const brokenFlow = `id: broken
+title: Broken
+version: 1
+steps:
+  - id: first
+    type: choise
+    text: Pick one
+  - id: second
+    type: text
+    txt: Hello
+`
+
+func TestFlowsCheck(t *testing.T) {
+	shipped, err := flows.FS.ReadFile("resident.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := writeFiles(t, map[string]string{"resident.yaml": string(shipped), "notes.txt": "not a flow"})
+	broken := writeFiles(t, map[string]string{"resident.yaml": string(shipped), "broken.yaml": brokenFlow})
+	empty := t.TempDir()
+	cfg := configFile(t, "")
+
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr error
+		// stdout must match, line by line
+		stdout []string
+	}{
+		{"good folder", []string{"flows", "check", good}, nil, []string{`^1 flow\(s\) OK in ` + regexp.QuoteMeta(good) + `$`}},
+		{"built-in flows", []string{"--config", cfg, "flows", "check"}, nil, []string{`^1 flow\(s\) OK in the built-in flows$`}},
+		{"config after check", []string{"flows", "check", "--config", cfg}, nil, []string{`^1 flow\(s\) OK in the built-in flows$`}},
+		{"broken folder", []string{"flows", "check", broken}, errProblems, []string{
+			`^` + regexp.QuoteMeta(filepath.Join(broken, "broken.yaml")) + `:6: step "first": unknown step type "choise"`,
+			`^` + regexp.QuoteMeta(filepath.Join(broken, "broken.yaml")) + `:8: step "second": missing required key "text"`,
+			`^` + regexp.QuoteMeta(filepath.Join(broken, "broken.yaml")) + `:10: step "second": unknown key "txt"`,
+		}},
+		{"empty folder", []string{"flows", "check", empty}, errProblems, []string{`^` + regexp.QuoteMeta(empty) + `: no flow files`}},
+		{"missing folder", []string{"flows", "check", filepath.Join(empty, "nope")}, errProblems, []string{`cannot read the flows folder`}},
+		{"no subcommand", []string{"flows"}, errUsage, nil},
+		{"unknown subcommand", []string{"flows", "lint", good}, errUsage, nil},
+		{"two folders", []string{"flows", "check", good, broken}, errUsage, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, err := invoke(t, "", tt.args...)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v; want %v (stderr %q)", err, tt.wantErr, stderr)
+			}
+			lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+			if stdout == "" {
+				lines = nil
+			}
+			if len(lines) != len(tt.stdout) {
+				t.Fatalf("stdout has %d lines; want %d:\n%s", len(lines), len(tt.stdout), stdout)
+			}
+			for i, pattern := range tt.stdout {
+				if !regexp.MustCompile(pattern).MatchString(lines[i]) {
+					t.Errorf("line %d = %q; want it to match %q", i+1, lines[i], pattern)
+				}
+			}
+			if errors.Is(err, errProblems) && !strings.Contains(stderr, "problem(s) in") {
+				t.Errorf("stderr = %q; want a count of problems", stderr)
+			}
+		})
+	}
+}
+
+// residentScript answers the whole resident flow and confirms; it is what
+// the README shows piped into `assetbot try`.
+const residentScript = "yes\n1, 3\nlocal history\n5\n/skip\n1\n2\n1 3\n7\nyes\nLS6\n1\n"
+
+func TestTry(t *testing.T) {
+	cfg := configFile(t, "log:\n  level: warn\n")
+	stdout, stderr, err := invoke(t, residentScript, "--config", cfg, "try", "--user", "alice")
+	if err != nil {
+		t.Fatalf("try: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{"Hi alice! 👋", "• Skills to share: Cooking, Gardening", "• Area: LS6", "That's all saved."} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("try output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if stderr != "" {
+		t.Errorf("stderr = %q; want nothing at log level warn", stderr)
+	}
+
+	// The same name is recognised next time, with what they said.
+	stdout, _, err = invoke(t, "/quit\n", "--config", cfg, "try", "--user", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout, "Welcome back, alice!") || !strings.Contains(stdout, "• Area: LS6") {
+		t.Errorf("second try = %q; want alice welcomed back with her answers", stdout)
+	}
+
+	// --db overrides the config's database.
+	other := filepath.Join(t.TempDir(), "other.db")
+	if _, _, err := invoke(t, "/quit\n", "--config", cfg, "try", "--user", "alice", "--db", other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("--db %s: %v", other, err)
+	}
+
+	// A flow that is not there is named with those that are.
+	if _, _, err := invoke(t, "", "--config", cfg, "try", "--flow", "nope"); err == nil || !strings.Contains(err.Error(), "resident") {
+		t.Errorf("try --flow nope: got %v; want an error listing the flows", err)
+	}
+}
+
+// TestTryREADME runs the scripted session the README shows, as written.
+func TestTryREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Skip("no README:", err)
+	}
+	m := regexp.MustCompile(`printf '([^']*)'`).FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README shows no printf script for assetbot try")
+	}
+	script := strings.ReplaceAll(string(m[1]), `\n`, "\n")
+	db := filepath.Join(t.TempDir(), "demo.db")
+	stdout, stderr, err := invoke(t, script, "try", "--db", db, "--user", "Sam")
+	if err != nil {
+		t.Fatalf("try: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "Thank you, Sam! That's all saved.") {
+		t.Errorf("the README's session does not end saved:\n%s", stdout)
+	}
+	if regexp.MustCompile(`(?m)^! `).MatchString(stdout) {
+		t.Errorf("the README's session hits a problem:\n%s", stdout)
+	}
+}
+
+func TestExport(t *testing.T) {
+	cfg := configFile(t, "log:\n  level: warn\n")
+	// alice consents and gives an answer that looks like a formula; bob
+	// says no.
+	formula := strings.Replace(residentScript, "local history", "=1+1", 1)
+	for _, s := range []struct{ user, script string }{{"alice", formula}, {"bob", "no\n"}} {
+		if _, stderr, err := invoke(t, s.script, "--config", cfg, "try", "--user", s.user); err != nil {
+			t.Fatalf("try as %s: %v\n%s", s.user, err, stderr)
+		}
+	}
+	dir := t.TempDir()
+
+	t.Run("csv", func(t *testing.T) {
+		out := filepath.Join(dir, "people.csv")
+		_, stderr, err := invoke(t, "", "--config", cfg, "export", "--format", "csv", "--out", out)
+		if err != nil {
+			t.Fatalf("export: %v\n%s", err, stderr)
+		}
+		if !strings.Contains(stderr, "exported 1 people to "+out) {
+			t.Errorf("stderr = %q; want a count", stderr)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, ok := strings.CutPrefix(string(data), "\uFEFF")
+		if !ok {
+			t.Error("CSV lacks the UTF-8 byte order mark")
+		}
+		lines := strings.Split(strings.TrimSuffix(text, "\r\n"), "\r\n")
+		if len(lines) != 2 {
+			t.Fatalf("CSV has %d lines; want a header and alice:\n%q", len(lines), text)
+		}
+		if !strings.HasPrefix(lines[0], "person_id,first_name,") || !strings.Contains(lines[1], ",alice,") {
+			t.Errorf("CSV = %q", text)
+		}
+		if strings.Contains(text, "bob") {
+			t.Error("bob said no but is exported")
+		}
+		if !strings.Contains(lines[1], ",'=1+1,") {
+			t.Errorf("formula not defused: %q", lines[1])
+		}
+		if strings.ContainsAny(strings.ReplaceAll(text, "\r\n", ""), "\r\n") {
+			t.Errorf("a line ends without CRLF: %q", text)
+		}
+		leftovers, _ := filepath.Glob(filepath.Join(dir, ".assetbot-export-*"))
+		if len(leftovers) != 0 {
+			t.Errorf("temporary files left: %v", leftovers)
+		}
+	})
+
+	t.Run("json", func(t *testing.T) {
+		out := filepath.Join(dir, "people.json")
+		if _, stderr, err := invoke(t, "", "--config", cfg, "export", "--format", "json", "--out", out); err != nil {
+			t.Fatalf("export: %v\n%s", err, stderr)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Flow   string `json:"flow"`
+			People []struct {
+				FirstName string `json:"first_name"`
+				Answers   []struct {
+					Key  string `json:"key"`
+					Text string `json:"text"`
+				} `json:"answers"`
+			} `json:"people"`
+		}
+		if err := json.Unmarshal(data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Flow != "resident" || len(got.People) != 1 || got.People[0].FirstName != "alice" || len(got.People[0].Answers) != 10 {
+			t.Fatalf("JSON = %s; want alice alone with her 10 answers", data)
+		}
+		for _, a := range got.People[0].Answers {
+			if a.Key == "head" && a.Text != "=1+1" {
+				t.Errorf("head in JSON = %q; want the answer as given", a.Text)
+			}
+		}
+	})
+
+	t.Run("stdout", func(t *testing.T) {
+		stdout, _, err := invoke(t, "", "--config", cfg, "export")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(stdout, "\uFEFFperson_id,") || strings.Count(stdout, "\r\n") != 2 {
+			t.Errorf("export to stdout = %q; want CSV by default", stdout)
+		}
+	})
+
+	t.Run("unknown flow", func(t *testing.T) {
+		_, _, err := invoke(t, "", "--config", cfg, "export", "--flow", "nope")
+		if err == nil || !strings.Contains(err.Error(), "resident") {
+			t.Errorf("got %v; want an error listing the flows", err)
+		}
+	})
+}
+
+func TestUsage(t *testing.T) {
+	cfg := configFile(t, "")
+	tests := []struct {
+		name       string
+		args       []string
+		wantErr    error
+		wantStderr string
+	}{
+		{"nothing", nil, errUsage, "Usage:"},
+		{"unknown command", []string{"fly"}, errUsage, `unknown command "fly"`},
+		{"unknown flag", []string{"--nope", "try"}, errUsage, "flag provided but not defined"},
+		{"try with an unknown flag", []string{"--config", cfg, "try", "--nope"}, errUsage, "-nope"},
+		{"try with an argument", []string{"--config", cfg, "try", "alice"}, errUsage, `unexpected argument "alice"`},
+		{"export format", []string{"--config", cfg, "export", "--format", "xml"}, errUsage, `--format must be csv or json, got "xml"`},
+		{"export with an argument", []string{"--config", cfg, "export", "out.csv"}, errUsage, `unexpected argument "out.csv"`},
+		{"help", []string{"help"}, nil, ""},
+		{"-h", []string{"-h"}, nil, "Usage:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, err := invoke(t, "", tt.args...)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v; want %v", err, tt.wantErr)
+			}
+			if !strings.Contains(stderr, tt.wantStderr) {
+				t.Errorf("stderr = %q; want it to contain %q", stderr, tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestMissingConfig(t *testing.T) {
+	_, _, err := invoke(t, "", "--config", filepath.Join(t.TempDir(), "none.yaml"), "export")
+	if err == nil || errors.Is(err, errUsage) || !strings.Contains(err.Error(), "config") {
+		t.Errorf("got %v; want a config error", err)
+	}
+}
+
+func TestBrokenFlowsStopCommands(t *testing.T) {
+	broken := writeFiles(t, map[string]string{"broken.yaml": brokenFlow})
+	cfg := configFile(t, "flows:\n  dir: "+broken+"\n")
+	for _, cmd := range []string{"try", "export"} {
+		t.Run(cmd, func(t *testing.T) {
+			_, _, err := invoke(t, "", "--config", cfg, cmd)
+			if err == nil || !strings.Contains(err.Error(), "assetbot flows check") || !strings.Contains(err.Error(), "broken.yaml:6:") {
+				t.Errorf("got %v; want the flows' problems and a pointer to flows check", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,121 @@
+package conversation
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/store"
+)
+
+// benchWorld returns a world with n people, each at the resident flow's
+// "time" question (a choice), and the turn of that question.
+func benchWorld(b *testing.B, n int) (*world, int) {
+	b.Helper()
+	w := newWorld(b, shippedFlows(b))
+	first := w.person("Ada")
+	first.answerUpTo("time")
+	_, c := first.stored()
+	const batch = 1000
+	for done := 0; done < n; done += batch {
+		w.update(func(tx *store.Tx) error {
+			for i := done; i < min(done+batch, n); i++ {
+				p, err := tx.CreatePerson(store.Person{Channel: "bench", ChannelUserID: strconv.Itoa(i), FirstName: "Ada"})
+				if err != nil {
+					return err
+				}
+				if err := tx.RecordConsent(p.ID, "map", true, "resident", 1); err != nil {
+					return err
+				}
+				if err := tx.SaveConversation(store.Conversation{PersonID: p.ID, Flow: "resident", Status: c.Status, State: c.State}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return w, first.turn
+}
+
+// handleChoice is what the bot does for one button press: mark the event
+// and handle it, in one transaction.
+func handleChoice(ctx context.Context, w *world, i, turn int) error {
+	id := Identity{Channel: "bench", UserID: strconv.Itoa(i), FirstName: "Ada", Language: "en"}
+	ev := Event{Kind: EventInput, Input: flow.Input{Kind: flow.InputOption, Option: "hour_week", Turn: turn}}
+	return w.st.Update(ctx, func(tx *store.Tx) error {
+		fresh, err := tx.MarkEvent("bench", strconv.Itoa(i))
+		if err != nil || !fresh {
+			return err
+		}
+		r, err := w.svc.Handle(tx, id, ev)
+		if err == nil && r.Outcome != flow.OutcomeAsked {
+			return fmt.Errorf("press by %d: got outcome %s; want asked", i, r.Outcome)
+		}
+		return err
+	})
+}
+
+func reportLatency(b *testing.B, latencies []time.Duration) {
+	if len(latencies) == 0 {
+		return
+	}
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[len(latencies)/2])/1e3, "p50-µs")
+	b.ReportMetric(float64(latencies[len(latencies)*99/100])/1e3, "p99-µs")
+}
+
+// BenchmarkHandle measures one whole button press: the engine step, the
+// stored answer and conversation, and the event record, in one transaction
+// on a file database. The target is a median under 1 ms.
+func BenchmarkHandle(b *testing.B) {
+	w, turn := benchWorld(b, b.N)
+	ctx := context.Background()
+	latencies := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if err := handleChoice(ctx, w, i, turn); err != nil {
+			b.Fatal(err)
+		}
+		latencies = append(latencies, time.Since(start))
+	}
+	b.StopTimer()
+	reportLatency(b, latencies)
+}
+
+// BenchmarkHandleParallel is BenchmarkHandle with many people pressing at
+// once; group commit shares the commits between them.
+func BenchmarkHandleParallel(b *testing.B) {
+	w, turn := benchWorld(b, b.N)
+	ctx := context.Background()
+	var next atomic.Int64
+	var mu sync.Mutex
+	latencies := make([]time.Duration, 0, b.N)
+	b.SetParallelism(8)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		for pb.Next() {
+			i := int(next.Add(1)) - 1
+			start := time.Now()
+			if err := handleChoice(ctx, w, i, turn); err != nil {
+				b.Error(err)
+				return
+			}
+			mine = append(mine, time.Since(start))
+		}
+		mu.Lock()
+		latencies = append(latencies, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	reportLatency(b, latencies)
+}

@@ -1,0 +1,259 @@
+package terminal_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/assetbot/assetbot/flows"
+	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/store"
+	"github.com/assetbot/assetbot/internal/terminal"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata")
+
+// now is the fixed time of every transcript.
+var now = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+
+// testFlows returns the shipped flows and the test flows in testdata/flows.
+func testFlows(t *testing.T) map[string]*flow.Flow {
+	t.Helper()
+	shipped, problems := flow.LoadFS(flows.FS, ".")
+	if problems != nil {
+		t.Fatal(problems)
+	}
+	extra, problems := flow.LoadFS(os.DirFS("testdata/flows"), ".")
+	if problems != nil {
+		t.Fatal(problems)
+	}
+	all := maps.Clone(shipped)
+	maps.Copy(all, extra)
+	return all
+}
+
+// typist feeds a session one line per Read and echoes each line to out as
+// a terminal shows what the person typed, so transcripts read as a dialogue.
+type typist struct {
+	lines []string
+	out   io.Writer
+	rest  string
+}
+
+func (ty *typist) Read(p []byte) (int, error) {
+	if ty.rest == "" {
+		if len(ty.lines) == 0 {
+			return 0, io.EOF
+		}
+		ty.rest = ty.lines[0] + "\n"
+		ty.lines = ty.lines[1:]
+		fmt.Fprint(ty.out, ty.rest)
+	}
+	n := copy(p, ty.rest)
+	ty.rest = ty.rest[n:]
+	return n, nil
+}
+
+// script is one session of a transcript: who talks, to which flow, saying what.
+type script struct {
+	user, flow string
+	lines      []string
+}
+
+// parseScript reads a transcript's input. Lines starting with "#!" are
+// directives: "#! session" starts a new session on the same database,
+// "#! user NAME" and "#! flow ID" set who talks and the main flow from
+// then on. Other lines starting with "#" are comments; the rest is typed.
+func parseScript(t *testing.T, data string) []script {
+	t.Helper()
+	cur := script{user: "Alice", flow: "resident"}
+	var sessions []script
+	for i, line := range strings.Split(strings.TrimSuffix(data, "\n"), "\n") {
+		directive, ok := strings.CutPrefix(line, "#!")
+		switch {
+		case ok:
+			name, arg, _ := strings.Cut(strings.TrimSpace(directive), " ")
+			switch name {
+			case "session":
+				sessions = append(sessions, cur)
+				cur.lines = nil
+			case "user":
+				cur.user = arg
+			case "flow":
+				cur.flow = arg
+			default:
+				t.Fatalf("line %d: unknown directive %q", i+1, line)
+			}
+		case strings.HasPrefix(line, "#"):
+		default:
+			cur.lines = append(cur.lines, line)
+		}
+	}
+	return append(sessions, cur)
+}
+
+// play runs the sessions one after another on one database file, closing
+// and reopening it between them, and returns everything shown.
+func play(t *testing.T, fl map[string]*flow.Flow, sessions []script) string {
+	t.Helper()
+	var out bytes.Buffer
+	path := filepath.Join(t.TempDir(), "assetbot.db")
+	for i, sc := range sessions {
+		st, err := store.Open(context.Background(), path, store.WithClock(func() time.Time { return now }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := conversation.New(fl, sc.flow, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&out, "=== session %d: %s, flow %s\n", i+1, sc.user, sc.flow)
+		s := &terminal.Session{
+			Store: st, Service: svc,
+			User: conversation.Identity{Channel: "terminal", UserID: strings.ToLower(sc.user), FirstName: sc.user, Language: "en"},
+			In:   &typist{lines: sc.lines, out: &out}, Out: &out,
+		}
+		err = s.Run(context.Background())
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatalf("session %d: %v", i+1, err)
+		}
+	}
+	return out.String()
+}
+
+// TestTranscripts plays each testdata/*.in and compares what the terminal
+// shows with testdata/*.golden. Run with -update to rewrite the golden
+// files, then read the diff.
+func TestTranscripts(t *testing.T) {
+	fl := testFlows(t)
+	inputs, err := filepath.Glob("testdata/*.in")
+	if err != nil || len(inputs) == 0 {
+		t.Fatalf("no transcripts in testdata (%v)", err)
+	}
+	for _, in := range inputs {
+		name := strings.TrimSuffix(filepath.Base(in), ".in")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := play(t, fl, parseScript(t, string(data)))
+			golden := strings.TrimSuffix(in, ".in") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./internal/terminal -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("transcript %s differs from %s (run with -update and read the diff):\n%s", name, golden, firstDifference(string(want), got))
+			}
+		})
+	}
+}
+
+// firstDifference shows where two transcripts part, with some context.
+func firstDifference(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\n got  %q\n want %q", i+1, gl, wl)
+		}
+	}
+	return "(no difference)"
+}
+
+// TestRunStops checks the ways a session ends: end of input, /quit, and a
+// cancelled context.
+func TestRunStops(t *testing.T) {
+	fl := testFlows(t)
+	const next = "What could you happily show"
+	tests := []struct {
+		name   string
+		input  string
+		cancel bool // cancel the context before the session starts
+		want   string
+		unwant string
+	}{
+		{name: "end of input", input: "yes\n", want: next},
+		{name: "no newline at the end", input: "yes", want: next},
+		{name: "quit", input: "/quit\nno\n", unwant: "No problem at all"},
+		{name: "quit with spaces", input: "  /quit \nno\n", unwant: "No problem at all"},
+		{name: "cancelled", input: "yes\n", cancel: true, unwant: next},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "assetbot.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			svc, err := conversation.New(fl, "resident", slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancel {
+				cancel()
+			}
+			var out bytes.Buffer
+			s := &terminal.Session{Store: st, Service: svc, User: conversation.Identity{Channel: "terminal", UserID: "alice", FirstName: "Alice"},
+				In: strings.NewReader(tt.input), Out: &out}
+			// A cancelled context may stop the greeting itself.
+			if err := s.Run(ctx); err != nil && !tt.cancel {
+				t.Fatalf("Run: %v", err)
+			}
+			if tt.want != "" && !strings.Contains(out.String(), tt.want) {
+				t.Errorf("output lacks %q:\n%s", tt.want, out.String())
+			}
+			if tt.unwant != "" && strings.Contains(out.String(), tt.unwant) {
+				t.Errorf("output has %q:\n%s", tt.unwant, out.String())
+			}
+		})
+	}
+}
+
+// TestLongLine checks that a line longer than the session reads is an
+// error, not a silent cut.
+func TestLongLine(t *testing.T) {
+	fl := testFlows(t)
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "assetbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := conversation.New(fl, "resident", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := strings.NewReader("yes\n" + strings.Repeat("x", 100*1024) + "\n")
+	s := &terminal.Session{Store: st, Service: svc, User: conversation.Identity{Channel: "terminal", UserID: "alice"}, In: in, Out: io.Discard}
+	if err := s.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "read input") {
+		t.Errorf("Run with a 100 KiB line: got %v; want a read error", err)
+	}
+}
