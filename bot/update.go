@@ -224,9 +224,7 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		if err != nil {
 			return nil, err
 		}
-		if storedAnswer(rep) {
-			b.metrics.answers.Inc()
-		}
+		b.metrics.answers.Add(float64(rep.Recorded))
 		r.reply(rep, a.press, a.prefix, a.event.Input.Kind == flow.InputLocation)
 	case actReachable, actUnreachable:
 		p, err := tx.Person(channel, a.id.UserID)
@@ -247,13 +245,4 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		}
 	}
 	return r.out, nil
-}
-
-// storedAnswer reports whether an event stored an answer, for the metrics.
-func storedAnswer(rep conversation.Reply) bool {
-	switch rep.Outcome {
-	case flow.OutcomeAsked, flow.OutcomeFinished, flow.OutcomeDeclined:
-		return rep.Echo != ""
-	}
-	return false
 }

@@ -59,6 +59,8 @@ type Reply struct {
 	Outcome flow.Outcome
 	// Echo is the accepted answer or menu choice as the person would read it.
 	Echo string
+	// Recorded counts the answers and consent decisions stored.
+	Recorded int
 	// Stale is set when a button of an old question or menu was pressed:
 	// nothing changed.
 	Stale bool
@@ -257,6 +259,14 @@ func (s *Service) start(t *turn) error {
 		return nil
 	}
 	if s.hasAnswers(t) {
+		// A returning person: ask what a newer flow added, if anything;
+		// otherwise show them what we hold.
+		opts := flow.Options{Turn: t.sess.Flow.Turn}
+		if r, _ := flow.Start(s.main, t.env, opts); r.Outcome == flow.OutcomeAsked {
+			t.flow = s.main
+			t.say(textNewQuestions)
+			return s.apply(t, r)
+		}
 		s.showMenu(t, menuReview, "")
 		return nil
 	}
@@ -307,7 +317,9 @@ func (s *Service) input(t *turn, in flow.Input) error {
 			t.say(textNothingOpen)
 		case st.Status == flow.StatusPaused:
 			s.showMenu(t, menuResume, "")
-		case st.Status == "" || st.Status == flow.StatusDeclined:
+		case st.Status == flow.StatusDeclined:
+			t.say(textDeclinedBefore)
+		case st.Status == "":
 			return s.start(t)
 		default:
 			t.say(textDoneAlready)
@@ -345,6 +357,7 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 
 // record stores one answer, or a consent decision.
 func (s *Service) record(t *turn, a flow.Answer) error {
+	t.reply.Recorded++
 	if a.Consent == "" {
 		t.env.Known[a.Key] = a.Value
 		_, err := t.tx.SaveAnswer(t.person.ID, t.flow.ID, a)

@@ -639,6 +639,8 @@ func TestTextWithNoQuestionOpen(t *testing.T) {
 		{"paused", func(p *person) { p.answerUpTo("heart"); p.do(flow.InputCancel) }, func(p *person) Reply { return p.say("hello") },
 			func(t *testing.T, r Reply) { shows(t, r, menuResume) }},
 		{"declined", func(p *person) { p.start(); p.say("no") }, func(p *person) Reply { return p.say("hello") },
+			func(t *testing.T, r Reply) { says(t, r, textDeclinedBefore) }},
+		{"declined, then /start", func(p *person) { p.start(); p.say("no") }, func(p *person) Reply { return p.start() },
 			func(t *testing.T, r Reply) { asks(t, r, "consent") }},
 		{"after deleting", func(p *person) { p.finish(); p.start(); p.press(actDelete); p.press(actDeleteYes) },
 			func(p *person) Reply { return p.say("hello") },

@@ -40,19 +40,22 @@ const (
 		"/me: see, change or delete what you've told me\n" +
 		"/stop: no more reminders from me\n" +
 		"/help: this message"
-	textStopped     = "OK, {first_name}: no more reminders from me. Your answers stay as they are; send /me to change or delete them."
-	textNothingHeld = "I don't hold any answers from you yet. Send /start to begin."
-	textNothingOpen = "There's no question open right now. Send /start to begin, or /me to see your answers."
-	textDoneAlready = "Thanks, {first_name}, you've answered everything. Send /me to see or change your answers."
-	textResume      = "Welcome back, {first_name}! You're part-way through. Carry on where you left off, or start again?"
-	textReview      = "Welcome back, {first_name}! Here's what you've told me:\n\n{summary}\n\nIs it all still right?"
-	textSummary     = "Here's what you told me:\n\n{summary}\n\nDoes that look right?"
-	textChange      = "Which answer would you like to change?"
-	textDelete      = "This deletes all your answers and your name from the map. It can't be undone. Delete everything?"
-	textDeleted     = "Done: I've deleted your answers. If you ever want to take part again, send /start."
-	textKept        = "OK, nothing deleted."
-	textConfirmed   = "Thank you, {first_name}! That's all saved. Send /me any time to see or change it."
-	textPickMenu    = "Please pick one of the options."
+	textStopped        = "OK, {first_name}: no more reminders from me. Your answers stay as they are; send /me to change or delete them."
+	textNothingHeld    = "I don't hold any answers from you yet. Send /start to begin."
+	textNothingOpen    = "There's no question open right now. Send /start to begin, or /me to see your answers."
+	textDoneAlready    = "Thanks, {first_name}, you've answered everything. Send /me to see or change your answers."
+	textResume         = "Welcome back, {first_name}! You're part-way through. Carry on where you left off, or start again?"
+	textReview         = "Welcome back, {first_name}! Here's what you've told me:\n\n{summary}\n\nIs it all still right?"
+	textSummary        = "Here's what you told me:\n\n{summary}\n\nDoes that look right?"
+	textChange         = "Which answer would you like to change?"
+	textDelete         = "This deletes all your answers and your name from the map. It can't be undone. Delete everything?"
+	textDeleted        = "Done: I've deleted your answers. If you ever want to take part again, send /start."
+	textKept           = "OK, nothing deleted."
+	textClosed         = "OK. Send /me whenever you want to see or change your answers."
+	textNewQuestions   = "Welcome back, {first_name}! There's something new I'd like to ask."
+	textDeclinedBefore = "You said no earlier, so I'm not keeping anything about you. If you change your mind, send /start."
+	textConfirmed      = "Thank you, {first_name}! That's all saved. Send /me any time to see or change it."
+	textPickMenu       = "Please pick one of the options."
 )
 
 // showMenu asks the person to choose from a menu.
@@ -125,7 +128,7 @@ func (s *Service) menuInput(t *turn, in flow.Input) error {
 		}
 	case flow.InputCancel:
 		t.sess.Menu = ""
-		t.say(textKept)
+		t.say(textClosed)
 		return nil
 	}
 	if action == "" {

@@ -292,8 +292,8 @@ func matchOption(s *Step, lang, item string) string {
 }
 
 // MatchChoice finds the choice a typed item means: its number in the list,
-// its id, its label (ignoring case and punctuation) or an unambiguous start
-// of its label.
+// its id, its label (ignoring case and punctuation), or words that start or
+// appear in exactly one label.
 func MatchChoice(choices []Choice, item string) (string, bool) {
 	norm := normalize(item)
 	if norm == "" {
@@ -309,22 +309,34 @@ func MatchChoice(choices []Choice, item string) (string, bool) {
 		}
 		return "", false
 	}
-	prefix := ""
-	prefixes := 0
 	for _, c := range choices {
-		label := normalize(c.Label)
-		if norm == label || norm == c.ID {
+		if normalize(c.Label) == norm || c.ID == norm {
 			return c.ID, true
 		}
-		if runeLen(norm) >= 3 && strings.HasPrefix(label, norm) {
-			prefix = c.ID
-			prefixes++
-		}
 	}
-	if prefixes != 1 {
+	// Then the one label that starts with what was typed, or failing that
+	// the one that contains it: "an hour a week" is "About an hour a week".
+	if runeLen(norm) < 3 {
 		return "", false
 	}
-	return prefix, true
+	for _, match := range []func(label string) bool{
+		func(label string) bool { return strings.HasPrefix(label, norm) },
+		func(label string) bool { return runeLen(norm) >= 4 && strings.Contains(" "+label+" ", " "+norm+" ") },
+	} {
+		found, n := "", 0
+		for _, c := range choices {
+			if match(normalize(c.Label)) {
+				found, n = c.ID, n+1
+			}
+		}
+		if n == 1 {
+			return found, true
+		}
+		if n > 1 {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // noLetters reports whether s has no letter in it.

@@ -131,8 +131,8 @@ func TestBadInputs(t *testing.T) {
 		{"text bidi overrides only", "name", text("\u202e\u2066\u2069"), msgEmpty},
 		{"text too short", "name", text("A"), "That's a bit short: please write at least 2 characters."},
 		{"text too short after cleaning", "name", text("\x00A\x00"), "That's a bit short: please write at least 2 characters."},
-		{"text 41 chars", "name", text(strings.Repeat("é", 41)), "That's a bit long: please keep it under 40 characters."},
-		{"text 4096 chars", "name", text(long), "That's a bit long: please keep it under 40 characters."},
+		{"text 41 chars", "name", text(strings.Repeat("é", 41)), "That's a bit long: please keep it to 40 characters at most."},
+		{"text 4096 chars", "name", text(long), "That's a bit long: please keep it to 40 characters at most."},
 		{"location sent to text", "name", place(53.8, -1.5), msgEmpty},
 		{"option sent to text", "name", option("yes"), msgEmpty},
 		{"done sent to text", "name", done, msgEmpty},
@@ -146,7 +146,7 @@ func TestBadInputs(t *testing.T) {
 		{"validate SQL", "area", text("LS6'; DROP TABLE answers;--"), "Like LS6, Ada."},
 		{"validate RTL", "area", text("ليدز"), "Like LS6, Ada."},
 		{"validate empty says empty", "area", text(" "), msgEmpty},
-		{"validate text over 1000", "area", text(long), "That's a bit long: please keep it under 1000 characters."},
+		{"validate text over 1000", "area", text(long), "That's a bit long: please keep it to 1000 characters at most."},
 
 		{"number empty", "hours", text(""), msgNotNumber},
 		{"number whitespace", "hours", text("   "), msgNotNumber},
@@ -203,7 +203,7 @@ func TestBadInputs(t *testing.T) {
 		{"multi emoji only", "skills", text("💥💥"), msgNoMatch},
 		{"multi too many typed", "skills", text("1 2 3"), "Please pick no more than 2."},
 		{"multi too many with other", "skills", text("cooking, diy and juggling"), "Please pick no more than 2."},
-		{"multi other 4096 chars", "skills", text(long), "That's a bit long: please keep it under 1000 characters."},
+		{"multi other 4096 chars", "skills", text(long), "That's a bit long: please keep it to 1000 characters at most."},
 		{"multi forged toggle", "skills", toggle("hacker"), msgPick},
 		{"multi forged option", "skills", option("OTHER"), msgPick},
 		{"multi done with nothing", "skills", done, "Please pick at least 1, then press Done."},
@@ -235,7 +235,7 @@ func TestBadInputs(t *testing.T) {
 		{"location Inf", "place", place(1, math.Inf(-1)), msgBadPlace},
 		{"location typed empty", "place", text(" "), msgEmpty},
 		{"location typed one char", "place", text("X"), "That's a bit short: please write at least 2 characters."},
-		{"location typed 4096 chars", "place", text(long), "That's a bit long: please keep it under 200 characters."},
+		{"location typed 4096 chars", "place", text(long), "That's a bit long: please keep it to 200 characters at most."},
 		{"option sent to location", "place", option("yes"), msgLocation},
 		{"done sent to location", "place", done, msgLocation},
 	}
@@ -381,5 +381,24 @@ func TestMatchChoice(t *testing.T) {
 				t.Errorf("got %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
 			}
 		})
+	}
+}
+
+func TestMatchChoiceWithinLabel(t *testing.T) {
+	choices := []flow.Choice{{ID: "hour_month", Label: "About an hour a month"}, {ID: "hour_week", Label: "About an hour a week"}, {ID: "not_now", Label: "Not right now"}}
+	tests := []struct {
+		typed, want string
+	}{
+		{"an hour a week", "hour_week"},
+		{"hour a month", "hour_month"},
+		{"an hour", ""}, // in two labels
+		{"right", ""},   // too short a word to guess from the middle
+		{"right now", "not_now"},
+		{"our a wee", ""}, // only whole words count
+	}
+	for _, tt := range tests {
+		if got, _ := flow.MatchChoice(choices, tt.typed); got != tt.want {
+			t.Errorf("MatchChoice(%q) = %q; want %q", tt.typed, got, tt.want)
+		}
 	}
 }

@@ -45,7 +45,7 @@ var defaultMessages = Messages{
 	MsgTooSmall:    {"en": "That's below {min}. Please send a number from {min}."},
 	MsgTooBig:      {"en": "That's more than {max}. Please send a number up to {max}."},
 	MsgTooShort:    {"en": "That's a bit short: please write at least {min} characters."},
-	MsgTooLong:     {"en": "That's a bit long: please keep it under {max} characters."},
+	MsgTooLong:     {"en": "That's a bit long: please keep it to {max} characters at most."},
 	MsgEmpty:       {"en": "I didn't catch an answer there. Please type a reply."},
 	MsgPickOption:  {"en": "Please pick one of the options (tap a button or send its number)."},
 	MsgPickAtLeast: {"en": "Please pick at least {min}, then press Done."},
