@@ -130,14 +130,14 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (Report, error) {
 	sup := &supervisor{binary: opts.Binary, config: cfgPath, logPath: filepath.Join(opts.Dir, "bot.log"), log: log}
 	rep, err := run(ctx, d, sup, opts, log)
 	rep.Dir = opts.Dir
-	if opts.Out != nil {
-		fmt.Fprint(opts.Out, rep.String())
-	}
 	if err == nil && made {
 		_ = os.RemoveAll(opts.Dir)
 		rep.Dir = ""
 	} else if err != nil {
 		log.Warn("load test failed; files kept", "dir", opts.Dir)
+	}
+	if opts.Out != nil {
+		fmt.Fprint(opts.Out, rep.String())
 	}
 	return rep, err
 }
