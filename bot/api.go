@@ -115,7 +115,12 @@ func (r redactor) Err(err error) string {
 	if err == nil {
 		return ""
 	}
-	return r.String(err.Error())
+	if msg := err.Error(); msg != "" {
+		return r.String(msg)
+	}
+	// The library turns an error answer without a description (an
+	// emulator's unsupported method, a proxy's page) into an empty error.
+	return fmt.Sprintf("%T with no description", err)
 }
 
 // libraryLogger keeps go-telegram-bot-api's own log lines (which may carry

@@ -54,7 +54,8 @@ var answers = []string{
 //   - an inline keyboard with "t:" (toggle) buttons: press "d:" (Done) once
 //     some button is ticked ("✅ "), else toggle a random option;
 //   - another inline keyboard: press a random "o:" or "m:" button (never
-//     back, skip or keep);
+//     back, skip or keep); with none, the question wants typed text: type
+//     a short sentence;
 //   - a reply keyboard asking for the location: share one near Leeds;
 //   - force_reply: type "4" if the placeholder mentions a number, else a
 //     short sentence;
@@ -85,7 +86,8 @@ func Next(s fakeapi.Sent, rnd *rand.Rand) Action {
 	case len(m.InlineButtons()) > 0:
 		choices := append(m.ButtonData("o:"), m.ButtonData("m:")...)
 		if len(choices) == 0 {
-			return restart
+			// Only back, skip or keep: the question wants typed text.
+			return Action{Kind: Type, Text: answers[rnd.IntN(len(answers))]}
 		}
 		return Action{Kind: Press, MessageID: s.MessageID, Data: choices[rnd.IntN(len(choices))]}
 	case len(m.KeyboardButtons()) > 0:
