@@ -71,10 +71,9 @@ type sender struct {
 	wake        chan struct{}
 	emptied     chan struct{} // closed and replaced whenever depth reaches 0
 
-	// Deliveries waiting to be recorded, with the workers waiting on them.
+	// Deliveries waiting to be recorded.
 	recordMu   sync.Mutex
 	toRecord   []int64
-	recordedCh []chan error
 	recordWake chan struct{}
 }
 
@@ -312,13 +311,8 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 
 // finish records a message as done with and moves the chat on.
 func (s *sender) finish(ctx context.Context, c *chatQueue, q queued, why string) {
-	var err error
 	if q.id != 0 {
-		err = s.record(q.id)
-	}
-	if err != nil {
-		// Sent but not recorded: it may be sent again after a restart.
-		s.log.Error("record message delivered", "chat_id", c.id, "message_id", q.id, "err", err)
+		s.record(q.id)
 	}
 	if why != "" {
 		s.log.Debug("message settled without sending", "chat_id", c.id, "message_id", q.id, "why", why)
@@ -326,20 +320,18 @@ func (s *sender) finish(ctx context.Context, c *chatQueue, q queued, why string)
 	s.pop(c)
 }
 
-// record marks a sent message delivered and returns once that is
-// committed, so a restart never sends it again. Deliveries that finish
-// while a commit is under way share the next one.
-func (s *sender) record(id int64) error {
-	done := make(chan error, 1)
+// record queues a sent message to be marked delivered. The chat moves on
+// at once; the recorder commits deliveries in batches, in the order they
+// were sent. A message sent but not yet recorded when the process dies is
+// sent again at restart: the recorder keeps that window to one commit.
+func (s *sender) record(id int64) {
 	s.recordMu.Lock()
 	s.toRecord = append(s.toRecord, id)
-	s.recordedCh = append(s.recordedCh, done)
 	s.recordMu.Unlock()
 	select {
 	case s.recordWake <- struct{}{}:
 	default:
 	}
-	return <-done
 }
 
 // recordDeliveries commits deliveries in batches until stop is closed and
@@ -351,8 +343,8 @@ func (s *sender) recordDeliveries(stop <-chan struct{}) {
 		case <-stop:
 		}
 		s.recordMu.Lock()
-		ids, waiters := s.toRecord, s.recordedCh
-		s.toRecord, s.recordedCh = nil, nil
+		ids := s.toRecord
+		s.toRecord = nil
 		s.recordMu.Unlock()
 		if len(ids) == 0 {
 			select {
@@ -362,9 +354,8 @@ func (s *sender) recordDeliveries(stop <-chan struct{}) {
 				continue
 			}
 		}
-		err := s.store.Update(context.Background(), func(tx *store.Tx) error { return tx.Delivered(ids...) })
-		for _, w := range waiters {
-			w <- err
+		if err := s.store.Update(context.Background(), func(tx *store.Tx) error { return tx.Delivered(ids...) }); err != nil {
+			s.log.Error("record messages delivered; they may be sent again after a restart", "messages", len(ids), "err", err)
 		}
 	}
 }

@@ -282,6 +282,9 @@ func writeResult(w http.ResponseWriter, result []byte) {
 	buf = append(buf, `{"ok":true,"result":`...)
 	buf = append(buf, result...)
 	buf = append(buf, '}')
+	// A known length lets an early Flush send the whole response at once,
+	// not as chunks.
+	h.Set("Content-Length", strconv.Itoa(len(buf)))
 	_, _ = w.Write(buf)
 }
 

@@ -305,7 +305,7 @@ func writeConfig(path, dbPath, apiURL string, opts Options) error {
 	c.Telegram.Send.Rate = opts.BotSendRate
 	c.Telegram.Send.PerChatRate = opts.BotPerChatRate
 	c.Telegram.Send.PerChatBurst = 3
-	c.Telegram.Send.Workers = 32
+	c.Telegram.Send.Workers = 96
 	c.Log.Level = "warn"
 	b, err := yaml.Marshal(c)
 	if err != nil {

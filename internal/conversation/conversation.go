@@ -237,8 +237,8 @@ func (s *Service) save(t *turn) error {
 	if err := t.tx.SaveConversation(store.Conversation{PersonID: t.person.ID, Flow: t.sess.Flow.Flow, Status: status, State: data}); err != nil {
 		return err
 	}
-	if rev, ok := t.tx.Revision(t.person.ID); ok {
-		id, c := t.person.ID, cached{rev: rev, sess: t.sess, known: t.env.Known}
+	if t.tx.Changed(t.person.ID) {
+		id, c := t.person.ID, cached{rev: t.person.Revision + 1, sess: t.sess, known: t.env.Known}
 		t.tx.OnCommit(func() { s.cache.put(id, c) })
 	}
 	return nil

@@ -153,23 +153,20 @@ func (tx *Tx) Consent(personID int64, purpose string) (bool, error) {
 // Once per transaction is enough: a copy in memory is only ever replaced by
 // the transaction's final state.
 func (tx *Tx) bump(personID int64) error {
-	if _, done := tx.revisions[personID]; done {
+	if tx.bumped[personID] {
 		return nil
 	}
-	var rev int64
-	if err := tx.queryRow(`UPDATE people SET revision = revision + 1 WHERE id = ? RETURNING revision`, personID).Scan(&rev); err != nil {
+	if _, err := tx.exec(`UPDATE people SET revision = revision + 1 WHERE id = ?`, personID); err != nil {
 		return fmt.Errorf("bump revision of %d: %w", personID, err)
 	}
-	if tx.revisions == nil {
-		tx.revisions = map[int64]int64{}
+	if tx.bumped == nil {
+		tx.bumped = map[int64]bool{}
 	}
-	tx.revisions[personID] = rev
+	tx.bumped[personID] = true
 	return nil
 }
 
-// Revision returns the person's revision after the changes this
-// transaction made to their data; ok is false if it made none.
-func (tx *Tx) Revision(personID int64) (rev int64, ok bool) {
-	rev, ok = tx.revisions[personID]
-	return rev, ok
-}
+// Changed reports whether this transaction changed the person's
+// conversation, answers or consents: if so, their revision is one more
+// than it was when the transaction began.
+func (tx *Tx) Changed(personID int64) bool { return tx.bumped[personID] }

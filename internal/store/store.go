@@ -408,11 +408,11 @@ func (w *writer) closeStmts() {
 
 // Tx is a write transaction handed to an Update function.
 type Tx struct {
-	w         *writer
-	ctx       context.Context
-	now       time.Time
-	revisions map[int64]int64 // people whose revision this transaction bumped
-	job       *job
+	w      *writer
+	ctx    context.Context
+	now    time.Time
+	bumped map[int64]bool // people whose revision this transaction bumped
+	job    *job
 }
 
 // OnCommit runs fn once this Update's writes are committed; never if they
