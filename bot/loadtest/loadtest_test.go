@@ -135,7 +135,7 @@ func TestWriteConfig(t *testing.T) {
 	tg := c.Telegram
 	if c.Database.Path != filepath.Join(dir, "load.db") || tg.Token != token || tg.APIEndpoint != "http://127.0.0.1:1234" ||
 		tg.PollTimeout != time.Second || tg.Send.Rate != 0 || tg.Send.PerChatRate != 2.5 || tg.Send.PerChatBurst != 3 ||
-		tg.Send.Workers != 32 || c.Log.Level != "warn" || c.HTTP.Listen != "" {
+		tg.Send.Workers != 96 || c.Log.Level != "warn" || c.HTTP.Listen != "" {
 		t.Errorf("got %+v; want the load test settings", c)
 	}
 }
