@@ -46,6 +46,11 @@ var commands = []tgbotapi.BotCommand{
 	{Command: "help", Description: "What I can do"},
 }
 
+// setLibraryLogger installs, once per process, the logger that keeps the
+// library's own (token-bearing) log lines out of sight: the library has one
+// logger for the whole process.
+var setLibraryLogger sync.Once
+
 // maxAttemptsPerUpdate bounds retries of an update whose handling fails
 // before it is answered with an apology and let go.
 const maxAttemptsPerUpdate = 3
@@ -76,7 +81,7 @@ func New(ctx context.Context, cfg config.Telegram, st *store.Store, svc *convers
 		client:  newHTTPClient(cfg.PollTimeout, cfg.Send.Workers),
 		metrics: newMetrics(),
 	}
-	tgbotapi.SetLogger(libraryLogger{log: log.Debug, redact: b.redact})
+	setLibraryLogger.Do(func() { tgbotapi.SetLogger(libraryLogger{log: log.Debug, redact: b.redact}) })
 	endpoint := cfg.APIEndpoint + "/bot%s/%s"
 	for attempt := 1; ; attempt++ {
 		api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, contextClient{ctx: ctx, client: b.client})

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +30,9 @@ type harness struct {
 	// logOut, if set, receives the bot's log at debug level.
 	logOut io.Writer
 }
+
+// newBotMu serialises calls to New across parallel tests.
+var newBotMu sync.Mutex
 
 func testConfig(fake *fakeapi.Server) config.Telegram {
 	cfg := config.Default().Telegram
@@ -81,7 +85,11 @@ func (h *harness) start(cfg config.Telegram) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// New sets go-telegram-bot-api's package-wide logger: bots made at
+	// once in parallel tests would race on it.
+	newBotMu.Lock()
 	b, err := New(ctx, cfg, st, svc, log)
+	newBotMu.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}

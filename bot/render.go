@@ -179,7 +179,8 @@ func (r *renderer) reply(rep conversation.Reply, p *press, prefix string, shared
 			r.add(outMsg{Method: methodEditText, MessageID: p.messageID, Text: truncate(text, maxMessageRunes), Markup: emptyInlineKeyboard})
 		}
 	}
-	r.messages(rep.Messages, prefix, sharedLocation)
+	// A location the question did not take leaves its keyboard in place.
+	r.messages(rep.Messages, prefix, sharedLocation && rep.Outcome != flow.OutcomeInvalid)
 }
 
 // messages sends a turn's messages as one Telegram message where they fit:

@@ -188,9 +188,7 @@ func (s *sender) next(ctx context.Context) *chatQueue {
 		for s.ready.Len() > 0 {
 			c := heap.Pop(&s.ready).(*chatQueue)
 			if c.limiter != nil && c.msgs[0].limited() {
-				r := c.limiter.ReserveN(now, 1)
-				if d := r.DelayFrom(now); d > 0 {
-					r.CancelAt(now)
+				if d := untilToken(c.limiter, now); d > 0 {
 					c.notBefore = now.Add(d)
 					heap.Push(&s.sleeping, c)
 					continue
@@ -261,7 +259,14 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 	}
 	start := s.now()
 	_, err := s.api.MakeRequest(q.msg.Method, q.msg.params())
-	s.metrics.sendSeconds.Observe(s.now().Sub(start).Seconds())
+	done := s.now()
+	s.metrics.sendSeconds.Observe(done.Sub(start).Seconds())
+	if q.limited() && c.limiter != nil {
+		// Telegram counts a message when it arrives, which is some time
+		// between our sending it and its answer: counting it at the answer
+		// and the next one at its departure keeps us within the limit.
+		c.limiter.ReserveN(done, 1)
+	}
 	if err == nil {
 		s.metrics.sent.WithLabelValues(q.msg.Method).Inc()
 		s.finish(ctx, c, q, "")
@@ -456,6 +461,15 @@ func (s *sender) Depth() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.depth
+}
+
+// untilToken is how long until lim has a whole token, without taking it.
+func untilToken(lim *rate.Limiter, now time.Time) time.Duration {
+	tokens := lim.TokensAt(now)
+	if tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - tokens) / float64(lim.Limit()) * float64(time.Second))
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

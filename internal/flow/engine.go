@@ -334,7 +334,7 @@ func other(f *Flow, r *Result, env Env, s *Step, in Input) {
 		reask(f, r, env, s, problem)
 		return
 	}
-	v := Value{Choices: slices.DeleteFunc(slices.Clone(r.State.Selected), func(id string) bool { return id == OtherOption }), Other: text}
+	v := Value{Choices: inOptionOrder(s, r.State.Selected), Other: text}
 	r.State.AwaitingOther = false
 	accept(f, r, env, s, v)
 }
