@@ -170,14 +170,6 @@ func (s *Service) menuInput(t *turn, in flow.Input) error {
 
 // confirmAll marks every answer the person holds as still true now.
 func (s *Service) confirmAll(t *turn) error {
-	for _, q := range t.flow.Questions() {
-		v, ok := t.env.Known[q.Key]
-		if !ok || q.Consent != "" {
-			continue
-		}
-		if _, err := t.tx.SaveAnswer(t.person.ID, t.flow.ID, flow.Answer{Key: q.Key, Step: q.ID, Value: v, Version: t.flow.Version}); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := t.tx.ConfirmAnswers(t.person.ID, t.flow.ID)
+	return err
 }

@@ -75,6 +75,16 @@ func (tx *Tx) SaveAnswer(personID int64, flowID string, a flow.Answer) (AnswerCh
 	return AnswerChanged, tx.bump(personID)
 }
 
+// ConfirmAnswers marks every answer the person gave in a flow as still
+// true now, and returns how many there are.
+func (tx *Tx) ConfirmAnswers(personID int64, flowID string) (int64, error) {
+	res, err := tx.exec(`UPDATE answers SET confirmed_at = ? WHERE person_id = ? AND flow = ?`, formatTime(tx.now), personID, flowID)
+	if err != nil {
+		return 0, fmt.Errorf("confirm answers of %d: %w", personID, err)
+	}
+	return res.RowsAffected()
+}
+
 const answerColumns = `flow, key, step, value, flow_version, created_at, updated_at, confirmed_at`
 
 // scanAnswer reads one answer row; lead receives columns selected before

@@ -395,3 +395,42 @@ func TestRevision(t *testing.T) {
 		return err
 	})
 }
+
+func TestConfirmAnswers(t *testing.T) {
+	c := newClock()
+	st, _ := open(t, c.Option())
+	var id, other int64
+	update(t, st, func(tx *store.Tx) error {
+		id, other = person(t, tx, "1").ID, person(t, tx, "2").ID
+		for _, p := range []int64{id, other} {
+			for _, key := range []string{"area", "head"} {
+				if _, err := tx.SaveAnswer(p, "resident", flow.Answer{Key: key, Value: text("x")}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	c.Advance(90 * 24 * time.Hour)
+	update(t, st, func(tx *store.Tx) error {
+		n, err := tx.ConfirmAnswers(id, "resident")
+		if n != 2 {
+			t.Errorf("confirmed %d answers; want 2", n)
+		}
+		return err
+	})
+	update(t, st, func(tx *store.Tx) error {
+		for p, want := range map[int64]time.Time{id: c.Now(), other: t0} {
+			answers, err := tx.Answers(p, "resident")
+			if err != nil {
+				return err
+			}
+			for key, a := range answers {
+				if !a.ConfirmedAt.Equal(want) || a.UpdatedAt.Equal(c.Now()) {
+					t.Errorf("person %d %s: confirmed %v, updated %v; want confirmed %v, value unchanged", p, key, a.ConfirmedAt, a.UpdatedAt, want)
+				}
+			}
+		}
+		return nil
+	})
+}
