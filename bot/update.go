@@ -157,36 +157,17 @@ func decideCommand(a action, text, botName string) action {
 	if addressed && !strings.EqualFold(target, botName) {
 		return reply(a, textOtherBot)
 	}
-	input := func(k flow.InputKind) action {
-		a.event = conversation.Event{Kind: conversation.EventInput, Input: flow.Input{Kind: k}}
-		return a
+	ev, ok := conversation.Command(cmd)
+	if !ok {
+		return reply(a, fmt.Sprintf(textUnknownCommand, truncate(word, 40)))
 	}
-	switch cmd {
-	case "/start":
-		// A deep-link payload ("/start abc") will attribute volunteers'
-		// referrals; until then it is checked and otherwise ignored.
-		a.event = conversation.Event{Kind: conversation.EventStart}
-		if args = strings.TrimSpace(args); args != "" && !startPayload.MatchString(args) {
-			a.prefix = "(That link looks broken, but no matter: let's start.)"
-		}
-		return a
-	case "/help":
-		a.event = conversation.Event{Kind: conversation.EventHelp}
-		return a
-	case "/me":
-		a.event = conversation.Event{Kind: conversation.EventMe}
-		return a
-	case "/stop":
-		a.event = conversation.Event{Kind: conversation.EventStop}
-		return a
-	case "/back":
-		return input(flow.InputBack)
-	case "/skip":
-		return input(flow.InputSkip)
-	case "/cancel":
-		return input(flow.InputCancel)
+	a.event = ev
+	// A deep-link payload ("/start abc") will attribute volunteers'
+	// referrals; until then it is checked and otherwise ignored.
+	if args = strings.TrimSpace(args); ev.Kind == conversation.EventStart && args != "" && !startPayload.MatchString(args) {
+		a.prefix = "(That link looks broken, but no matter: let's start.)"
 	}
-	return reply(a, fmt.Sprintf(textUnknownCommand, truncate(word, 40)))
+	return a
 }
 
 func decideCallback(q *tgbotapi.CallbackQuery) action {

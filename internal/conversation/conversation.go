@@ -45,6 +45,31 @@ type Event struct {
 	Input flow.Input
 }
 
+// Command returns the event a command such as "/skip" stands for, on any
+// channel; ok is false for a command the conversation does not know.
+func Command(name string) (ev Event, ok bool) {
+	input := func(k flow.InputKind) (Event, bool) {
+		return Event{Kind: EventInput, Input: flow.Input{Kind: k}}, true
+	}
+	switch strings.ToLower(name) {
+	case "/start":
+		return Event{Kind: EventStart}, true
+	case "/help":
+		return Event{Kind: EventHelp}, true
+	case "/me":
+		return Event{Kind: EventMe}, true
+	case "/stop":
+		return Event{Kind: EventStop}, true
+	case "/back":
+		return input(flow.InputBack)
+	case "/skip":
+		return input(flow.InputSkip)
+	case "/cancel":
+		return input(flow.InputCancel)
+	}
+	return Event{}, false
+}
+
 // Message is one thing to show. Menu is set when the options are actions
 // of a menu rather than answers to a flow's question.
 type Message struct {

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"github.com/assetbot/assetbot/internal/spelling"
 	"math"
 	"regexp"
 	"strconv"
@@ -155,36 +156,10 @@ func contains(list []string, s string) bool {
 
 // suggest offers the known key nearest to a misspelt one.
 func suggest(key string, known []string) string {
-	best, bestDist := "", 3
-	for _, k := range known {
-		if d := editDistance(key, k); d < bestDist {
-			best, bestDist = k, d
-		}
+	if best := spelling.Closest(key, known); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
 
 func (p *parser) str(n *yaml.Node, what string) (string, bool) {

@@ -65,29 +65,11 @@ var coordinates = regexp.MustCompile(`^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}
 
 // event turns a typed line into an event.
 func (s *Session) event(line string) conversation.Event {
-	cmd := strings.ToLower(strings.TrimSpace(line))
-	input := func(k flow.InputKind) conversation.Event {
-		return conversation.Event{Kind: conversation.EventInput, Input: flow.Input{Kind: k}}
+	if ev, ok := conversation.Command(strings.TrimSpace(line)); ok {
+		return ev
 	}
-	switch cmd {
-	case "/start":
-		return conversation.Event{Kind: conversation.EventStart}
-	case "/help":
-		return conversation.Event{Kind: conversation.EventHelp}
-	case "/me":
-		return conversation.Event{Kind: conversation.EventMe}
-	case "/stop":
-		return conversation.Event{Kind: conversation.EventStop}
-	case "/back":
-		return input(flow.InputBack)
-	case "/skip":
-		return input(flow.InputSkip)
-	case "/cancel":
-		return input(flow.InputCancel)
-	case "":
-		if s.last.Current != "" && s.last.Menu == "" {
-			return input(flow.InputKeep)
-		}
+	if strings.TrimSpace(line) == "" && s.last.Current != "" && s.last.Menu == "" {
+		return conversation.Event{Kind: conversation.EventInput, Input: flow.Input{Kind: flow.InputKeep}}
 	}
 	if s.last.Type == flow.TypeLocation {
 		if m := coordinates.FindStringSubmatch(line); m != nil {
