@@ -474,16 +474,25 @@ func (s *Server) WaitFor(ctx context.Context, chatID int64, done func([]Sent) bo
 			c.mu.Unlock()
 			return snap, nil
 		}
-		if c.changed == nil {
-			c.changed = make(chan struct{})
+		if err := c.awaitChange(ctx); err != nil {
+			return snap, err
 		}
-		changed := c.changed
-		c.mu.Unlock()
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return snap, ctx.Err()
-		}
+	}
+}
+
+// awaitChange releases c.mu, which the caller holds, and waits until the
+// chat changes or ctx ends.
+func (c *chat) awaitChange(ctx context.Context) error {
+	if c.changed == nil {
+		c.changed = make(chan struct{})
+	}
+	changed := c.changed
+	c.mu.Unlock()
+	select {
+	case <-changed:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -509,15 +518,8 @@ func (s *Server) NextMessage(ctx context.Context, chatID int64) (Sent, error) {
 				return next, nil
 			}
 		}
-		if c.changed == nil {
-			c.changed = make(chan struct{})
-		}
-		changed := c.changed
-		c.mu.Unlock()
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return Sent{}, ctx.Err()
+		if err := c.awaitChange(ctx); err != nil {
+			return Sent{}, err
 		}
 	}
 }

@@ -3,7 +3,7 @@ package conversation
 import (
 	"context"
 	"fmt"
-	"slices"
+	"github.com/assetbot/assetbot/internal/latency"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -61,15 +61,6 @@ func handleChoice(ctx context.Context, w *world, i, turn int) error {
 	})
 }
 
-func reportLatency(b *testing.B, latencies []time.Duration) {
-	if len(latencies) == 0 {
-		return
-	}
-	slices.Sort(latencies)
-	b.ReportMetric(float64(latencies[len(latencies)/2])/1e3, "p50-µs")
-	b.ReportMetric(float64(latencies[len(latencies)*99/100])/1e3, "p99-µs")
-}
-
 // BenchmarkHandle measures one whole button press: the engine step, the
 // stored answer and conversation, and the event record, in one transaction
 // on a file database. The target is a median under 1 ms.
@@ -87,7 +78,7 @@ func BenchmarkHandle(b *testing.B) {
 		latencies = append(latencies, time.Since(start))
 	}
 	b.StopTimer()
-	reportLatency(b, latencies)
+	latency.Report(b, latencies)
 }
 
 // BenchmarkHandleParallel is BenchmarkHandle with many people pressing at
@@ -117,5 +108,5 @@ func BenchmarkHandleParallel(b *testing.B) {
 		mu.Unlock()
 	})
 	b.StopTimer()
-	reportLatency(b, latencies)
+	latency.Report(b, latencies)
 }

@@ -2,7 +2,7 @@ package store_test
 
 import (
 	"context"
-	"slices"
+	"github.com/assetbot/assetbot/internal/latency"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -48,16 +48,6 @@ func storeAnswer(ctx context.Context, st *store.Store, personID int64, n int) er
 	})
 }
 
-// reportLatency reports the median and 99th percentile of the latencies.
-func reportLatency(b *testing.B, latencies []time.Duration) {
-	if len(latencies) == 0 {
-		return
-	}
-	slices.Sort(latencies)
-	b.ReportMetric(float64(latencies[len(latencies)/2])/1e3, "p50-µs")
-	b.ReportMetric(float64(latencies[len(latencies)*99/100])/1e3, "p99-µs")
-}
-
 // BenchmarkStoreAnswer measures storing one answer as the bot does: one
 // Update with MarkEvent, SaveAnswer and SaveConversation on a file database,
 // one at a time. The target is a median under 1 ms.
@@ -75,7 +65,7 @@ func BenchmarkStoreAnswer(b *testing.B) {
 		latencies = append(latencies, time.Since(start))
 	}
 	b.StopTimer()
-	reportLatency(b, latencies)
+	latency.Report(b, latencies)
 }
 
 // BenchmarkStoreAnswerParallel is BenchmarkStoreAnswer from many goroutines
@@ -106,5 +96,5 @@ func BenchmarkStoreAnswerParallel(b *testing.B) {
 		mu.Unlock()
 	})
 	b.StopTimer()
-	reportLatency(b, latencies)
+	latency.Report(b, latencies)
 }
