@@ -205,7 +205,9 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.metrics.answers.Add(float64(rep.Recorded))
+		if n := float64(rep.Recorded); n > 0 {
+			tx.OnCommit(func() { b.metrics.answers.Add(n) })
+		}
 		r.reply(rep, a.press, a.prefix, a.event.Input.Kind == flow.InputLocation)
 	case actReachable, actUnreachable:
 		p, err := tx.Person(channel, a.id.UserID)

@@ -219,7 +219,9 @@ type job struct {
 
 // Update runs fn in a write transaction and returns once it is committed
 // (or has failed). fn must not keep tx after it returns. An error or a
-// panic in fn undoes fn's writes only.
+// panic in fn undoes fn's writes only. fn may run more than once (when
+// another Update in its batch fails), so it must do nothing but read and
+// write through tx, and say what to do after the commit with OnCommit.
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	j := &job{ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
@@ -297,65 +299,58 @@ func (s *Store) collect(batch []*job) []*job {
 
 func (s *Store) commit(w *writer, batch []*job) {
 	ctx := context.Background()
-	finish := func(err error) {
-		for _, j := range batch {
-			if err != nil && j.err == nil {
+	// Run the batch in one transaction. If a job fails, roll back, let that
+	// job go with its error, and run the others again: jobs are functions
+	// of what the database holds, and failures are rare, so this is cheaper
+	// than a savepoint around every job.
+	pending, now := batch, s.Now()
+	for len(pending) > 0 {
+		failed, err := s.attempt(ctx, w, pending, now)
+		if err != nil {
+			for _, j := range pending {
 				j.err = err
+				close(j.done)
 			}
-			close(j.done)
+			return
 		}
+		if failed < 0 {
+			for _, j := range pending {
+				for _, fn := range j.onCommit {
+					fn()
+				}
+				close(j.done)
+			}
+			return
+		}
+		close(pending[failed].done)
+		pending = append(pending[:failed:failed], pending[failed+1:]...)
 	}
+}
+
+// attempt runs jobs in one transaction and commits it, or, at the first job
+// that fails, rolls it back and returns that job's index. err is set when
+// the transaction itself failed.
+func (s *Store) attempt(ctx context.Context, w *writer, jobs []*job, now time.Time) (failed int, err error) {
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		finish(fmt.Errorf("begin: %w", err))
-		return
+		return -1, fmt.Errorf("begin: %w", err)
 	}
-	now := s.Now()
-	// A job alone needs no savepoint: if it fails, the transaction is
-	// rolled back whole.
-	alone := len(batch) == 1
-	for _, j := range batch {
-		if !alone {
-			if err := w.exec(ctx, "SAVEPOINT job"); err != nil {
-				j.err = fmt.Errorf("savepoint: %w", err)
-				continue
-			}
-		}
+	for i, j := range jobs {
+		j.onCommit = nil
 		// The job's statements must not be cancelled part-way: SQLite
 		// interrupts a cancelled statement, which can undo the whole
 		// batch, not just this job.
-		j.err = run(j, &Tx{w: w, ctx: context.WithoutCancel(j.ctx), now: now, job: j})
-		if alone {
-			if j.err != nil {
-				if _, err := w.conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-					s.log.Error("roll back job", "err", err)
-				}
-				finish(nil)
-				return
+		if j.err = run(j, &Tx{w: w, ctx: context.WithoutCancel(j.ctx), now: now, job: j}); j.err != nil {
+			if _, err := w.conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+				return -1, fmt.Errorf("roll back: %w", err)
 			}
-			break
-		}
-		if j.err != nil {
-			if err := w.exec(ctx, "ROLLBACK TO job"); err != nil {
-				s.log.Error("roll back job", "err", err)
-			}
-		}
-		if err := w.exec(ctx, "RELEASE job"); err != nil {
-			s.log.Error("release savepoint", "err", err)
+			return i, nil
 		}
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
-		finish(fmt.Errorf("commit: %w", err))
-		return
+		return -1, fmt.Errorf("commit: %w", err)
 	}
-	for _, j := range batch {
-		if j.err == nil {
-			for _, fn := range j.onCommit {
-				fn()
-			}
-		}
-	}
-	finish(nil)
+	return -1, nil
 }
 
 // run calls the job's function, turning a panic into an error.
