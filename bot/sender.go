@@ -359,7 +359,7 @@ func (s *sender) recordDeliveries(stop <-chan struct{}) {
 				continue
 			}
 		}
-		if err := s.store.Update(context.Background(), func(tx *store.Tx) error { return tx.Delivered(ids...) }); err != nil {
+		if err := s.store.UpdateFirst(context.Background(), func(tx *store.Tx) error { return tx.Delivered(ids...) }); err != nil {
 			s.log.Error("record messages delivered; they may be sent again after a restart", "messages", len(ids), "err", err)
 		}
 	}

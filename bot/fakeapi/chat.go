@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,7 +44,13 @@ type chat struct {
 	hasSend     bool
 	userSince   bool // a user update arrived after the last sendMessage
 	duplicates  int
+	// buttoned holds the latest sendMessages whose buttons carry callback
+	// data, with Options.UniqueButtons.
+	buttoned []string
 }
+
+// recentButtoned is how many buttoned messages a chat remembers.
+const recentButtoned = 8
 
 // message is a bot message as it currently stands.
 type message struct {
@@ -285,11 +292,18 @@ func (s *Server) send(method string, p url.Values, text, file string, fill func(
 	}
 	if method == MethodSendMessage {
 		dupKey := text + "\x00" + rawMarkup
-		if c.hasSend && !c.userSince && dupKey == c.lastSendKey {
+		buttoned := s.opts.UniqueButtons && strings.Contains(rawMarkup, `"callback_data"`)
+		if (c.hasSend && !c.userSince && dupKey == c.lastSendKey) || (buttoned && slices.Contains(c.buttoned, dupKey)) {
 			c.duplicates++
 			s.stats.duplicates.Add(1)
 		}
 		c.lastSendKey, c.hasSend, c.userSince = dupKey, true, false
+		if buttoned {
+			c.buttoned = append(c.buttoned, dupKey)
+			if len(c.buttoned) > recentButtoned {
+				c.buttoned = c.buttoned[1:]
+			}
+		}
 	}
 	s.stats.sent.Add(1)
 	sent := Sent{Method: method, ChatID: c.id, MessageID: m.wire.MessageID, Text: text,
@@ -525,7 +539,8 @@ func (s *Server) NextMessage(ctx context.Context, chatID int64) (Sent, error) {
 }
 
 // Duplicates is how many sendMessage calls to chatID repeated the previous
-// one with no user update in between.
+// one with no user update in between, or, with Options.UniqueButtons, one of
+// the latest messages with callback buttons.
 func (s *Server) Duplicates(chatID int64) int {
 	c := s.lookupChat(chatID)
 	if c == nil {

@@ -59,6 +59,12 @@ type Options struct {
 	PerChatRate float64
 	// PerChatBurst is the per-chat bucket size; 0 means 1.
 	PerChatBurst int
+	// UniqueButtons says the bot under test never sends the same buttons
+	// twice (assetbot numbers its questions in their callback data), so a
+	// message repeating one of a chat's latest buttoned messages counts as
+	// a duplicate even when the user spoke in between: the resend after a
+	// crash that a quick user would otherwise hide.
+	UniqueButtons bool
 	// Light keeps only counters and the last Sent of each chat (plus the few
 	// latest messages needed to serve edits), for load tests.
 	Light bool

@@ -740,3 +740,34 @@ func TestBlock(t *testing.T) {
 		t.Errorf("got %s; want my_chat_member updates", raw)
 	}
 }
+
+// TestUniqueButtonsDuplicates checks that with UniqueButtons a repeat of a
+// buttoned message counts even after the user spoke, and without it only a
+// repeat with nothing in between does.
+func TestUniqueButtonsDuplicates(t *testing.T) {
+	markup := `{"inline_keyboard":[[{"text":"Yes","callback_data":"o:3:yes"}]]}`
+	for _, tc := range []struct {
+		unique bool
+		want   int
+	}{{false, 0}, {true, 1}} {
+		s := New(Options{UniqueButtons: tc.unique})
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		send := func() {
+			resp, err := http.PostForm(s.URL()+"/bot"+s.Token()+"/sendMessage",
+				url.Values{"chat_id": {"5"}, "text": {"Is that OK?"}, "reply_markup": {markup}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		send()
+		s.SendText(5, "Ann", "yes")
+		send()
+		if got := s.Duplicates(5); got != tc.want {
+			t.Errorf("UniqueButtons %v: duplicates = %d; want %d", tc.unique, got, tc.want)
+		}
+		s.Close()
+	}
+}

@@ -9,9 +9,12 @@
 package loadtest
 
 import (
+	"database/sql"
+
 	"context"
 	"errors"
 	"fmt"
+	_ "github.com/mattn/go-sqlite3" // reads the bot's database
 	"io"
 	"log/slog"
 	"os"
@@ -55,12 +58,21 @@ type Options struct {
 	Drain time.Duration
 	// Out, if set, gets the report before Run returns.
 	Out io.Writer
+	// MaxDuplicates is how many duplicate messages a run may see and still
+	// pass: a message in flight when the bot is killed is sent again after
+	// the restart (Telegram offers no way to ask whether it arrived).
+	MaxDuplicates int64
+	// UniqueButtons tells the fake that the bot never sends the same
+	// buttons twice, so any repeat counts as a duplicate (assetbot's case).
+	UniqueButtons bool
 }
 
 // Errors that fail a run; Run wraps them with counts.
 var (
-	// ErrLost means some input never got an answerable reply.
+	// ErrLost means some input delivered to the bot was never applied.
 	ErrLost = errors.New("lost inputs")
+	// ErrStalled means some resident's last input got no message to act on.
+	ErrStalled = errors.New("stalled residents")
 	// ErrDuplicates means the bot sent some message twice.
 	ErrDuplicates = errors.New("duplicate messages")
 )
@@ -93,8 +105,8 @@ func (o *Options) defaults() error {
 // Run starts the fake Telegram and the bot, plays the residents for
 // Warmup+Duration, then stops injecting, waits for the last replies, stops
 // the bot with SIGTERM and reports. The Report is returned even with an
-// error; a lost input or a duplicate message fails the run (ErrLost,
-// ErrDuplicates).
+// error; a lost input, a stalled resident or a duplicate message fails the
+// run (ErrLost, ErrStalled, ErrDuplicates).
 func Run(ctx context.Context, opts Options, log *slog.Logger) (Report, error) {
 	if err := opts.defaults(); err != nil {
 		return Report{}, err
@@ -110,12 +122,13 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (Report, error) {
 	d := newDriver(ctx, opts.Residents, uint64(time.Now().UnixNano()))
 	defer d.cancel()
 	fake := fakeapi.New(fakeapi.Options{
-		Token:        token,
-		GlobalRate:   opts.GlobalRate,
-		PerChatRate:  opts.PerChatRate,
-		PerChatBurst: opts.PerChatBurst,
-		Light:        true,
-		OnSent:       d.onSent,
+		Token:         token,
+		GlobalRate:    opts.GlobalRate,
+		PerChatRate:   opts.PerChatRate,
+		PerChatBurst:  opts.PerChatBurst,
+		Light:         true,
+		UniqueButtons: opts.UniqueButtons,
+		OnSent:        d.onSent,
 	})
 	d.fake = fake
 	if err := fake.Start(); err != nil {
@@ -210,18 +223,49 @@ loop:
 	stopped = true
 	stopErr := sup.stop(15 * time.Second)
 	dups := d.fake.Stats().Duplicates
+	rep.Unapplied = -1
+	if dbPath := filepath.Join(opts.Dir, "load.db"); fileExists(dbPath) {
+		applied, err := appliedUpdates(ctx, dbPath)
+		if err != nil {
+			return rep, err
+		}
+		rep.Unapplied = d.fake.Stats().Updates - int64(d.fake.Pending()) - applied
+	}
 
 	var errs []error
-	if rep.Lost > 0 {
-		errs = append(errs, fmt.Errorf("%w: %d residents never got a reply to their last input", ErrLost, rep.Lost))
+	if rep.Unapplied > 0 {
+		errs = append(errs, fmt.Errorf("%w: %d inputs delivered to the bot were never applied", ErrLost, rep.Unapplied))
 	}
-	if dups > 0 {
+	if rep.Lost > 0 {
+		errs = append(errs, fmt.Errorf("%w: %d residents never got a message after their last input", ErrStalled, rep.Lost))
+	}
+	if dups > opts.MaxDuplicates {
 		errs = append(errs, fmt.Errorf("%w: %d", ErrDuplicates, dups))
 	}
 	if stopErr != nil {
 		errs = append(errs, stopErr)
 	}
 	return rep, errors.Join(errs...)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// appliedUpdates counts the updates the bot recorded as applied, from its
+// database (the bot has stopped).
+func appliedUpdates(ctx context.Context, path string) (int64, error) {
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		return 0, fmt.Errorf("open the bot's database: %w", err)
+	}
+	defer db.Close()
+	var n int64
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM processed_events WHERE source = 'telegram'`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count applied updates: %w", err)
+	}
+	return n, nil
 }
 
 // waitReady waits for the bot's first getUpdates, so start-up problems

@@ -34,8 +34,14 @@ type Report struct {
 	PeakRSS int64
 	// Kills counts SIGKILL restarts.
 	Kills int
-	// Lost counts residents whose last input never got an answerable reply.
+	// Lost counts residents whose last input never got an answerable reply
+	// (a message or edit to act on): stalled residents.
 	Lost int
+	// Unapplied counts the inputs the fake delivered that the bot never
+	// recorded as applied: inputs truly lost, as opposed to answered in a
+	// way a resident cannot act on. -1 when the bot keeps no database to
+	// tell.
+	Unapplied int64
 	// Duplicates counts messages the bot sent twice in a row to a chat with
 	// no input in between.
 	Duplicates int64
@@ -59,7 +65,10 @@ func (r Report) String() string {
 	row("bot CPU", "%v\t%v/input", r.CPU.Round(time.Millisecond), r.CPUPerInput.Round(time.Microsecond))
 	row("bot peak RSS", "%.1f MiB\t", float64(r.PeakRSS)/(1<<20))
 	row("kills", "%d\t", r.Kills)
-	row("lost inputs", "%d\t", r.Lost)
+	row("stalled residents", "%d\t", r.Lost)
+	if r.Unapplied >= 0 {
+		row("inputs never applied", "%d\t", r.Unapplied)
+	}
 	row("duplicates", "%d\t", r.Duplicates)
 	_ = w.Flush()
 	if r.Dir != "" {

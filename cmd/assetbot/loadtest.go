@@ -22,11 +22,13 @@ func (e *environment) loadtest(ctx context.Context, args []string) error {
 	fs.Float64Var(&o.BotSendRate, "rate", 0, "the bot's telegram.send.rate (0 = lifted)")
 	fs.Float64Var(&o.BotPerChatRate, "per-chat-rate", 0, "the bot's telegram.send.per_chat_rate (0 = lifted)")
 	fs.DurationVar(&o.KillEvery, "kill-every", 0, "SIGKILL and restart the bot this often (0 = never)")
+	fs.Int64Var(&o.MaxDuplicates, "max-duplicates", 0, "duplicate messages allowed before the run fails (messages in flight at a kill are sent again)")
 	fs.StringVar(&o.Dir, "dir", "", "folder for the bot's config, database and log (default: a temporary one)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	o.Out = e.stdout
+	o.UniqueButtons = true // every question's buttons carry its turn
 	cfg, err := e.config()
 	if err != nil {
 		return err

@@ -52,6 +52,7 @@ type Store struct {
 	now    func() time.Time
 	log    *slog.Logger
 	jobs   chan *job
+	urgent chan *job
 	done   chan struct{}
 	closed chan struct{}
 	// closeOnce makes Close safe to call more than once, concurrently.
@@ -86,7 +87,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{db: db, now: time.Now, log: slog.New(slog.DiscardHandler), jobs: make(chan *job, maxBatch), done: make(chan struct{}), closed: make(chan struct{})}
+	s := &Store{db: db, now: time.Now, log: slog.New(slog.DiscardHandler), jobs: make(chan *job, maxBatch), urgent: make(chan *job, maxBatch), done: make(chan struct{}), closed: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -223,9 +224,21 @@ type job struct {
 // another Update in its batch fails), so it must do nothing but read and
 // write through tx, and say what to do after the commit with OnCommit.
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+	return s.enqueue(ctx, s.jobs, fn)
+}
+
+// UpdateFirst is Update for small writes that must not wait behind a batch:
+// the writer commits what it has done of its current batch and runs them
+// next. The outbox sender records deliveries this way, so that a crash
+// resends as few messages as possible.
+func (s *Store) UpdateFirst(ctx context.Context, fn func(*Tx) error) error {
+	return s.enqueue(ctx, s.urgent, fn)
+}
+
+func (s *Store) enqueue(ctx context.Context, lane chan *job, fn func(*Tx) error) error {
 	j := &job{ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
-	case s.jobs <- j:
+	case lane <- j:
 	case <-s.done:
 		return errClosed
 	case <-ctx.Done():
@@ -257,22 +270,48 @@ func (s *Store) write(conn *sql.Conn) {
 	batch := make([]*job, 0, maxBatch)
 	for {
 		select {
+		case j := <-s.urgent:
+			s.commitUrgent(w, j)
+			continue
+		default:
+		}
+		select {
+		case j := <-s.urgent:
+			s.commitUrgent(w, j)
+			continue
 		case j := <-s.jobs:
 			batch = append(batch[:0], j)
 		case <-s.done:
 			// Drain what was queued before Close.
 			for {
 				select {
+				case j := <-s.urgent:
+					s.commitUrgent(w, j)
 				case j := <-s.jobs:
-					s.commit(w, []*job{j})
+					s.commit(w, []*job{j}, false)
 				default:
 					return
 				}
 			}
 		}
 		batch = s.collect(batch)
-		s.commit(w, batch)
+		s.commit(w, batch, true)
 	}
+}
+
+// commitUrgent commits j with whatever else waits in the urgent lane.
+func (s *Store) commitUrgent(w *writer, j *job) {
+	batch := []*job{j}
+	for len(batch) < maxBatch {
+		select {
+		case j := <-s.urgent:
+			batch = append(batch, j)
+			continue
+		default:
+		}
+		break
+	}
+	s.commit(w, batch, false)
 }
 
 // collect adds to batch the jobs queued now. If that leaves the batch
@@ -297,7 +336,7 @@ func (s *Store) collect(batch []*job) []*job {
 	return batch
 }
 
-func (s *Store) commit(w *writer, batch []*job) {
+func (s *Store) commit(w *writer, batch []*job, yield bool) {
 	ctx := context.Background()
 	// Run the batch in one transaction. If a job fails, roll back, let that
 	// job go with its error, and run the others again: jobs are functions
@@ -305,7 +344,7 @@ func (s *Store) commit(w *writer, batch []*job) {
 	// than a savepoint around every job.
 	pending, now := batch, s.Now()
 	for len(pending) > 0 {
-		failed, err := s.attempt(ctx, w, pending, now)
+		ran, failed, err := s.attempt(ctx, w, pending, now, yield)
 		if err != nil {
 			for _, j := range pending {
 				j.err = err
@@ -313,26 +352,37 @@ func (s *Store) commit(w *writer, batch []*job) {
 			}
 			return
 		}
-		if failed < 0 {
-			for _, j := range pending {
-				for _, fn := range j.onCommit {
-					fn()
-				}
-				close(j.done)
-			}
-			return
+		if failed >= 0 {
+			close(pending[failed].done)
+			pending = append(pending[:failed:failed], pending[failed+1:]...)
+			continue
 		}
-		close(pending[failed].done)
-		pending = append(pending[:failed:failed], pending[failed+1:]...)
+		for _, j := range pending[:ran] {
+			for _, fn := range j.onCommit {
+				fn()
+			}
+			close(j.done)
+		}
+		pending = pending[ran:]
+		if len(pending) > 0 {
+			// The batch stopped early for urgent jobs: run them, then the rest.
+			select {
+			case j := <-s.urgent:
+				s.commitUrgent(w, j)
+			default:
+			}
+		}
 	}
 }
 
 // attempt runs jobs in one transaction and commits it, or, at the first job
-// that fails, rolls it back and returns that job's index. err is set when
-// the transaction itself failed.
-func (s *Store) attempt(ctx context.Context, w *writer, jobs []*job, now time.Time) (failed int, err error) {
+// that fails, rolls it back and returns that job's index as failed (-1 if
+// none did). With yield, it stops early, committing the jobs run so far,
+// when urgent jobs are waiting; ran says how many it committed. err is set when the
+// transaction itself failed.
+func (s *Store) attempt(ctx context.Context, w *writer, jobs []*job, now time.Time, yield bool) (ran, failed int, err error) {
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return -1, fmt.Errorf("begin: %w", err)
+		return 0, -1, fmt.Errorf("begin: %w", err)
 	}
 	for i, j := range jobs {
 		j.onCommit = nil
@@ -341,16 +391,20 @@ func (s *Store) attempt(ctx context.Context, w *writer, jobs []*job, now time.Ti
 		// batch, not just this job.
 		if j.err = run(j, &Tx{w: w, ctx: context.WithoutCancel(j.ctx), now: now, job: j}); j.err != nil {
 			if _, err := w.conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-				return -1, fmt.Errorf("roll back: %w", err)
+				return 0, -1, fmt.Errorf("roll back: %w", err)
 			}
-			return i, nil
+			return 0, i, nil
+		}
+		ran = i + 1
+		if yield && len(s.urgent) > 0 {
+			break
 		}
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
-		return -1, fmt.Errorf("commit: %w", err)
+		return 0, -1, fmt.Errorf("commit: %w", err)
 	}
-	return -1, nil
+	return ran, -1, nil
 }
 
 // run calls the job's function, turning a panic into an error.
