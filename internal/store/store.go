@@ -227,10 +227,10 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	return s.enqueue(ctx, s.jobs, fn)
 }
 
-// UpdateFirst is Update for small writes that must not wait behind a batch:
-// the writer commits what it has done of its current batch and runs them
-// next. The outbox sender records deliveries this way, so that a crash
-// resends as few messages as possible.
+// UpdateFirst is Update for small writes that should not wait behind the
+// queue: the writer commits them before any queued Update, as soon as its
+// current batch is done. The outbox sender records deliveries this way, so
+// that a crash resends as few messages as possible.
 func (s *Store) UpdateFirst(ctx context.Context, fn func(*Tx) error) error {
 	return s.enqueue(ctx, s.urgent, fn)
 }
@@ -288,14 +288,14 @@ func (s *Store) write(conn *sql.Conn) {
 				case j := <-s.urgent:
 					s.commitUrgent(w, j)
 				case j := <-s.jobs:
-					s.commit(w, []*job{j}, false)
+					s.commit(w, []*job{j})
 				default:
 					return
 				}
 			}
 		}
 		batch = s.collect(batch)
-		s.commit(w, batch, true)
+		s.commit(w, batch)
 	}
 }
 
@@ -311,7 +311,7 @@ func (s *Store) commitUrgent(w *writer, j *job) {
 		}
 		break
 	}
-	s.commit(w, batch, false)
+	s.commit(w, batch)
 }
 
 // collect adds to batch the jobs queued now. If that leaves the batch
@@ -336,7 +336,7 @@ func (s *Store) collect(batch []*job) []*job {
 	return batch
 }
 
-func (s *Store) commit(w *writer, batch []*job, yield bool) {
+func (s *Store) commit(w *writer, batch []*job) {
 	ctx := context.Background()
 	// Run the batch in one transaction. If a job fails, roll back, let that
 	// job go with its error, and run the others again: jobs are functions
@@ -344,7 +344,7 @@ func (s *Store) commit(w *writer, batch []*job, yield bool) {
 	// than a savepoint around every job.
 	pending, now := batch, s.Now()
 	for len(pending) > 0 {
-		ran, failed, err := s.attempt(ctx, w, pending, now, yield)
+		failed, err := s.attempt(ctx, w, pending, now)
 		if err != nil {
 			for _, j := range pending {
 				j.err = err
@@ -352,37 +352,26 @@ func (s *Store) commit(w *writer, batch []*job, yield bool) {
 			}
 			return
 		}
-		if failed >= 0 {
-			close(pending[failed].done)
-			pending = append(pending[:failed:failed], pending[failed+1:]...)
-			continue
-		}
-		for _, j := range pending[:ran] {
-			for _, fn := range j.onCommit {
-				fn()
+		if failed < 0 {
+			for _, j := range pending {
+				for _, fn := range j.onCommit {
+					fn()
+				}
+				close(j.done)
 			}
-			close(j.done)
+			return
 		}
-		pending = pending[ran:]
-		if len(pending) > 0 {
-			// The batch stopped early for urgent jobs: run them, then the rest.
-			select {
-			case j := <-s.urgent:
-				s.commitUrgent(w, j)
-			default:
-			}
-		}
+		close(pending[failed].done)
+		pending = append(pending[:failed:failed], pending[failed+1:]...)
 	}
 }
 
 // attempt runs jobs in one transaction and commits it, or, at the first job
-// that fails, rolls it back and returns that job's index as failed (-1 if
-// none did). With yield, it stops early, committing the jobs run so far,
-// when urgent jobs are waiting; ran says how many it committed. err is set when the
-// transaction itself failed.
-func (s *Store) attempt(ctx context.Context, w *writer, jobs []*job, now time.Time, yield bool) (ran, failed int, err error) {
+// that fails, rolls it back and returns that job's index (-1 if none
+// failed). err is set when the transaction itself failed.
+func (s *Store) attempt(ctx context.Context, w *writer, jobs []*job, now time.Time) (failed int, err error) {
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return 0, -1, fmt.Errorf("begin: %w", err)
+		return -1, fmt.Errorf("begin: %w", err)
 	}
 	for i, j := range jobs {
 		j.onCommit = nil
@@ -391,20 +380,16 @@ func (s *Store) attempt(ctx context.Context, w *writer, jobs []*job, now time.Ti
 		// batch, not just this job.
 		if j.err = run(j, &Tx{w: w, ctx: context.WithoutCancel(j.ctx), now: now, job: j}); j.err != nil {
 			if _, err := w.conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-				return 0, -1, fmt.Errorf("roll back: %w", err)
+				return -1, fmt.Errorf("roll back: %w", err)
 			}
-			return 0, i, nil
-		}
-		ran = i + 1
-		if yield && len(s.urgent) > 0 {
-			break
+			return i, nil
 		}
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
-		return 0, -1, fmt.Errorf("commit: %w", err)
+		return -1, fmt.Errorf("commit: %w", err)
 	}
-	return ran, -1, nil
+	return -1, nil
 }
 
 // run calls the job's function, turning a panic into an error.
