@@ -228,8 +228,8 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 }
 
 // UpdateFirst is Update for small writes that should not wait behind the
-// queue: the writer commits them before any queued Update, as soon as its
-// current batch is done. The outbox sender records deliveries this way, so
+// queue: the writer takes them into its next batch ahead of any queued
+// Update. The outbox sender records deliveries this way, so
 // that a crash resends as few messages as possible.
 func (s *Store) UpdateFirst(ctx context.Context, fn func(*Tx) error) error {
 	return s.enqueue(ctx, s.urgent, fn)
@@ -269,49 +269,27 @@ func (s *Store) write(conn *sql.Conn) {
 	defer w.closeStmts()
 	batch := make([]*job, 0, maxBatch)
 	for {
-		select {
-		case j := <-s.urgent:
-			s.commitUrgent(w, j)
+		// An empty batch gathers urgent jobs first, then the queue.
+		if batch = s.collect(batch[:0]); len(batch) > 0 {
+			s.commit(w, batch)
 			continue
-		default:
 		}
 		select {
 		case j := <-s.urgent:
-			s.commitUrgent(w, j)
-			continue
+			batch = append(batch[:0], j)
 		case j := <-s.jobs:
 			batch = append(batch[:0], j)
 		case <-s.done:
 			// Drain what was queued before Close.
 			for {
-				select {
-				case j := <-s.urgent:
-					s.commitUrgent(w, j)
-				case j := <-s.jobs:
-					s.commit(w, []*job{j})
-				default:
+				if batch = s.collect(batch[:0]); len(batch) == 0 {
 					return
 				}
+				s.commit(w, batch)
 			}
 		}
-		batch = s.collect(batch)
-		s.commit(w, batch)
+		s.commit(w, s.collect(batch))
 	}
-}
-
-// commitUrgent commits j with whatever else waits in the urgent lane.
-func (s *Store) commitUrgent(w *writer, j *job) {
-	batch := []*job{j}
-	for len(batch) < maxBatch {
-		select {
-		case j := <-s.urgent:
-			batch = append(batch, j)
-			continue
-		default:
-		}
-		break
-	}
-	s.commit(w, batch)
 }
 
 // collect adds to batch the jobs queued now. If that leaves the batch
@@ -322,12 +300,18 @@ func (s *Store) collect(batch []*job) []*job {
 	yielded := false
 	for len(batch) < maxBatch {
 		select {
+		case j := <-s.urgent:
+			batch = append(batch, j)
+			continue
+		default:
+		}
+		select {
 		case j := <-s.jobs:
 			batch = append(batch, j)
 			continue
 		default:
 		}
-		if yielded || len(batch) >= groupTarget {
+		if yielded || len(batch) >= groupTarget || len(batch) == 0 {
 			return batch
 		}
 		runtime.Gosched()

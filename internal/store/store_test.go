@@ -489,3 +489,36 @@ func TestConversationSurvivesReopening(t *testing.T) {
 		return nil
 	})
 }
+
+// TestUpdateFirst checks that an UpdateFirst commits like an Update, and
+// goes ahead of Updates already queued.
+func TestUpdateFirst(t *testing.T) {
+	st, _ := open(t)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	var order []string
+	var mu sync.Mutex
+	mark := func(name string) func(*store.Tx) error {
+		return func(*store.Tx) error {
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			return nil
+		}
+	}
+	var wg sync.WaitGroup
+	// Hold the writer so the next two queue up behind it.
+	wg.Go(func() {
+		_ = st.Update(context.Background(), func(*store.Tx) error { close(started); <-release; return nil })
+	})
+	<-started
+	wg.Go(func() { _ = st.Update(context.Background(), mark("queued")) })
+	time.Sleep(20 * time.Millisecond) // let it queue
+	wg.Go(func() { _ = st.UpdateFirst(context.Background(), mark("first")) })
+	time.Sleep(20 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if len(order) != 2 || order[0] != "first" {
+		t.Errorf("ran in order %v; want first before queued", order)
+	}
+}
