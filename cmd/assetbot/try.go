@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/assetbot/assetbot/internal/conversation"
@@ -33,11 +34,16 @@ func (e *environment) try(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := conversation.New(fl, *flowID, e.logger(cfg))
+	// The terminal is the conversation: only warnings go to it as logs.
+	if cfg.SlogLevel() < slog.LevelWarn {
+		cfg.Log.Level = "warn"
+	}
+	log := e.logger(cfg)
+	svc, err := conversation.New(fl, *flowID, log)
 	if err != nil {
 		return fmt.Errorf("%w (flows available: %v)", err, flowIDs(fl))
 	}
-	st, err := store.Open(ctx, *db, store.WithLogger(e.logger(cfg)))
+	st, err := store.Open(ctx, *db, store.WithLogger(log))
 	if err != nil {
 		return err
 	}
