@@ -614,3 +614,13 @@ func TestSlogLevel(t *testing.T) {
 		})
 	}
 }
+
+func TestListenOnAnyPort(t *testing.T) {
+	cfg, err := Parse("config.yaml", []byte("http:\n  listen: 127.0.0.1:0\n"))
+	if err != nil || cfg.HTTP.Listen != "127.0.0.1:0" {
+		t.Errorf("got %q, %v; want port 0 (any free port) accepted", cfg.HTTP.Listen, err)
+	}
+	if _, err := Parse("config.yaml", []byte("http:\n  listen: 127.0.0.1:-1\n")); err == nil {
+		t.Error("port -1 accepted")
+	}
+}

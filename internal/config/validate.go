@@ -142,9 +142,11 @@ func checkRate(v *checker, key string, r float64) {
 	}
 }
 
+// checkListen checks a listen address. Port 0 picks a free port, which the
+// bot logs: useful for tests.
 func checkListen(v *checker, key, addr string) {
 	_, port, err := net.SplitHostPort(addr)
-	if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 1 || p > 65535 {
+	if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 0 || p > 65535 {
 		v.addf(key, `must be host:port such as ":8080" or "127.0.0.1:8080", got %s`, quote(addr))
 	}
 }
