@@ -260,7 +260,7 @@ func (b *Bot) poll(ctx context.Context) error {
 func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) (int, error) {
 	done := make([]chan error, len(updates))
 	for i, u := range updates {
-		done[i] = b.queues.push(decide(u, b.name).chatID, u)
+		done[i] = b.queues.push(u, decide(u, b.name))
 	}
 	next := 0
 	var firstErr error
@@ -278,9 +278,8 @@ func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) (int, 
 
 // process applies one update: in one transaction, record its id, let the
 // conversation act and queue the replies; then hand them to the sender.
-func (b *Bot) process(u tgbotapi.Update) error {
+func (b *Bot) process(u tgbotapi.Update, a action) error {
 	ctx := context.Background()
-	a := decide(u, b.name)
 	ids := []any{"update_id", u.UpdateID, "chat_id", a.chatID, "action", a.kind.String()}
 	b.metrics.updates.WithLabelValues(a.kind.String()).Inc()
 	start := time.Now()

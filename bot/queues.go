@@ -10,7 +10,7 @@ import (
 // different chats run concurrently: a goroutine per chat with work, gone
 // when its queue empties.
 type chatQueues struct {
-	handle  func(tgbotapi.Update) error
+	handle  func(tgbotapi.Update, action) error
 	mu      sync.Mutex
 	pending map[int64][]queuedUpdate
 	running sync.WaitGroup
@@ -18,23 +18,24 @@ type chatQueues struct {
 
 type queuedUpdate struct {
 	update tgbotapi.Update
+	action action
 	done   chan error
 }
 
-func newChatQueues(handle func(tgbotapi.Update) error) *chatQueues {
+func newChatQueues(handle func(tgbotapi.Update, action) error) *chatQueues {
 	return &chatQueues{handle: handle, pending: map[int64][]queuedUpdate{}}
 }
 
-// push queues an update for its chat and returns a channel that receives
-// the outcome once it is handled.
-func (q *chatQueues) push(chatID int64, u tgbotapi.Update) chan error {
+// push queues an update, with what it asks of the bot, for its chat and
+// returns a channel that receives the outcome once it is handled.
+func (q *chatQueues) push(u tgbotapi.Update, a action) chan error {
 	done := make(chan error, 1)
 	q.mu.Lock()
-	list := q.pending[chatID]
-	q.pending[chatID] = append(list, queuedUpdate{update: u, done: done})
+	list := q.pending[a.chatID]
+	q.pending[a.chatID] = append(list, queuedUpdate{update: u, action: a, done: done})
 	if len(list) == 0 {
 		q.running.Add(1)
-		go q.drain(chatID)
+		go q.drain(a.chatID)
 	}
 	q.mu.Unlock()
 	return done
@@ -52,7 +53,7 @@ func (q *chatQueues) drain(chatID int64) {
 		}
 		head := list[0]
 		q.mu.Unlock()
-		head.done <- q.handle(head.update)
+		head.done <- q.handle(head.update, head.action)
 		q.mu.Lock()
 		q.pending[chatID] = q.pending[chatID][1:]
 		q.mu.Unlock()

@@ -94,7 +94,7 @@ func (b *Bot) webhookHandler() http.Handler {
 			return
 		}
 		_, _ = io.Copy(io.Discard, body)
-		if err := <-b.queues.push(decide(u, b.name).chatID, u); err != nil {
+		if err := <-b.queues.push(u, decide(u, b.name)); err != nil {
 			b.log.Error("could not apply a webhook update; Telegram will resend it", "update_id", u.UpdateID, "err", err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"github.com/assetbot/assetbot/internal/latency"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
@@ -67,18 +64,7 @@ func handleChoice(ctx context.Context, w *world, i, turn int) error {
 func BenchmarkHandle(b *testing.B) {
 	w, turn := benchWorld(b, b.N)
 	ctx := context.Background()
-	latencies := make([]time.Duration, 0, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		start := time.Now()
-		if err := handleChoice(ctx, w, i, turn); err != nil {
-			b.Fatal(err)
-		}
-		latencies = append(latencies, time.Since(start))
-	}
-	b.StopTimer()
-	latency.Report(b, latencies)
+	latency.Measure(b, func(i int) error { return handleChoice(ctx, w, i, turn) })
 }
 
 // BenchmarkHandleParallel is BenchmarkHandle with many people pressing at
@@ -86,27 +72,5 @@ func BenchmarkHandle(b *testing.B) {
 func BenchmarkHandleParallel(b *testing.B) {
 	w, turn := benchWorld(b, b.N)
 	ctx := context.Background()
-	var next atomic.Int64
-	var mu sync.Mutex
-	latencies := make([]time.Duration, 0, b.N)
-	b.SetParallelism(8)
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		var mine []time.Duration
-		for pb.Next() {
-			i := int(next.Add(1)) - 1
-			start := time.Now()
-			if err := handleChoice(ctx, w, i, turn); err != nil {
-				b.Error(err)
-				return
-			}
-			mine = append(mine, time.Since(start))
-		}
-		mu.Lock()
-		latencies = append(latencies, mine...)
-		mu.Unlock()
-	})
-	b.StopTimer()
-	latency.Report(b, latencies)
+	latency.MeasureParallel(b, func(i int) error { return handleChoice(ctx, w, i, turn) })
 }

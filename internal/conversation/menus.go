@@ -61,39 +61,49 @@ const (
 // showMenu asks the person to choose from a menu.
 func (s *Service) showMenu(t *turn, menu, problem string) {
 	var text string
-	var options []flow.Choice
 	switch menu {
 	case menuResume:
 		text = textResume
-		options = []flow.Choice{{ID: actContinue, Label: "▶️ Carry on"}, {ID: actRestart, Label: "🔁 Start again"}}
+	case menuReview:
+		text = strings.ReplaceAll(textReview, "{summary}", s.summary(t))
+	case menuSummary:
+		text = strings.ReplaceAll(textSummary, "{summary}", s.summary(t))
+	case menuChange:
+		text = textChange
+	case menuDelete:
+		text = textDelete
+	}
+	t.sess.Menu = menu
+	t.sess.Flow.Turn++
+	t.reply.Messages = append(t.reply.Messages, Message{Menu: menu, Prompt: flow.Prompt{
+		Type: flow.TypeChoice, Turn: t.sess.Flow.Turn, Text: fillName(text, t.env.FirstName), Options: menuOptions(t, menu), Problem: problem,
+	}})
+}
+
+// menuOptions are the actions a menu offers.
+func menuOptions(t *turn, menu string) []flow.Choice {
+	switch menu {
+	case menuResume:
+		return []flow.Choice{{ID: actContinue, Label: "▶️ Carry on"}, {ID: actRestart, Label: "🔁 Start again"}}
 	case menuReview, menuSummary:
-		text = textReview
-		if menu == menuSummary {
-			text = textSummary
-		}
-		text = strings.ReplaceAll(text, "{summary}", s.summary(t))
-		options = []flow.Choice{{ID: actConfirm, Label: "✅ All right"}, {ID: actChange, Label: "✏️ Change an answer"}}
+		options := []flow.Choice{{ID: actConfirm, Label: "✅ All right"}, {ID: actChange, Label: "✏️ Change an answer"}}
 		if menu == menuReview {
 			options = append(options, flow.Choice{ID: actAgain, Label: "🔁 Go through it all"}, flow.Choice{ID: actDelete, Label: "🗑 Delete my answers"})
 		}
+		return options
 	case menuChange:
-		text = textChange
+		var options []flow.Choice
 		for _, q := range t.flow.Questions() {
 			if q.Consent != "" || len(options) == maxMenuChoices-1 {
 				continue
 			}
 			options = append(options, flow.Choice{ID: changePrefix + q.Key, Label: q.ShortLabel(t.env.Lang)})
 		}
-		options = append(options, flow.Choice{ID: actBackToMenu, Label: "« Back"})
+		return append(options, flow.Choice{ID: actBackToMenu, Label: "« Back"})
 	case menuDelete:
-		text = textDelete
-		options = []flow.Choice{{ID: actDeleteYes, Label: "Yes, delete everything"}, {ID: actDeleteNo, Label: "No, keep them"}}
+		return []flow.Choice{{ID: actDeleteYes, Label: "Yes, delete everything"}, {ID: actDeleteNo, Label: "No, keep them"}}
 	}
-	t.sess.Menu = menu
-	t.sess.Flow.Turn++
-	t.reply.Messages = append(t.reply.Messages, Message{Menu: menu, Prompt: flow.Prompt{
-		Type: flow.TypeChoice, Turn: t.sess.Flow.Turn, Text: fillName(text, t.env.FirstName), Options: options, Problem: problem,
-	}})
+	return nil
 }
 
 // menuInput handles a choice (pressed or typed) on the open menu.
@@ -103,12 +113,7 @@ func (s *Service) menuInput(t *turn, in flow.Input) error {
 		return nil
 	}
 	menu := t.sess.Menu
-	// Rebuild the menu to know its options, without keeping the message.
-	shown := len(t.reply.Messages)
-	s.showMenu(t, menu, "")
-	options := t.reply.Messages[shown].Options
-	t.reply.Messages = t.reply.Messages[:shown]
-	t.sess.Flow.Turn--
+	options := menuOptions(t, menu)
 
 	var action string
 	switch in.Kind {

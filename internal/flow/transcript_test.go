@@ -2,8 +2,8 @@ package flow_test
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
+	"github.com/assetbot/assetbot/internal/golden"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,8 +12,6 @@ import (
 
 	"github.com/assetbot/assetbot/internal/flow"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/transcripts")
 
 // TestTranscripts replays each testdata/transcripts/*.txt and compares the
 // whole conversation with the file. A transcript is its own script: lines
@@ -44,16 +42,7 @@ func TestTranscripts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := replay(t, string(data))
-			if *update {
-				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if got != string(data) {
-				t.Errorf("transcript differs (run with -update to accept, then review the diff):\n%s", diffLines(string(data), got))
-			}
+			golden.Check(t, file, replay(t, string(data)))
 		})
 	}
 }
@@ -271,21 +260,3 @@ func writeResult(out *strings.Builder, r flow.Result) {
 
 // oneLine keeps a multi-line text on one transcript line.
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", `\n`) }
-
-// diffLines shows the first lines where two transcripts part.
-func diffLines(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < max(len(w), len(g)); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\n got: %s\nwant: %s", i+1, gl, wl)
-		}
-	}
-	return "(same lines; different line endings?)"
-}

@@ -4,10 +4,7 @@ import (
 	"context"
 	"github.com/assetbot/assetbot/internal/latency"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
@@ -54,18 +51,7 @@ func storeAnswer(ctx context.Context, st *store.Store, personID int64, n int) er
 func BenchmarkStoreAnswer(b *testing.B) {
 	st, ids := benchStore(b)
 	ctx := context.Background()
-	latencies := make([]time.Duration, 0, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		start := time.Now()
-		if err := storeAnswer(ctx, st, ids[i%len(ids)], i); err != nil {
-			b.Fatal(err)
-		}
-		latencies = append(latencies, time.Since(start))
-	}
-	b.StopTimer()
-	latency.Report(b, latencies)
+	latency.Measure(b, func(i int) error { return storeAnswer(ctx, st, ids[i%len(ids)], i) })
 }
 
 // BenchmarkStoreAnswerParallel is BenchmarkStoreAnswer from many goroutines
@@ -74,27 +60,5 @@ func BenchmarkStoreAnswer(b *testing.B) {
 func BenchmarkStoreAnswerParallel(b *testing.B) {
 	st, ids := benchStore(b)
 	ctx := context.Background()
-	var next atomic.Int64
-	var mu sync.Mutex
-	latencies := make([]time.Duration, 0, b.N)
-	b.SetParallelism(8)
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		var mine []time.Duration
-		for pb.Next() {
-			n := int(next.Add(1))
-			start := time.Now()
-			if err := storeAnswer(ctx, st, ids[n%len(ids)], n); err != nil {
-				b.Error(err)
-				return
-			}
-			mine = append(mine, time.Since(start))
-		}
-		mu.Lock()
-		latencies = append(latencies, mine...)
-		mu.Unlock()
-	})
-	b.StopTimer()
-	latency.Report(b, latencies)
+	latency.MeasureParallel(b, func(i int) error { return storeAnswer(ctx, st, ids[i%len(ids)], i) })
 }

@@ -3,8 +3,8 @@ package terminal_test
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
+	"github.com/assetbot/assetbot/internal/golden"
 	"io"
 	"log/slog"
 	"maps"
@@ -20,8 +20,6 @@ import (
 	"github.com/assetbot/assetbot/internal/store"
 	"github.com/assetbot/assetbot/internal/terminal"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata")
 
 // now is the fixed time of every transcript.
 var now = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
@@ -150,41 +148,9 @@ func TestTranscripts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := play(t, fl, parseScript(t, string(data)))
-			golden := strings.TrimSuffix(in, ".in") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./internal/terminal -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("transcript %s differs from %s (run with -update and read the diff):\n%s", name, golden, firstDifference(string(want), got))
-			}
+			golden.Check(t, strings.TrimSuffix(in, ".in")+".golden", play(t, fl, parseScript(t, string(data))))
 		})
 	}
-}
-
-// firstDifference shows where two transcripts part, with some context.
-func firstDifference(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\n got  %q\n want %q", i+1, gl, wl)
-		}
-	}
-	return "(no difference)"
 }
 
 // TestRunStops checks the ways a session ends: end of input, /quit, and a
