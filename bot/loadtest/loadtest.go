@@ -9,12 +9,10 @@
 package loadtest
 
 import (
-	"database/sql"
-
 	"context"
 	"errors"
 	"fmt"
-	_ "github.com/mattn/go-sqlite3" // reads the bot's database
+	"github.com/assetbot/assetbot/internal/store"
 	"io"
 	"log/slog"
 	"os"
@@ -256,16 +254,12 @@ func fileExists(path string) bool {
 // appliedUpdates counts the updates the bot recorded as applied, from its
 // database (the bot has stopped).
 func appliedUpdates(ctx context.Context, path string) (int64, error) {
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	st, err := store.Open(ctx, path)
 	if err != nil {
 		return 0, fmt.Errorf("open the bot's database: %w", err)
 	}
-	defer db.Close()
-	var n int64
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM processed_events WHERE source = 'telegram'`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count applied updates: %w", err)
-	}
-	return n, nil
+	defer st.Close()
+	return st.AppliedEvents(ctx, "telegram")
 }
 
 // waitReady waits for the bot's first getUpdates, so start-up problems

@@ -96,6 +96,16 @@ func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// AppliedEvents counts the inbound events from source recorded as applied
+// (and not yet pruned).
+func (s *Store) AppliedEvents(ctx context.Context, source string) (int64, error) {
+	var n int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM processed_events WHERE source = ?`, source).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count applied events: %w", err)
+	}
+	return n, nil
+}
+
 // Prune deletes records of inbound events older than before (a channel
 // never redelivers after a day) and messages given up before it.
 func (tx *Tx) Prune(before time.Time) (events, messages int64, err error) {

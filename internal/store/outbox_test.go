@@ -140,3 +140,19 @@ func TestEnqueueRollsBack(t *testing.T) {
 		t.Errorf("OutboxDepth after a rolled back Enqueue = %d, %v; want 0", n, err)
 	}
 }
+
+func TestAppliedEvents(t *testing.T) {
+	st, _ := open(t)
+	update(t, st, func(tx *store.Tx) error {
+		for _, id := range []string{"1", "2", "2"} {
+			if _, err := tx.MarkEvent("telegram", id); err != nil {
+				return err
+			}
+		}
+		_, err := tx.MarkEvent("other", "1")
+		return err
+	})
+	if n, err := st.AppliedEvents(context.Background(), "telegram"); err != nil || n != 2 {
+		t.Errorf("AppliedEvents = %d, %v; want 2", n, err)
+	}
+}
