@@ -409,15 +409,6 @@ func (w *writer) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-func (w *writer) exec(ctx context.Context, query string, args ...any) error {
-	st, err := w.stmt(ctx, query)
-	if err != nil {
-		return err
-	}
-	_, err = st.ExecContext(ctx, args...)
-	return err
-}
-
 func (w *writer) closeStmts() {
 	for _, st := range w.stmts {
 		st.Close()
