@@ -1,6 +1,6 @@
 // Package loadtest drives the real assetbot binary against an in-process
 // fake Telegram (bot/fakeapi) with many simulated residents, and reports
-// throughput, latency and cost. It is the engine of `assetbot loadtest`.
+// throughput, latency and cost. It is the engine of `assetbot-loadtest`.
 //
 // Each resident sends /start and then answers every question the bot asks
 // as soon as it is asked (see Next). With Options.KillEvery the bot is
@@ -28,7 +28,7 @@ import (
 
 // Options configure a load test. Zero values take the defaults noted.
 type Options struct {
-	// Binary is the assetbot executable to test; default the running one.
+	// Binary is the assetbot executable to test; required.
 	Binary string
 	// Residents is the number of simulated users; default 200.
 	Residents int
@@ -79,11 +79,7 @@ const token = "123:load"
 
 func (o *Options) defaults() error {
 	if o.Binary == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("find assetbot binary: %w", err)
-		}
-		o.Binary = exe
+		return errors.New("load test: no assetbot binary to test")
 	}
 	if o.Residents <= 0 {
 		o.Residents = 200
