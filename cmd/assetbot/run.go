@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/assetbot/assetbot/bot"
@@ -26,7 +24,6 @@ func (e *environment) run(ctx context.Context, args []string) error {
 		return err
 	}
 	log := e.logger(cfg)
-	tuneGC()
 	if cfg.Telegram.Token == "" {
 		return bot.ErrNoToken
 	}
@@ -74,17 +71,4 @@ func (e *environment) run(ctx context.Context, args []string) error {
 	}
 	log.Info("assetbot stopped")
 	return nil
-}
-
-// tuneGC trades memory the bot does not need for less garbage collection:
-// its heap is a few megabytes of short-lived request data, so collecting
-// at 4x growth under a 48 MiB ceiling keeps RSS small and CPU low. GOGC and
-// GOMEMLIMIT in the environment still win.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(48 << 20)
-	}
 }
