@@ -3,9 +3,9 @@
 // already applied, and the outbox of messages to send.
 //
 // All writes go through Update, which runs a function in a transaction.
-// Concurrent Updates are committed together (group commit): each runs in
-// its own savepoint, so one failing rolls back only itself, and a burst of
-// inbound events costs one commit instead of one each.
+// Concurrent Updates are committed together (group commit), so a burst of
+// inbound events costs one commit instead of one each. If one of them
+// fails, the batch is rolled back and the others run again without it.
 package store
 
 import (
