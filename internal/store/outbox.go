@@ -77,11 +77,9 @@ func (s *Store) Pending(ctx context.Context, after int64, limit int) ([]OutboxMe
 	var out []OutboxMessage
 	for rows.Next() {
 		var m OutboxMessage
-		var created string
-		if err := rows.Scan(&m.ID, &m.ChatID, &m.Kind, &m.Payload, &created, &m.Attempts); err != nil {
+		if err := rows.Scan(&m.ID, &m.ChatID, &m.Kind, &m.Payload, (*sqlTime)(&m.CreatedAt), &m.Attempts); err != nil {
 			return nil, fmt.Errorf("read outbox: %w", err)
 		}
-		m.CreatedAt = parseTime(created)
 		out = append(out, m)
 	}
 	return out, rows.Err()

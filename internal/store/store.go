@@ -459,9 +459,28 @@ func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
-func parseTime(s string) time.Time {
-	t, _ := time.Parse(timeFormat, s)
-	return t
+// sqlTime scans a time column written with formatTime into a time.Time:
+// (*sqlTime)(&t) as a Scan destination. Anything else in the column is an
+// error rather than a zero time, which would read as "never".
+type sqlTime time.Time
+
+// Scan implements sql.Scanner.
+func (t *sqlTime) Scan(v any) error {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("scan time: got %T, want text", v)
+	}
+	parsed, err := time.Parse(timeFormat, s)
+	if err != nil {
+		return fmt.Errorf("scan time: %w", err)
+	}
+	*t = sqlTime(parsed)
+	return nil
 }
 
 // Ping checks that the database answers.
