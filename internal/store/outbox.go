@@ -85,15 +85,6 @@ func (s *Store) Pending(ctx context.Context, after int64, limit int) ([]OutboxMe
 	return out, rows.Err()
 }
 
-// OutboxDepth returns how many messages wait to be sent.
-func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE failed_at IS NULL`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count outbox: %w", err)
-	}
-	return n, nil
-}
-
 // AppliedEvents counts the inbound events from source recorded as applied
 // (and not yet pruned).
 func (s *Store) AppliedEvents(ctx context.Context, source string) (int64, error) {

@@ -151,15 +151,6 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
-// SchemaVersion is the schema version this build of assetbot writes.
-func SchemaVersion() int {
-	ms, err := loadMigrations()
-	if err != nil || len(ms) == 0 {
-		return 0
-	}
-	return ms[len(ms)-1].version
-}
-
 // migrate applies, each in its own transaction, the migrations the
 // database has not seen.
 func (s *Store) migrate(ctx context.Context) error {
