@@ -46,6 +46,19 @@ const maxBatch = 256
 // commits.
 const groupTarget = 8
 
+// busyTimeout is how long a connection waits for another's lock before
+// SQLite reports the database busy.
+const busyTimeout = 5 * time.Second
+
+// maxConns bounds the pool: the writer's connection and the readers'.
+const maxConns = 8
+
+// walCheckpointPages is the WAL size, in 4 KiB pages, that triggers a
+// checkpoint into the database: about 16 MB rather than SQLite's default
+// 1000 pages (about 4 MB), since fewer, larger checkpoints cost less per
+// write.
+const walCheckpointPages = 4000
+
 // Store is an open assetbot database.
 type Store struct {
 	db     *sql.DB
@@ -76,7 +89,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", "5000")
+	q.Set("_busy_timeout", strconv.FormatInt(busyTimeout.Milliseconds(), 10))
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
@@ -84,8 +97,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(0)
 	s := &Store{db: db, now: time.Now, log: slog.New(slog.DiscardHandler), jobs: make(chan *job, maxBatch), urgent: make(chan *job, maxBatch), done: make(chan struct{}), closed: make(chan struct{})}
 	for _, o := range opts {
@@ -97,9 +110,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	conn, err := db.Conn(ctx)
 	if err == nil {
-		// Checkpoint the WAL into the database every ~16 MB rather than the
-		// default ~4 MB: fewer, larger checkpoints cost less per write.
-		_, err = conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 4000")
+		_, err = conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = "+strconv.Itoa(walCheckpointPages))
 	}
 	if err != nil {
 		db.Close()
