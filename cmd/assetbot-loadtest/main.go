@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"syscall"
-	"time"
 
 	"github.com/assetbot/assetbot/bot/loadtest"
 	"github.com/assetbot/assetbot/internal/config"
@@ -35,13 +34,8 @@ var errUsage = errors.New("usage")
 // its own.
 const botName = "assetbot"
 
-// Flag defaults, as today's `assetbot loadtest` had them.
-const (
-	defaultResidents    = 200
-	defaultDuration     = 20 * time.Second
-	defaultWarmup       = 3 * time.Second
-	defaultPerChatBurst = 3
-)
+// defaultPerChatBurst is the fake's per-chat burst, Telegram's.
+const defaultPerChatBurst = 3
 
 // The fake Telegram's garbage collection: it shares the machine with the
 // bot under test, so it collects at 4x heap growth under a 48 MiB ceiling
@@ -101,9 +95,9 @@ func parseFlags(args []string, stderr io.Writer) (loadtest.Options, string, erro
 	var configPath string
 	fs.StringVar(&configPath, "config", "", "config file, for log.format (default config.yaml if present)")
 	fs.StringVar(&o.Binary, "binary", "", "assetbot binary to test (default: "+botName+" beside this executable)")
-	fs.IntVar(&o.Residents, "residents", defaultResidents, "simulated residents")
-	fs.DurationVar(&o.Duration, "duration", defaultDuration, "measured window")
-	fs.DurationVar(&o.Warmup, "warmup", defaultWarmup, "unmeasured warm-up")
+	fs.IntVar(&o.Residents, "residents", loadtest.DefaultResidents, "simulated residents")
+	fs.DurationVar(&o.Duration, "duration", loadtest.DefaultDuration, "measured window")
+	fs.DurationVar(&o.Warmup, "warmup", loadtest.DefaultWarmup, "unmeasured warm-up")
 	fs.Float64Var(&o.GlobalRate, "fake-rate", 0, "messages/s the fake Telegram allows over all chats before answering 429 (0 = no limit)")
 	fs.Float64Var(&o.PerChatRate, "fake-per-chat-rate", 0, "messages/s the fake allows per chat (0 = no limit)")
 	fs.IntVar(&o.PerChatBurst, "fake-per-chat-burst", defaultPerChatBurst, "burst the fake allows per chat")

@@ -15,7 +15,7 @@ import (
 )
 
 func TestParseFlags(t *testing.T) {
-	defaults := loadtest.Options{Residents: defaultResidents, Duration: defaultDuration, Warmup: defaultWarmup,
+	defaults := loadtest.Options{Residents: 200, Duration: 20 * time.Second, Warmup: 3 * time.Second,
 		PerChatBurst: defaultPerChatBurst, UniqueButtons: true}
 	tests := []struct {
 		name       string

@@ -13,6 +13,10 @@ import (
 	"github.com/assetbot/assetbot/internal/store"
 )
 
+// readHeaderTimeout drops a client of /healthz and /metrics that takes
+// longer than this to send its request headers.
+const readHeaderTimeout = 5 * time.Second
+
 // run runs `assetbot run`: the Telegram bot, until SIGINT or SIGTERM.
 func (e *environment) run(ctx context.Context, args []string) error {
 	fs := e.flagSet("run")
@@ -56,7 +60,7 @@ func (e *environment) run(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
 		}
-		srv := &http.Server{Handler: b.OpsHandler(), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: b.OpsHandler(), ReadHeaderTimeout: readHeaderTimeout}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("metrics server stopped", "err", err)
