@@ -1,12 +1,12 @@
 package store
 
-// Test-only views of the store, for the store_test package.
-
 import (
 	"context"
 	"errors"
 	"fmt"
 )
+
+// What only the store_test package needs: the product reads none of it.
 
 // PersonByID returns the person with the given id.
 func (tx *Tx) PersonByID(id int64) (Person, error) {
