@@ -30,7 +30,7 @@ import (
 var ErrNoToken = errors.New(`no Telegram bot token: create a bot with @BotFather in Telegram (send it /newbot), then put the token in telegram.token in the config file or in the TELEGRAM_BOT_TOKEN environment variable. To try the conversation without Telegram, run "assetbot try"`)
 
 // ErrUnauthorized is returned when Telegram refuses the token.
-var ErrUnauthorized = errors.New("Telegram refused the bot token (401 Unauthorized): check telegram.token, or get a new token from @BotFather")
+var ErrUnauthorized = errors.New("the bot token was refused by Telegram (401 Unauthorized): check telegram.token, or get a new token from @BotFather")
 
 // allowedUpdates are the update types the bot asks for.
 var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}

@@ -208,16 +208,6 @@ func Start(f *Flow, env Env, opts Options) (Result, bool) {
 	return r, true
 }
 
-// Current returns the prompt for the question being asked, for a host that
-// resumes a conversation; ok is false if nothing is being asked.
-func Current(f *Flow, st State, env Env) (Prompt, bool) {
-	s := f.Step(st.Step)
-	if st.Status != StatusActive || s == nil {
-		return Prompt{}, false
-	}
-	return prompt(f, st, env, s, ""), true
-}
-
 // Resume reactivates a paused (or active) conversation, asking its
 // question again. A step that a newer version of the flow removed resumes
 // at the first question not yet answered. A finished or declined

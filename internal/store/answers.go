@@ -92,15 +92,14 @@ const answerColumns = `flow, key, step, value, flow_version, created_at, updated
 func scanAnswer(row interface{ Scan(...any) error }, lead ...any) (StoredAnswer, error) {
 	var a StoredAnswer
 	var value []byte
-	var created, updated, confirmed string
-	dest := append(lead, &a.Flow, &a.Key, &a.Step, &value, &a.FlowVersion, &created, &updated, &confirmed)
+	dest := append(lead, &a.Flow, &a.Key, &a.Step, &value, &a.FlowVersion,
+		(*sqlTime)(&a.CreatedAt), (*sqlTime)(&a.UpdatedAt), (*sqlTime)(&a.ConfirmedAt))
 	if err := row.Scan(dest...); err != nil {
 		return a, err
 	}
 	if err := json.Unmarshal(value, &a.Value); err != nil {
 		return a, fmt.Errorf("decode answer %s: %w", a.Key, err)
 	}
-	a.CreatedAt, a.UpdatedAt, a.ConfirmedAt = parseTime(created), parseTime(updated), parseTime(confirmed)
 	return a, nil
 }
 
@@ -156,14 +155,12 @@ func (tx *Tx) AnswerHistory(personID int64, flowID, key string) ([]HistoryEntry,
 	for rows.Next() {
 		var h HistoryEntry
 		var value []byte
-		var from, replaced string
-		if err := rows.Scan(&value, &h.FlowVersion, &from, &replaced); err != nil {
+		if err := rows.Scan(&value, &h.FlowVersion, (*sqlTime)(&h.ValidFrom), (*sqlTime)(&h.ReplacedAt)); err != nil {
 			return nil, fmt.Errorf("read history of %s of %d: %w", key, personID, err)
 		}
 		if err := json.Unmarshal(value, &h.Value); err != nil {
 			return nil, fmt.Errorf("decode history of %s of %d: %w", key, personID, err)
 		}
-		h.ValidFrom, h.ReplacedAt = parseTime(from), parseTime(replaced)
 		out = append(out, h)
 	}
 	return out, rows.Err()

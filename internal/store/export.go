@@ -26,15 +26,13 @@ func (s *Store) Consented(ctx context.Context, flowID, purpose string) ([]Record
 	var records []Record
 	index := map[int64]int{}
 	for rows.Next() {
-		var consentAt string
 		var r Record
-		var created, updated string
 		p := &r.Person
-		if err := rows.Scan(&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.Reachable, &p.Reminders, &p.Revision, &created, &updated, &consentAt); err != nil {
+		if err := rows.Scan(&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.Reachable, &p.Reminders, &p.Revision,
+			(*sqlTime)(&p.CreatedAt), (*sqlTime)(&p.UpdatedAt), (*sqlTime)(&r.ConsentAt)); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read consented people: %w", err)
 		}
-		p.CreatedAt, p.UpdatedAt, r.ConsentAt = parseTime(created), parseTime(updated), parseTime(consentAt)
 		index[p.ID] = len(records)
 		records = append(records, r)
 	}
