@@ -141,6 +141,9 @@ type Flow struct {
 	File     string
 
 	index map[string]int
+	// conditional lists, in flow order, the questions asked only when
+	// their `when` holds: what changing an answer may add or withdraw.
+	conditional []*Step
 }
 
 // Step returns the step with the given id, or nil.

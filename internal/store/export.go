@@ -41,7 +41,7 @@ func (s *Store) Consented(ctx context.Context, flowID, purpose string) ([]Record
 		return nil, fmt.Errorf("read consented people: %w", err)
 	}
 	rows.Close()
-	arows, err := s.db.QueryContext(ctx, `SELECT person_id, `+answerColumns+` FROM answers WHERE flow = ? ORDER BY person_id, id`, flowID)
+	arows, err := s.db.QueryContext(ctx, `SELECT person_id, `+answerColumns+` FROM answers WHERE flow = ? AND withdrawn_at IS NULL ORDER BY person_id, id`, flowID)
 	if err != nil {
 		return nil, fmt.Errorf("read answers: %w", err)
 	}
