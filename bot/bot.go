@@ -130,10 +130,6 @@ func (b *Bot) Run(ctx context.Context) error {
 		workers.Go(func() { b.sender.run(sendCtx) })
 	}
 
-	var housekeeping sync.WaitGroup
-	housekeeping.Go(func() { b.prune(ctx) })
-	defer housekeeping.Wait()
-
 	setup := withContext(b.api, b.client, ctx)
 	if _, err := setup.Request(tgbotapi.NewSetMyCommands(commands...)); err != nil {
 		b.log.Warn("could not register the command menu (setMyCommands); carrying on", "err", b.redact.Err(err))
@@ -157,38 +153,6 @@ func (b *Bot) Run(ctx context.Context) error {
 	close(stopRecording)
 	recorder.Wait()
 	return err
-}
-
-// Telegram redelivers an update for at most a day, so the record that one
-// was applied can go after a week; so can messages given up that long ago.
-const (
-	keepEvents = 7 * 24 * time.Hour
-	pruneEvery = time.Hour
-)
-
-// prune deletes old records of applied updates and given-up messages,
-// hourly, until ctx ends.
-func (b *Bot) prune(ctx context.Context) {
-	tick := time.NewTicker(pruneEvery)
-	defer tick.Stop()
-	for {
-		var events, messages int64
-		err := b.store.Update(ctx, func(tx *store.Tx) (err error) {
-			events, messages, err = tx.Prune(tx.Now().Add(-keepEvents))
-			return err
-		})
-		switch {
-		case err != nil && ctx.Err() == nil:
-			b.log.Error("prune old records", "err", err)
-		case events+messages > 0:
-			b.log.Info("pruned old records", "updates", events, "messages", messages)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // poll receives updates by long polling. An update is confirmed (the

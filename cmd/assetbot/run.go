@@ -10,6 +10,7 @@ import (
 
 	"github.com/assetbot/assetbot/bot"
 	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/schedule"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
@@ -55,6 +56,12 @@ func (e *environment) run(ctx context.Context, args []string) error {
 		}
 		return err
 	}
+	sched := schedule.New(st, cfg.Location(), log.With("part", "scheduler"))
+	if err := sched.Add(schedule.Prune(st)); err != nil {
+		return err
+	}
+	sched.Start()
+	defer sched.Stop()
 	if cfg.HTTP.Listen != "" {
 		ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 		if err != nil {

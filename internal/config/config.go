@@ -204,6 +204,16 @@ func parse(name string, data []byte, lookup func(string) (string, bool)) (Config
 	return c, nil
 }
 
+// Location returns the configured timezone, or UTC if Timezone does not
+// name one (Validate reports that).
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
 // SlogLevel returns Log.Level as a slog level; an unknown level (which
 // Validate reports) is info.
 func (c Config) SlogLevel() slog.Level {

@@ -573,6 +573,26 @@ func TestLoad(t *testing.T) {
 	})
 }
 
+func TestLocation(t *testing.T) {
+	tests := []struct {
+		tz   string
+		want string
+	}{
+		{"Europe/London", "Europe/London"},
+		{"UTC", "UTC"},
+		{"Nowhere/Special", "UTC"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.tz, func(t *testing.T) {
+			c := Default()
+			c.Timezone = tt.tz
+			if got := c.Location().String(); got != tt.want {
+				t.Errorf("got %s; want %s", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestSlogLevel(t *testing.T) {
 	tests := []struct {
 		level string

@@ -36,3 +36,25 @@ func TestSQLTimeScan(t *testing.T) {
 		})
 	}
 }
+
+func TestNullTimeScan(t *testing.T) {
+	want := time.Date(2026, 3, 14, 9, 30, 1, 250e6, time.UTC)
+	for _, tt := range []struct {
+		name    string
+		value   any
+		want    time.Time
+		wantErr bool
+	}{
+		{"NULL is the zero time", nil, time.Time{}, false},
+		{"text", formatTime(want), want, false},
+		{"another format", "2026-03-14 09:30:01", time.Time{}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := time.Unix(1, 0) // not zero, so that a NULL must clear it
+			err := (*nullTime)(&got).Scan(tt.value)
+			if (err != nil) != tt.wantErr || err == nil && !got.Equal(tt.want) {
+				t.Errorf("got %v, %v; want %v (error %v)", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}

@@ -485,6 +485,19 @@ func (t *sqlTime) Scan(v any) error {
 	return nil
 }
 
+// nullTime scans a time column that may be NULL (a time not yet reached,
+// such as the end of a run in progress) as the zero time.
+type nullTime time.Time
+
+// Scan implements sql.Scanner.
+func (t *nullTime) Scan(v any) error {
+	if v == nil {
+		*t = nullTime{}
+		return nil
+	}
+	return (*sqlTime)(t).Scan(v)
+}
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
