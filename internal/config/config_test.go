@@ -234,7 +234,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad bool", "telegram: {webhook: {insecure_no_secret: yes}}",
 			`config.yaml:1: telegram.webhook.insecure_no_secret: want true or false, got "yes"`},
 		{"duration without unit", "telegram:\n  poll_timeout: 50\n",
-			`config.yaml:2: telegram.poll_timeout: want a duration such as "50s" or "1m30s", got "50"`},
+			`config.yaml:2: telegram.poll_timeout: want a duration such as "50s", "1m30s", "24h" or "180d", got "50"`},
 		{"list for a duration", "telegram:\n  poll_timeout: [1s]\n",
 			`config.yaml:2: telegram.poll_timeout: want a duration, got a list`},
 		{"top level not a mapping", "- a\n- b\n",
@@ -622,5 +622,32 @@ func TestListenOnAnyPort(t *testing.T) {
 	}
 	if _, err := Parse("config.yaml", []byte("http:\n  listen: 127.0.0.1:-1\n")); err == nil {
 		t.Error("port -1 accepted")
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"24h", 24 * time.Hour, true},
+		{"90m", 90 * time.Minute, true},
+		{"180d", 180 * 24 * time.Hour, true},
+		{"1d12h", 36 * time.Hour, true},
+		{"0d", 0, true},
+		{"2s", 2 * time.Second, true},
+		{"1.5d", 0, false},
+		{"-1d", 0, false},
+		{"d", 0, false},
+		{"10d-5h", 0, false},
+		{"3days", 0, false},
+		{"99999999d", 0, false},
+		{"", 0, false},
+	} {
+		got, err := ParseDuration(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
+		}
 	}
 }
