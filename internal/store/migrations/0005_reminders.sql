@@ -1,0 +1,32 @@
+-- Reminders: nudges for unfinished conversations and "still true?" refreshes.
+
+-- When the person last went through or confirmed their whole entry, and
+-- when it went stale (a refresh went unanswered). A change of one answer
+-- moves neither.
+ALTER TABLE people ADD COLUMN confirmed_at TEXT;
+ALTER TABLE people ADD COLUMN stale_at TEXT;
+UPDATE people SET confirmed_at = (SELECT MIN(a.confirmed_at) FROM answers a WHERE a.person_id = people.id AND a.withdrawn_at IS NULL);
+CREATE INDEX people_confirmed ON people (confirmed_at) WHERE confirmed_at IS NOT NULL;
+
+-- Unfinished conversations by the time of the person's last input.
+CREATE INDEX conversations_unfinished ON conversations (updated_at) WHERE status IN ('active', 'paused');
+
+-- Scheduled messages, planned once each: the unique key names what a
+-- reminder is about (a nudge: the pause and its number; a refresh: the
+-- confirmation it asks about), so a run repeated after a crash plans
+-- nothing twice. A reminder is settled in the transaction that queues its
+-- message, so it is never sent twice either.
+CREATE TABLE reminders (
+    id         INTEGER PRIMARY KEY,
+    person_id  INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    kind       TEXT    NOT NULL,
+    about      TEXT    NOT NULL,
+    planned_at TEXT    NOT NULL,
+    due_at     TEXT    NOT NULL,
+    sent_at    TEXT,
+    -- '' while due; 'sent', or why it was not sent.
+    outcome    TEXT    NOT NULL DEFAULT '',
+    UNIQUE (person_id, kind, about)
+);
+CREATE INDEX reminders_due ON reminders (due_at) WHERE outcome = '';
+CREATE INDEX reminders_sent ON reminders (person_id, sent_at) WHERE sent_at IS NOT NULL;
