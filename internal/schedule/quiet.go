@@ -77,3 +77,17 @@ func (q QuietHours) Next(t time.Time, loc *time.Location) time.Time {
 	}
 	return time.Date(day.Year(), day.Month(), day.Day(), q.to/60, q.to%60, 0, 0, loc)
 }
+
+// Until returns how long from t until the quiet hours next begin in loc:
+// 0 inside them, and a day or more when there are none.
+func (q QuietHours) Until(t time.Time, loc *time.Location) time.Duration {
+	if !q.on {
+		return minutesPerDay * time.Minute
+	}
+	if q.Next(t, loc) != t {
+		return 0
+	}
+	local := t.In(loc)
+	m := local.Hour()*60 + local.Minute()
+	return time.Duration((q.from-m+minutesPerDay)%minutesPerDay)*time.Minute - time.Duration(local.Second())*time.Second
+}

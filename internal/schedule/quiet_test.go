@@ -68,3 +68,24 @@ func TestQuietHoursNext(t *testing.T) {
 		}
 	}
 }
+
+func TestQuietHoursUntil(t *testing.T) {
+	london, _ := time.LoadLocation("Europe/London")
+	night, _ := ParseQuietHours("21:00-09:00")
+	for _, tc := range []struct {
+		q    QuietHours
+		at   time.Time
+		want time.Duration
+	}{
+		{night, time.Date(2026, 1, 15, 20, 0, 0, 0, time.UTC), time.Hour},
+		{night, time.Date(2026, 1, 15, 20, 59, 30, 0, time.UTC), 30 * time.Second},
+		{night, time.Date(2026, 7, 15, 19, 0, 0, 0, time.UTC), time.Hour}, // 20:00 BST
+		{night, time.Date(2026, 1, 15, 22, 0, 0, 0, time.UTC), 0},
+		{night, time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC), 12 * time.Hour},
+		{QuietHours{}, time.Date(2026, 1, 15, 22, 0, 0, 0, time.UTC), 24 * time.Hour},
+	} {
+		if got := tc.q.Until(tc.at, london); got != tc.want {
+			t.Errorf("%q.Until(%s) = %v; want %v", tc.q, tc.at.Format(time.RFC3339), got, tc.want)
+		}
+	}
+}

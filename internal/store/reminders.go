@@ -43,8 +43,9 @@ func scanReminder(row interface{ Scan(...any) error }) (Reminder, error) {
 	return r, err
 }
 
-// PausedAt returns the time of the input a nudge is about.
-func (r Reminder) PausedAt() (time.Time, error) {
+// AboutTime returns the time a reminder is about: the input a nudge's
+// pause began after, or the confirmation a refresh asks about.
+func (r Reminder) AboutTime() (time.Time, error) {
 	at, _, _ := strings.Cut(r.About, "#")
 	return time.Parse(timeFormat, at)
 }

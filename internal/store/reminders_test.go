@@ -84,8 +84,8 @@ func TestPlanNudges(t *testing.T) {
 		if r.PersonID != paused && r.PersonID != active || r.Kind != store.ReminderNudge {
 			t.Errorf("due %+v; want nudges for the paused and active only", r)
 		}
-		if at, err := r.PausedAt(); err != nil || !at.Equal(t0) {
-			t.Errorf("PausedAt of %+v = %v, %v; want %v", r, at, err, t0)
+		if at, err := r.AboutTime(); err != nil || !at.Equal(t0) {
+			t.Errorf("AboutTime of %+v = %v, %v; want %v", r, at, err, t0)
 		}
 	}
 	// Any input starts a new pause with its own nudges.
