@@ -30,7 +30,7 @@ func (s *Store) Consented(ctx context.Context, flowID, purpose string) ([]Record
 		var r Record
 		var created, updated string
 		p := &r.Person
-		if err := rows.Scan(&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.Reachable, &p.Reminders, &p.Revision, &created, &updated, &consentAt); err != nil {
+		if err := rows.Scan(append(personFields(p, &created, &updated), &consentAt)...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read consented people: %w", err)
 		}
