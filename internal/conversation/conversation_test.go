@@ -934,3 +934,49 @@ func TestSessionIsJSON(t *testing.T) {
 		t.Errorf("stored session = %+v; want at head with hands answered", s)
 	}
 }
+
+// TestChooseLanguage checks /language: a menu of the offered languages,
+// each in its own name; the choice is stored, the open question is asked
+// again in it, and the channel's language no longer overrides it, across
+// events and restarts.
+func TestChooseLanguage(t *testing.T) {
+	fl := shippedFlows(t)
+	w := newWorld(t, fl)
+	p := w.person("Ada")
+	p.id.Language = "en-GB"
+	p.answerUpTo("head")
+
+	m := shows(t, p.send(Event{Kind: EventLanguage}), menuLang)
+	var labels []string
+	for _, o := range m.Options {
+		labels = append(labels, o.Label)
+	}
+	if !reflect.DeepEqual(optionIDs(m), []string{"lang_en", "lang_cy"}) || !reflect.DeepEqual(labels, []string{"English", "Cymraeg"}) {
+		t.Fatalf("language menu %v %v; want English and Cymraeg", optionIDs(m), labels)
+	}
+
+	r := p.press("lang_cy")
+	if len(r.Messages) != 2 || r.Messages[0].Text != fl["resident"].Msg(flow.MsgLanguageChosen, "cy") {
+		t.Fatalf("after choosing Welsh got %s; want the Welsh confirmation then the question", describe(r))
+	}
+	q := asks(t, r, "head")
+	if want := fl["resident"].Step("head").Text.In("cy"); q.Text != want {
+		t.Errorf("the open question after choosing Welsh is %q; want %q", q.Text, want)
+	}
+	if got, _ := p.stored(); got.Language != "cy" || !got.LanguageChosen {
+		t.Errorf("stored person %+v; want Welsh, chosen", got)
+	}
+
+	// Telegram still says en-GB with every event: the choice stands.
+	w.reopen(fl)
+	r = p.send(Event{Kind: EventHelp})
+	if r.Person.Language != "cy" || r.Messages[0].Text != fl["resident"].Msg(flow.MsgHelp, "cy") {
+		t.Errorf("after a restart /help came in %q: %s; want Welsh", r.Person.Language, describe(r))
+	}
+
+	// Choosing again, a typed choice works as a press does.
+	shows(t, p.send(Event{Kind: EventLanguage}), menuLang)
+	if r := p.say("English"); r.Person.Language != "en" {
+		t.Errorf("typing English chose %q", r.Person.Language)
+	}
+}
