@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -157,13 +158,25 @@ var builtin = sync.OnceValues(func() (Messages, Problems) {
 	if err != nil {
 		return Messages{}, Problems{{File: CatalogueFile, Msg: fmt.Sprintf("cannot read the built-in catalogue: %v", err)}}
 	}
-	return ParseCatalogue(CatalogueFile, data, true)
+	return parseCatalogue(CatalogueFile, data, nil)
 })
 
 // ParseCatalogue reads a message catalogue: a mapping of message id to
 // text. The built-in one (full) must hold every id in English; an
-// override may hold any ids in any languages.
+// override may hold any ids in any languages, using only the placeholders
+// the built-in English text of each has.
 func ParseCatalogue(file string, data []byte, full bool) (Messages, Problems) {
+	var base Messages
+	if !full {
+		base, _ = builtin()
+	}
+	return parseCatalogue(file, data, base)
+}
+
+// parseCatalogue reads a catalogue overriding base, or the built-in
+// catalogue when base is nil.
+func parseCatalogue(file string, data []byte, base Messages) (Messages, Problems) {
+	full := base == nil
 	p := &parser{file: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -174,7 +187,7 @@ func ParseCatalogue(file string, data []byte, full bool) (Messages, Problems) {
 		return Messages{}, nil
 	}
 	n := deref(doc.Content[0])
-	m := p.messages(n, CatalogueFile, full)
+	m := p.messages(n, CatalogueFile, base)
 	if full {
 		for _, id := range messageIDs {
 			if _, ok := m[id]["en"]; !ok {
@@ -185,8 +198,11 @@ func ParseCatalogue(file string, data []byte, full bool) (Messages, Problems) {
 	return m, p.problems
 }
 
-// messages reads a mapping of message id to text; what names it in problems.
-func (p *parser) messages(n *yaml.Node, what string, needEnglish bool) Messages {
+// messages reads a mapping of message id to text; what names it in
+// problems. Texts overriding base need no English, and may use only the
+// placeholders of base's English text; base nil reads the built-in
+// catalogue, where every text needs English.
+func (p *parser) messages(n *yaml.Node, what string, base Messages) Messages {
 	m := Messages{}
 	if n.Kind != yaml.MappingNode {
 		p.add(n.Line, "%s: want a mapping of message id to text, got %s", what, describe(n))
@@ -202,9 +218,29 @@ func (p *parser) messages(n *yaml.Node, what string, needEnglish bool) Messages 
 			p.add(k.Line, "%s: message %q appears twice", what, k.Value)
 			continue
 		}
-		m[k.Value] = p.translations(v, what+"."+k.Value, needEnglish)
+		t := p.translations(v, what+"."+k.Value, base == nil)
+		m[k.Value] = t
+		if base != nil {
+			p.checkMessagePlaceholders(k.Line, what+"."+k.Value, t, base[k.Value]["en"])
+		}
 	}
 	return m
+}
+
+// checkMessagePlaceholders reports {placeholders} in t that the built-in
+// text of the message, original, does not have: nothing would fill them in.
+func (p *parser) checkMessagePlaceholders(line int, what string, t Text, original string) {
+	var known []string
+	for _, m := range placeholderRegex.FindAllStringSubmatch(original, -1) {
+		known = append(known, m[1])
+	}
+	for _, lang := range slices.Sorted(maps.Keys(t)) {
+		for _, m := range placeholderRegex.FindAllStringSubmatch(t[lang], -1) {
+			if !slices.Contains(known, m[1]) {
+				p.add(line, "%s.%s: {%s} is not filled in for this message%s", what, lang, m[1], suggest(m[1], known))
+			}
+		}
+	}
 }
 
 // lookup returns the text in lang or its base language ("pt" for "pt-BR"),

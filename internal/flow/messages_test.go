@@ -101,6 +101,8 @@ func TestLoadFSTranslations(t *testing.T) {
 			[]string{`flows/messages.yaml:2: messages.yaml: unknown message "dnoe" (did you mean "done"?)`}},
 		{"an unknown message in a flow", fstest.MapFS{"flows/t.yaml": {Data: []byte(strings.Replace(translated("cy", ""), "steps:", "messages:\n  pasued: {en: Paused.}\nsteps:", 1))}},
 			[]string{`flows/t.yaml:5: messages: unknown message "pasued" (did you mean "paused"?)`}},
+		{"a placeholder nothing fills in", fstest.MapFS{"flows/t.yaml": welsh(""), "flows/messages.yaml": {Data: []byte(lines("too_long: {cy: 'Dim mwy na {maxx} nod'}", "keep: {en: 'Keep {answer}'}"))}},
+			[]string{`flows/messages.yaml:1: messages.yaml.too_long.cy: {maxx} is not filled in for this message (did you mean "max"?)`}},
 		{"a folder catalogue that does not parse", fstest.MapFS{"flows/t.yaml": welsh(""), "flows/messages.yaml": {Data: []byte("done: [")}},
 			[]string{`flows/messages.yaml:1: YAML syntax: did not find expected node content`}},
 	}

@@ -282,7 +282,8 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 		case "declined":
 			f.Declined, f.declinedLine = p.text(v, "declined"), v.Line
 		case "messages":
-			f.Messages = p.messages(v, "messages", true)
+			base, _ := builtin()
+			f.Messages = p.messages(v, "messages", base)
 		case "steps":
 			stepsNode = v
 		}
