@@ -179,3 +179,27 @@ func TestBest(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseCatalogue checks that a messages.yaml, however broken, never
+// panics, names its problems by file and line, and yields only known ids.
+func FuzzParseCatalogue(f *testing.F) {
+	f.Add([]byte("done: {cy: Gorffen}\n"))
+	f.Add([]byte("dnoe: Done\n"))
+	f.Add([]byte("too_long: {en: 'At most {max}', cy: 'Dim mwy na {maxx}'}\n"))
+	f.Add([]byte("a: &a [*a]\n"))
+	f.Add([]byte("- done\n"))
+	f.Add([]byte("done: {en: [x]}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, problems := flow.ParseCatalogue("messages.yaml", data, false)
+		for _, p := range problems {
+			if p.File != "messages.yaml" || p.Line < 0 || p.Msg == "" {
+				t.Fatalf("got problem %+v; want file, line and message", p)
+			}
+		}
+		for id := range m {
+			if !slices.Contains(flow.MessageIDs(), id) {
+				t.Fatalf("got unknown id %q", id)
+			}
+		}
+	})
+}
