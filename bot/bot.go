@@ -31,7 +31,7 @@ import (
 var ErrNoToken = errors.New(`no Telegram bot token: create a bot with @BotFather in Telegram (send it /newbot), then put the token in telegram.token in the config file or in the TELEGRAM_BOT_TOKEN environment variable. To try the conversation without Telegram, run "assetbot try"`)
 
 // ErrUnauthorized is returned when Telegram refuses the token.
-var ErrUnauthorized = errors.New("Telegram refused the bot token (401 Unauthorized): check telegram.token, or get a new token from @BotFather")
+var ErrUnauthorized = errors.New("the bot token was refused by Telegram (401 Unauthorized): check telegram.token, or get a new token from @BotFather")
 
 // allowedUpdates are the update types the bot asks for.
 var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
@@ -152,10 +152,6 @@ func (b *Bot) Run(ctx context.Context) error {
 		workers.Go(func() { b.sender.run(sendCtx) })
 	}
 
-	var housekeeping sync.WaitGroup
-	housekeeping.Go(func() { b.prune(ctx) })
-	defer housekeeping.Wait()
-
 	setup := withContext(b.api, b.client, ctx)
 	for _, menu := range b.commandMenus() {
 		if _, err := setup.Request(menu); err != nil {
@@ -181,38 +177,6 @@ func (b *Bot) Run(ctx context.Context) error {
 	close(stopRecording)
 	recorder.Wait()
 	return err
-}
-
-// Telegram redelivers an update for at most a day, so the record that one
-// was applied can go after a week; so can messages given up that long ago.
-const (
-	keepEvents = 7 * 24 * time.Hour
-	pruneEvery = time.Hour
-)
-
-// prune deletes old records of applied updates and given-up messages,
-// hourly, until ctx ends.
-func (b *Bot) prune(ctx context.Context) {
-	tick := time.NewTicker(pruneEvery)
-	defer tick.Stop()
-	for {
-		var events, messages int64
-		err := b.store.Update(ctx, func(tx *store.Tx) (err error) {
-			events, messages, err = tx.Prune(tx.Now().Add(-keepEvents))
-			return err
-		})
-		switch {
-		case err != nil && ctx.Err() == nil:
-			b.log.Error("prune old records", "err", err)
-		case events+messages > 0:
-			b.log.Info("pruned old records", "updates", events, "messages", messages)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // poll receives updates by long polling. An update is confirmed (the

@@ -100,11 +100,14 @@ func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red reda
 	return s
 }
 
+// outboxPage is how many outbox rows load reads at a time.
+const outboxPage = 1000
+
 // load queues what the outbox held when the bot last stopped.
 func (s *sender) load(ctx context.Context) error {
 	var after int64
 	for {
-		rows, err := s.store.Pending(ctx, after, 1000)
+		rows, err := s.store.Pending(ctx, after, outboxPage)
 		if err != nil {
 			return err
 		}

@@ -388,6 +388,12 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 			return err
 		}
 	}
+	for _, key := range r.Withdrawn {
+		delete(t.env.Known, key)
+		if _, err := t.tx.WithdrawAnswer(t.person.ID, t.flow.ID, key); err != nil {
+			return err
+		}
+	}
 	for _, p := range r.Prompts {
 		t.reply.Messages = append(t.reply.Messages, Message{Prompt: p})
 	}

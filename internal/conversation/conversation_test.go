@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -480,6 +481,63 @@ func TestReturningUser(t *testing.T) {
 			t.Errorf("history of time = %+v; want the old hour_month", history)
 		}
 		says(t, p.press(actConfirm), en(flow.MsgConfirmed, "Ada"))
+	})
+
+	t.Run("change withdraws what no longer applies, and asks what now does", func(t *testing.T) {
+		p := setup(t)
+		shows(t, p.press(actChange), menuChange)
+		asks(t, p.press("q_time"), "time")
+		r := p.say("Not right now")
+		m := shows(t, r, menuSummary)
+		if strings.Contains(m.Text, "Best times") {
+			t.Errorf("summary after time became not_now = %q; want no best times", m.Text)
+		}
+		if _, ok := p.answers()["when"]; ok {
+			t.Errorf("when is still a current answer after time became not_now")
+		}
+		whenHistory := func() []store.HistoryEntry {
+			var h []store.HistoryEntry
+			p.update(func(tx *store.Tx) error {
+				var err error
+				h, err = tx.AnswerHistory(r.Person.ID, "resident", "when")
+				return err
+			})
+			return h
+		}
+		if h := whenHistory(); len(h) != 1 || !reflect.DeepEqual(h[0].Value.Choices, []string{"weekday_day", "weekends"}) || !h[0].ReplacedAt.Equal(t0.Add(24*time.Hour)) {
+			t.Errorf("history of when = %+v; want the withdrawn weekday_day, weekends, replaced now", h)
+		}
+		records, err := p.st.Consented(context.Background(), "resident", "map")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range records[0].Answers {
+			if a.Key == "when" {
+				t.Errorf("export holds the withdrawn answer %+v", a)
+			}
+		}
+		says(t, p.press(actConfirm), en(flow.MsgConfirmed, "Ada"))
+
+		m = shows(t, p.send(Event{Kind: EventMe}), menuReview)
+		m = shows(t, p.press(actChange), menuChange)
+		if slices.Contains(optionIDs(m), "q_when") {
+			t.Errorf("change menu = %v; want no best times while time is not_now", optionIDs(m))
+		}
+		asks(t, p.press("q_time"), "time")
+		q := asks(t, p.say("3"), "when")
+		if q.Current != "" || !q.CanBack {
+			t.Errorf("when asked with Current %q, CanBack %v; want a fresh question that can go back to time", q.Current, q.CanBack)
+		}
+		m = shows(t, p.say("2"), menuSummary)
+		if !strings.Contains(m.Text, "• Best times: Weekday evenings") {
+			t.Errorf("summary = %q; want the new best times", m.Text)
+		}
+		if got := p.answers()["when"]; !reflect.DeepEqual(got.Value.Choices, []string{"weekday_evening"}) {
+			t.Errorf("when = %+v; want weekday_evening current again", got)
+		}
+		if h := whenHistory(); len(h) != 1 {
+			t.Errorf("history of when = %+v; want only the withdrawn value", h)
+		}
 	})
 
 	t.Run("change keeps the answer on Enter", func(t *testing.T) {

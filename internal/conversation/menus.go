@@ -71,7 +71,7 @@ func (s *Service) menuOptions(t *turn, menu string) []flow.Choice {
 	case menuChange:
 		var options []flow.Choice
 		for _, q := range t.flow.Questions() {
-			if q.Consent != "" || len(options) == maxMenuChoices-1 {
+			if q.Consent != "" || !flow.Applies(q, t.env) || len(options) == maxMenuChoices-1 {
 				continue
 			}
 			options = append(options, flow.Choice{ID: changePrefix + q.Key, Label: q.ShortLabel(t.env.Lang)})

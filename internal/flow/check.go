@@ -16,8 +16,8 @@ const maxOptions = 24
 
 // Check finds the logical problems of a parsed flow: per-step rules,
 // references to unknown steps or answers, steps that can never be reached
-// and loops with no way out. Parse calls it; it is exported for flows built
-// in code.
+// and loops with no way out. Parse calls it. It needs the step index that
+// Parse builds, so it checks only flows that Parse returned.
 func Check(f *Flow) Problems {
 	c := &parser{file: f.File}
 	keys := map[string]*Step{}

@@ -141,6 +141,9 @@ type Flow struct {
 	File     string
 
 	index map[string]int
+	// conditional lists, in flow order, the questions asked only when
+	// their `when` holds: what changing an answer may add or withdraw.
+	conditional []*Step
 	// catalogue holds the overrides of the flow's folder (its messages.yaml).
 	catalogue Messages
 	// languages are the languages the flow offers, English first.

@@ -327,6 +327,9 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 			keys[s.Key] = s.Line
 		}
 		f.Steps = append(f.Steps, s)
+		if s.When != nil && s.Type != TypeInfo && s.Consent == "" {
+			f.conditional = append(f.conditional, s)
+		}
 	}
 	return f
 }

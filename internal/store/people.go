@@ -29,18 +29,17 @@ type Person struct {
 const personColumns = `id, channel, channel_user_id, first_name, language, language_chosen, reachable, reminders, revision, created_at, updated_at`
 
 // personFields are the destinations of personColumns, in order.
-func personFields(p *Person, created, updated *string) []any {
-	return []any{&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.LanguageChosen, &p.Reachable, &p.Reminders, &p.Revision, created, updated}
+func personFields(p *Person) []any {
+	return []any{&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.LanguageChosen, &p.Reachable, &p.Reminders, &p.Revision,
+		(*sqlTime)(&p.CreatedAt), (*sqlTime)(&p.UpdatedAt)}
 }
 
 func scanPerson(row interface{ Scan(...any) error }) (Person, error) {
 	var p Person
-	var created, updated string
-	err := row.Scan(personFields(&p, &created, &updated)...)
+	err := row.Scan(personFields(&p)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}
-	p.CreatedAt, p.UpdatedAt = parseTime(created), parseTime(updated)
 	return p, err
 }
 
@@ -49,15 +48,6 @@ func (tx *Tx) Person(channel, userID string) (Person, error) {
 	p, err := scanPerson(tx.queryRow(`SELECT `+personColumns+` FROM people WHERE channel = ? AND channel_user_id = ?`, channel, userID))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return p, fmt.Errorf("read person %s/%s: %w", channel, userID, err)
-	}
-	return p, err
-}
-
-// PersonByID returns the person with the given id.
-func (tx *Tx) PersonByID(id int64) (Person, error) {
-	p, err := scanPerson(tx.queryRow(`SELECT `+personColumns+` FROM people WHERE id = ?`, id))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return p, fmt.Errorf("read person %d: %w", id, err)
 	}
 	return p, err
 }
@@ -103,15 +93,14 @@ type Conversation struct {
 // Conversation returns the person's conversation, or ErrNotFound.
 func (tx *Tx) Conversation(personID int64) (Conversation, error) {
 	c := Conversation{PersonID: personID}
-	var updated string
-	err := tx.queryRow(`SELECT flow, status, state, updated_at FROM conversations WHERE person_id = ?`, personID).Scan(&c.Flow, &c.Status, &c.State, &updated)
+	err := tx.queryRow(`SELECT flow, status, state, updated_at FROM conversations WHERE person_id = ?`, personID).
+		Scan(&c.Flow, &c.Status, &c.State, (*sqlTime)(&c.UpdatedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, ErrNotFound
 	}
 	if err != nil {
 		return c, fmt.Errorf("read conversation of %d: %w", personID, err)
 	}
-	c.UpdatedAt = parseTime(updated)
 	return c, nil
 }
 
