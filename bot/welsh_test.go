@@ -93,8 +93,8 @@ func TestWelshWalkThrough(t *testing.T) {
 	from["language_code"] = "cy"
 
 	// The flow, with every kind of retry on the way.
-	consent := w.says("/start", "Helo Rhys", w.question("consent"))
-	consent = w.says("efallai", w.cy(flow.MsgYesOrNo), w.question("consent"))
+	w.says("/start", "Helo Rhys", w.question("consent"))
+	consent := w.says("efallai", w.cy(flow.MsgYesOrNo), w.question("consent"))
 	hands := w.chooses(consent, "o", "yes", w.cy(flow.MsgButtonYes), w.question("hands"))
 	for _, kind := range slices.Sorted(maps.Keys(media)) {
 		w.inject(rawMessageFrom("message", id, from, media[kind]))
@@ -109,7 +109,7 @@ func TestWelshWalkThrough(t *testing.T) {
 	w.chooses(hands, "d", "", "", w.f.Step("hands").OtherPrompt.In("cy"))
 	head := w.says("Trwsio beiciau", w.question("head"))
 	hands = w.chooses(head, "b", "", "", w.question("hands"), w.cy(flow.MsgCurrent, "answer", "Coginio, Trwsio beiciau"))
-	head = w.chooses(hands, "k", "", "Coginio, Trwsio beiciau", w.question("head"))
+	w.chooses(hands, "k", "", "Coginio, Trwsio beiciau", w.question("head"))
 	w.says("Hanes y gamlas", w.question("heart"))
 	w.says("99", w.cy(flow.MsgPickOption))
 	offer := w.says("Bwyd", w.question("offer"))
