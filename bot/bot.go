@@ -23,6 +23,7 @@ import (
 
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
@@ -35,15 +36,36 @@ var ErrUnauthorized = errors.New("the bot token was refused by Telegram (401 Una
 // allowedUpdates are the update types the bot asks for.
 var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
 
-// commands are registered with setMyCommands so Telegram shows a menu.
-var commands = []tgbotapi.BotCommand{
-	{Command: "start", Description: "Begin, or carry on where you left off"},
-	{Command: "back", Description: "Go back a question"},
-	{Command: "skip", Description: "Skip an optional question"},
-	{Command: "cancel", Description: "Pause; your answers are kept"},
-	{Command: "me", Description: "See, change or delete your answers"},
-	{Command: "stop", Description: "No more reminders"},
-	{Command: "help", Description: "What I can do"},
+// commands are registered with setMyCommands so Telegram shows a menu:
+// each command with the message id of its description.
+var commands = []struct{ command, description string }{
+	{"start", flow.MsgCmdStart},
+	{"back", flow.MsgCmdBack},
+	{"skip", flow.MsgCmdSkip},
+	{"cancel", flow.MsgCmdCancel},
+	{"me", flow.MsgCmdMe},
+	{"language", flow.MsgCmdLanguage},
+	{"stop", flow.MsgCmdStop},
+	{"help", flow.MsgCmdHelp},
+}
+
+// commandMenus returns the setMyCommands calls that register the command
+// menu: the default one in English, then one for each other language the
+// main flow offers, which Telegram shows to people using that language.
+func (b *Bot) commandMenus() []tgbotapi.SetMyCommandsConfig {
+	var menus []tgbotapi.SetMyCommandsConfig
+	for _, lang := range b.svc.Flow().Languages() {
+		cmds := make([]tgbotapi.BotCommand, len(commands))
+		for i, c := range commands {
+			cmds[i] = tgbotapi.BotCommand{Command: c.command, Description: b.svc.Text(lang, c.description)}
+		}
+		menu := tgbotapi.NewSetMyCommands(cmds...)
+		if lang != "en" {
+			menu.LanguageCode = lang
+		}
+		menus = append(menus, menu)
+	}
+	return menus
 }
 
 // setLibraryLogger installs, once per process, the logger that keeps the
@@ -131,8 +153,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 
 	setup := withContext(b.api, b.client, ctx)
-	if _, err := setup.Request(tgbotapi.NewSetMyCommands(commands...)); err != nil {
-		b.log.Warn("could not register the command menu (setMyCommands); carrying on", "err", b.redact.Err(err))
+	for _, menu := range b.commandMenus() {
+		if _, err := setup.Request(menu); err != nil {
+			b.log.Warn("could not register the command menu (setMyCommands); carrying on", "language", menu.LanguageCode, "err", b.redact.Err(err))
+		}
 	}
 
 	var err error
@@ -265,11 +289,12 @@ func (b *Bot) process(u tgbotapi.Update, a action) error {
 	b.metrics.handleErrors.Inc()
 	// Let the update go with an apology rather than block everyone behind it.
 	err = b.commit(ctx, u.UpdateID, func(*store.Tx) ([]outMsg, error) {
-		r := &renderer{chatID: a.chatID}
+		// The store may be what fails: go by the channel's language.
+		r := b.renderer(a.chatID, b.svc.Language(a.id.Language))
 		if a.press != nil {
-			r.answer(a.press, textTrouble)
+			r.answer(a.press, r.text(flow.MsgTrouble))
 		} else if a.chatID != 0 {
-			r.add(outMsg{Method: methodSend, Text: textTrouble})
+			r.add(outMsg{Method: methodSend, Text: r.text(flow.MsgTrouble)})
 		}
 		return r.out, nil
 	})

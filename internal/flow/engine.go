@@ -660,7 +660,7 @@ func fillAnswers(f *Flow, st State, env Env, text string) string {
 		name := m[1 : len(m)-1]
 		if name == "first_name" {
 			if env.FirstName == "" {
-				return "there"
+				return f.Msg(MsgNoName, env.Lang)
 			}
 			return env.FirstName
 		}

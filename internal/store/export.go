@@ -28,8 +28,7 @@ func (s *Store) Consented(ctx context.Context, flowID, purpose string) ([]Record
 	for rows.Next() {
 		var r Record
 		p := &r.Person
-		if err := rows.Scan(&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.Reachable, &p.Reminders, &p.Revision,
-			(*sqlTime)(&p.CreatedAt), (*sqlTime)(&p.UpdatedAt), (*sqlTime)(&r.ConsentAt)); err != nil {
+		if err := rows.Scan(append(personFields(p), (*sqlTime)(&r.ConsentAt))...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read consented people: %w", err)
 		}

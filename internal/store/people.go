@@ -14,8 +14,11 @@ type Person struct {
 	ChannelUserID string
 	FirstName     string
 	Language      string
-	Reachable     bool // false once they blocked the bot
-	Reminders     bool // false once they asked for no more reminders
+	// LanguageChosen is set once the person chose Language themselves, so
+	// their channel's language no longer changes it.
+	LanguageChosen bool
+	Reachable      bool // false once they blocked the bot
+	Reminders      bool // false once they asked for no more reminders
 	// Revision counts changes to their conversation, answers and consents,
 	// so a copy of those held in memory can tell whether it is current.
 	Revision  int64
@@ -23,12 +26,17 @@ type Person struct {
 	UpdatedAt time.Time
 }
 
-const personColumns = `id, channel, channel_user_id, first_name, language, reachable, reminders, revision, created_at, updated_at`
+const personColumns = `id, channel, channel_user_id, first_name, language, language_chosen, reachable, reminders, revision, created_at, updated_at`
+
+// personFields are the destinations of personColumns, in order.
+func personFields(p *Person) []any {
+	return []any{&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.LanguageChosen, &p.Reachable, &p.Reminders, &p.Revision,
+		(*sqlTime)(&p.CreatedAt), (*sqlTime)(&p.UpdatedAt)}
+}
 
 func scanPerson(row interface{ Scan(...any) error }) (Person, error) {
 	var p Person
-	err := row.Scan(&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.Reachable, &p.Reminders, &p.Revision,
-		(*sqlTime)(&p.CreatedAt), (*sqlTime)(&p.UpdatedAt))
+	err := row.Scan(personFields(&p)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}
@@ -60,8 +68,8 @@ func (tx *Tx) CreatePerson(p Person) (Person, error) {
 	}
 	p.CreatedAt, p.UpdatedAt = tx.now, tx.now
 	p.Reachable, p.Reminders = true, true
-	res, err := tx.exec(`INSERT INTO people (channel, channel_user_id, first_name, language, reachable, reminders, created_at, updated_at)
-		VALUES (?, ?, ?, ?, 1, 1, ?, ?)`, p.Channel, p.ChannelUserID, p.FirstName, p.Language, formatTime(tx.now), formatTime(tx.now))
+	res, err := tx.exec(`INSERT INTO people (channel, channel_user_id, first_name, language, language_chosen, reachable, reminders, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, 1, 1, ?, ?)`, p.Channel, p.ChannelUserID, p.FirstName, p.Language, p.LanguageChosen, formatTime(tx.now), formatTime(tx.now))
 	if err != nil {
 		return p, fmt.Errorf("create person %s/%s: %w", p.Channel, p.ChannelUserID, err)
 	}
@@ -69,10 +77,11 @@ func (tx *Tx) CreatePerson(p Person) (Person, error) {
 	return p, err
 }
 
-// UpdatePerson saves a person's name, language and flags.
+// UpdatePerson saves a person's name, language (and whether they chose it)
+// and flags.
 func (tx *Tx) UpdatePerson(p Person) error {
-	_, err := tx.exec(`UPDATE people SET first_name = ?, language = ?, reachable = ?, reminders = ?, updated_at = ? WHERE id = ?`,
-		p.FirstName, p.Language, p.Reachable, p.Reminders, formatTime(tx.now), p.ID)
+	_, err := tx.exec(`UPDATE people SET first_name = ?, language = ?, language_chosen = ?, reachable = ?, reminders = ?, updated_at = ? WHERE id = ?`,
+		p.FirstName, p.Language, p.LanguageChosen, p.Reachable, p.Reminders, formatTime(tx.now), p.ID)
 	if err != nil {
 		return fmt.Errorf("update person %d: %w", p.ID, err)
 	}
