@@ -15,6 +15,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/assetbot/assetbot/internal/conversation"
@@ -47,8 +49,14 @@ type Notifier interface {
 	Notify(tx *store.Tx, p store.Person, rep conversation.Reply) error
 }
 
+// ErrNoChannel is returned by a Notifier that cannot reach a person on
+// their channel at all (someone who only ever used `assetbot try`): their
+// reminders are dropped.
+var ErrNoChannel = errors.New("no channel to reach the person on")
+
 // Why a reminder is settled without being sent.
 const (
+	dropNoChannel   = "no channel"
 	dropStopped     = "reminders off"
 	dropUnreachable = "unreachable"
 	dropAnswered    = "answered since"
@@ -101,11 +109,42 @@ type Report struct {
 	Dropped        map[string]int // by reason
 	Waiting        int            // mid-flow, over the daily cap or quiet: later
 	QuietUntil     time.Time      // set when the run queued nothing for the quiet hours
+	// Sample lists the first reminders queued, for a person to read.
+	Sample []Queued
+	// Left counts, by kind, the reminders still due after the run (a dry
+	// run only).
+	Left map[string]int
+}
+
+// Queued is a reminder a run queued.
+type Queued struct {
+	ID, PersonID int64
+	Kind         string
+}
+
+// maxSample bounds Report.Sample.
+const maxSample = 20
+
+// Total is how many reminders the run queued.
+func (rep Report) Total() int { return sum(rep.Queued) }
+
+// Due says how many reminders are due and how many the run could send.
+func (rep Report) Due() string {
+	return fmt.Sprintf("%d nudges, %d refreshes (%d would go now)",
+		rep.Left[store.ReminderNudge]+rep.Queued[store.ReminderNudge], rep.Left[store.ReminderRefresh]+rep.Queued[store.ReminderRefresh], rep.Total())
 }
 
 func (rep Report) String() string {
 	s := fmt.Sprintf("marked %d stale; planned %d nudges and %d refreshes; queued %d nudges and %d refreshes; %d waiting; %d dropped",
 		rep.Stale, rep.PlannedNudges, rep.PlannedRefresh, rep.Queued[store.ReminderNudge], rep.Queued[store.ReminderRefresh], rep.Waiting, sum(rep.Dropped))
+	if len(rep.Dropped) > 0 {
+		reasons := make([]string, 0, len(rep.Dropped))
+		for why, n := range rep.Dropped {
+			reasons = append(reasons, fmt.Sprintf("%s: %d", why, n))
+		}
+		sort.Strings(reasons)
+		s += " (" + strings.Join(reasons, ", ") + ")"
+	}
 	if !rep.QuietUntil.IsZero() {
 		s += "; quiet hours until " + rep.QuietUntil.Format("15:04")
 	}
@@ -156,6 +195,31 @@ func (r *Reminders) Run(ctx context.Context, now time.Time, update Updater) (Rep
 		}
 	}
 	return rep, r.queue(ctx, now, update, &rep)
+}
+
+// errDryRun rolls back a dry run.
+var errDryRun = errors.New("dry run: rolled back")
+
+// DryRun runs the reminders as of now in one transaction that it rolls
+// back: what would be planned, sent, dropped and left due, with nothing
+// changed or sent.
+func (r *Reminders) DryRun(ctx context.Context, now time.Time) (Report, error) {
+	var rep Report
+	err := r.st.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		rep, err = r.Run(ctx, now, func(_ context.Context, fn func(*store.Tx) error) error { return fn(tx) })
+		if err != nil {
+			return err
+		}
+		if rep.Left, err = tx.CountDueReminders(now); err != nil {
+			return err
+		}
+		return errDryRun
+	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
+	return rep, err
 }
 
 // queue sends what is due, as much as the sender can send before the next
@@ -233,10 +297,15 @@ func (r *Reminders) settle(tx *store.Tx, now time.Time, d store.Reminder, rep *R
 	if err != nil {
 		return false, err
 	}
-	if err := r.notifier.Notify(tx, p, msg); err != nil {
+	if err := r.notifier.Notify(tx, p, msg); errors.Is(err, ErrNoChannel) {
+		return false, r.drop(tx, d, dropNoChannel, rep)
+	} else if err != nil {
 		return false, err
 	}
 	rep.Queued[d.Kind]++
+	if len(rep.Sample) < maxSample {
+		rep.Sample = append(rep.Sample, Queued{ID: d.ID, PersonID: p.ID, Kind: d.Kind})
+	}
 	return true, tx.SettleReminder(d.ID, store.OutcomeSent)
 }
 

@@ -30,3 +30,8 @@ CREATE TABLE reminders (
 );
 CREATE INDEX reminders_due ON reminders (due_at) WHERE outcome = '';
 CREATE INDEX reminders_sent ON reminders (person_id, sent_at) WHERE sent_at IS NOT NULL;
+
+-- Messages the bot sends first (reminders) wait behind the replies to
+-- people's own messages.
+ALTER TABLE outbox ADD COLUMN scheduled INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outbox_scheduled ON outbox (id) WHERE scheduled = 1 AND failed_at IS NULL;
