@@ -43,4 +43,3 @@ func (n *Notifier) Notify(tx *store.Tx, p store.Person, rep conversation.Reply) 
 	}
 	return nil
 }
-
