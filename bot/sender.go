@@ -55,7 +55,7 @@ type sender struct {
 	log         *slog.Logger
 	redact      redactor
 	metrics     *metrics
-	global      *rate.Limiter
+	global      *sendWindow // nil when there is no global limit
 	perChat     rate.Limit
 	burst       int
 	workers     int
@@ -95,7 +95,7 @@ func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red reda
 		recordWake: make(chan struct{}, 1),
 	}
 	if l.rate > 0 {
-		s.global = rate.NewLimiter(rate.Limit(l.rate), 1)
+		s.global = newSendWindow(l.rate, s.now)
 	}
 	return s
 }
@@ -245,13 +245,14 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 		s.finish(ctx, c, q, "expired")
 		return
 	}
+	slot := -1
 	if q.limited() {
 		if paused > 0 && !sleep(ctx, paused) {
 			s.release(c, 0)
 			return
 		}
 		if s.global != nil {
-			if err := s.global.Wait(ctx); err != nil {
+			if slot = s.global.acquire(ctx); slot < 0 {
 				s.release(c, 0)
 				return
 			}
@@ -260,6 +261,9 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 	start := s.now()
 	_, err := s.api.MakeRequest(q.msg.Method, q.msg.params())
 	done := s.now()
+	if slot >= 0 {
+		s.global.release(slot)
+	}
 	s.metrics.sendSeconds.Observe(done.Sub(start).Seconds())
 	if q.limited() && c.limiter != nil {
 		// Telegram counts a message when it arrives, which is some time
