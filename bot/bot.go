@@ -114,7 +114,9 @@ func (b *Bot) Name() string { return b.name }
 // order: stop receiving, finish the updates in hand, send what can be sent
 // within a few seconds. The caller closes the store afterwards.
 func (b *Bot) Run(ctx context.Context) error {
-	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
+	// Sending outlives ctx by the shutdown grace at most, whatever is
+	// queued: what is left stays in the outbox for the next start.
+	sendCtx, stopSending := graceAfter(ctx, shutdownGrace)
 	defer stopSending()
 	b.sender = newSender(b.store, withContext(b.api, b.client, sendCtx), b.log.With("part", "sender"), b.redact, b.metrics, sendLimits{
 		rate: b.cfg.Send.Rate, perChatRate: b.cfg.Send.PerChatRate, burst: b.cfg.Send.PerChatBurst,
@@ -147,16 +149,36 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	b.log.Info("stopping: finishing updates in hand")
 	b.queues.wait()
-	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	if !b.sender.flush(flushCtx) {
+	if !b.sender.flush(sendCtx) {
 		b.log.Warn("stopping with messages still queued; they will be sent at next start", "queued", b.sender.Depth())
 	}
-	cancel()
 	stopSending()
 	workers.Wait()
 	close(stopRecording)
 	recorder.Wait()
 	return err
+}
+
+// SIGTERM must end the process within 5 s (Docker sends SIGKILL after 10):
+// once Run's context ends, sending stops after shutdownGrace at the latest,
+// and the final confirmation of updates gets confirmTimeout of that.
+const (
+	shutdownGrace  = 3 * time.Second
+	confirmTimeout = time.Second
+)
+
+// graceAfter returns a context that ends grace after ctx does, or when
+// cancelled.
+func graceAfter(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	g, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(grace, cancel)
+		context.AfterFunc(g, func() { t.Stop() })
+	})
+	return g, func() {
+		stop()
+		cancel()
+	}
 }
 
 // Telegram redelivers an update for at most a day, so the record that one
@@ -246,7 +268,9 @@ func (b *Bot) poll(ctx context.Context) error {
 	}
 	// Confirm what was handled so it is not delivered again after restart.
 	if offset > 0 {
-		confirm := withContext(b.api, b.client, context.WithoutCancel(ctx))
+		confirmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+		defer cancel()
+		confirm := withContext(b.api, b.client, confirmCtx)
 		if _, err := confirm.Request(tgbotapi.UpdateConfig{Offset: offset, Limit: 1, Timeout: 0}); err != nil {
 			b.log.Debug("final confirmation failed; updates will be deduplicated at next start", "err", b.redact.Err(err))
 		}

@@ -175,9 +175,10 @@ func (s *sender) schedule(c *chatQueue, now time.Time) {
 }
 
 // next waits for a chat whose head message may be sent now and marks it
-// busy. It returns nil when ctx ends.
+// busy. It returns nil once ctx has ended, even with chats ready: a worker
+// that gave a chat back because ctx ended must not be handed it again.
 func (s *sender) next(ctx context.Context) *chatQueue {
-	for {
+	for ctx.Err() == nil {
 		s.mu.Lock()
 		now := s.now()
 		for s.sleeping.Len() > 0 && !s.sleeping.peek().notBefore.After(now) {
@@ -216,10 +217,8 @@ func (s *sender) next(ctx context.Context) *chatQueue {
 		if timer != nil {
 			timer.Stop()
 		}
-		if ctx.Err() != nil {
-			return nil
-		}
 	}
+	return nil
 }
 
 // run is one send worker.

@@ -62,11 +62,14 @@ func (b *Bot) serveWebhook(ctx context.Context, api *tgbotapi.BotAPI) error {
 		return fmt.Errorf("webhook server: %w", err)
 	case <-ctx.Done():
 	}
-	// Stop taking requests; those in hand finish (Shutdown waits for them).
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	// Stop taking requests; those in hand finish (Shutdown waits for them)
+	// within the shutdown grace, or are cut off: Telegram sends again what
+	// it got no answer for.
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("stop webhook server: %w", err)
+		b.log.Warn("webhook requests still in hand at shutdown; Telegram will send them again", "err", err)
+		_ = srv.Close()
 	}
 	return nil
 }
