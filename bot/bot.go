@@ -68,6 +68,11 @@ type Bot struct {
 	metrics *metrics
 	sender  *sender
 	queues  *chatQueues
+	// Lasting faults, logged when they start, now and then while they
+	// last, and when they clear: not once per update or retry.
+	handleFaults *faultLog // an update's transaction fails (a full disk)
+	applyFaults  *faultLog // updates left unconfirmed, to come again
+	pollFaults   *faultLog // getUpdates fails
 }
 
 // New connects to the Bot API (retrying while it cannot be reached) and
@@ -103,6 +108,9 @@ func New(ctx context.Context, cfg config.Telegram, st *store.Store, svc *convers
 		}
 	}
 	b.name = b.api.Self.UserName
+	b.handleFaults = newFaultLog(log, slog.LevelWarn, "handling an update failed; retrying", time.Now)
+	b.applyFaults = newFaultLog(log, slog.LevelError, "could not apply updates; Telegram will send them again", time.Now)
+	b.pollFaults = newFaultLog(log, slog.LevelWarn, "getUpdates failed; retrying", time.Now)
 	b.queues = newChatQueues(b.process)
 	return b, nil
 }
@@ -240,13 +248,14 @@ func (b *Bot) poll(ctx context.Context) error {
 			default:
 				failures++
 				wait = min(time.Second<<min(failures-1, 5), 30*time.Second)
-				b.log.Warn("getUpdates failed; retrying", "kind", kind, "retry_in", wait, "err", b.redact.Err(err))
+				b.pollFaults.fail("kind", kind, "retry_in", wait, "err", b.redact.Err(err))
 			}
 			b.metrics.pollErrors.WithLabelValues(string(kind)).Inc()
 			sleep(ctx, wait)
 			continue
 		}
 		failures = 0
+		b.pollFaults.ok()
 		if len(updates) == 0 {
 			// A server that answers at once instead of long polling (an
 			// emulator) must not make us spin.
@@ -262,9 +271,11 @@ func (b *Bot) poll(ctx context.Context) error {
 			offset = next
 		}
 		if err != nil {
-			b.log.Error("could not apply updates; will receive them again", "err", err)
+			b.applyFaults.fail("err", err)
 			sleep(ctx, time.Second)
+			continue
 		}
+		b.applyFaults.ok()
 	}
 	// Confirm what was handled so it is not delivered again after restart.
 	if offset > 0 {
@@ -312,6 +323,7 @@ func (b *Bot) process(u tgbotapi.Update, a action) error {
 	for attempt := 1; attempt <= maxAttemptsPerUpdate; attempt++ {
 		err = b.commit(ctx, u.UpdateID, func(tx *store.Tx) ([]outMsg, error) { return b.apply(tx, a) })
 		if err == nil {
+			b.handleFaults.ok()
 			return nil
 		}
 		var panicked *store.PanicError
@@ -319,7 +331,7 @@ func (b *Bot) process(u tgbotapi.Update, a action) error {
 			b.log.Error("handler panicked", append(ids, "panic", fmt.Sprint(panicked.Value))...)
 			break
 		}
-		b.log.Warn("handling failed; retrying", append(ids, "attempt", attempt, "err", b.redact.Err(err))...)
+		b.handleFaults.fail(append(ids, "attempt", attempt, "err", b.redact.Err(err))...)
 		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
 	}
 	b.metrics.handleErrors.Inc()

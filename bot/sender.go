@@ -61,6 +61,10 @@ type sender struct {
 	workers     int
 	maxAttempts int
 	now         func() time.Time
+	// A lasting fault is logged when it starts, now and then while it
+	// lasts, and when it clears, not once per message.
+	sendFaults  *faultLog // the Bot API out of reach or failing
+	storeFaults *faultLog // the outbox cannot be written
 
 	mu          sync.Mutex
 	chats       map[int64]*chatQueue
@@ -94,6 +98,8 @@ func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red reda
 		ready: chatHeap{less: byHeadMessage}, sleeping: chatHeap{less: byWakeTime},
 		recordWake: make(chan struct{}, 1),
 	}
+	s.sendFaults = newFaultLog(log, slog.LevelWarn, "sending failed; will retry", s.now)
+	s.storeFaults = newFaultLog(log, slog.LevelError, "could not write to the outbox", s.now)
 	if l.rate > 0 {
 		s.global = newSendWindow(l.rate, s.now)
 	}
@@ -271,6 +277,7 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 		c.limiter.ReserveN(done, 1)
 	}
 	if err == nil {
+		s.sendFaults.ok()
 		s.metrics.sent.WithLabelValues(q.msg.Method).Inc()
 		s.finish(ctx, c, q, "")
 		return
@@ -304,11 +311,10 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 			return
 		}
 		backoff := min(time.Second<<min(q.tries-1, 6), maxBackoff)
-		s.log.Warn("sending failed; will retry", append(attrs, "attempt", q.tries, "kind", kind, "retry_in", backoff, "err", s.redact.Err(err))...)
+		s.sendFaults.fail(append(attrs, "attempt", q.tries, "kind", kind, "retry_in", backoff, "err", s.redact.Err(err))...)
 		if q.id != 0 {
-			if err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.Attempted(q.id, s.redact.Err(err)) }); err != nil {
-				s.log.Error("record send attempt", append(attrs, "err", err)...)
-			}
+			s.recordFate(s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.Attempted(q.id, s.redact.Err(err)) }),
+				"send attempt", attrs...)
 		}
 		s.mu.Lock()
 		c.msgs[0].tries = q.tries
@@ -362,9 +368,8 @@ func (s *sender) recordDeliveries(stop <-chan struct{}) {
 				continue
 			}
 		}
-		if err := s.store.UpdateFirst(context.Background(), func(tx *store.Tx) error { return tx.Delivered(ids...) }); err != nil {
-			s.log.Error("record messages delivered; they may be sent again after a restart", "messages", len(ids), "err", err)
-		}
+		err := s.store.UpdateFirst(context.Background(), func(tx *store.Tx) error { return tx.Delivered(ids...) })
+		s.recordFate(err, "delivered (they may be sent again after a restart)", "messages", len(ids))
 	}
 }
 
@@ -372,9 +377,8 @@ func (s *sender) giveUp(ctx context.Context, id int64, reason string) {
 	if id == 0 {
 		return
 	}
-	if err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.GiveUp(id, reason) }); err != nil {
-		s.log.Error("record message given up", "message_id", id, "err", err)
-	}
+	s.recordFate(s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.GiveUp(id, reason) }),
+		"given up", "message_id", id)
 }
 
 // blocked drops everything queued for a chat whose person blocked the bot
@@ -391,15 +395,23 @@ func (s *sender) blocked(ctx context.Context, c *chatQueue) {
 		_, err = tx.DropPending(c.id, "blocked by the user")
 		return err
 	})
-	if err != nil {
-		s.log.Error("record person unreachable", "chat_id", c.id, "err", err)
-	}
+	s.recordFate(err, "person unreachable", "chat_id", c.id)
 	s.mu.Lock()
 	s.depth -= len(c.msgs)
 	c.msgs = nil
 	c.busy = false
 	s.settle()
 	s.mu.Unlock()
+}
+
+// recordFate reports the outcome of writing what became of a message (what)
+// to the outbox: a failure is part of a lasting fault, such as a full disk.
+func (s *sender) recordFate(err error, what string, attrs ...any) {
+	if err == nil {
+		s.storeFaults.ok()
+		return
+	}
+	s.storeFaults.fail(append(attrs, "record", what, "err", err)...)
 }
 
 // pop removes the chat's head message and frees the chat.

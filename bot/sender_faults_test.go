@@ -247,3 +247,34 @@ func TestSenderBadRequest(t *testing.T) {
 	}
 	waitUntil(t, "the outbox emptied", func() bool { return len(h.pending(t, chat)) == 0 })
 }
+
+// TestSenderFaultLoggedOnce has the Bot API fail every message for a
+// while: the log says so once when it starts and once when it clears, not
+// once per message and retry.
+func TestSenderFaultLoggedOnce(t *testing.T) {
+	t.Parallel()
+	const residents = 20
+	h := newIdleHarness(t, fakeapi.Options{})
+	logs := newLogBuffer()
+	h.logOut = logs
+	h.fake.Fail(fakeapi.MethodSendMessage, 0, fakeapi.InternalError())
+	h.start(testConfig(h.fake))
+	for i := range residents {
+		h.fake.SendText(int64(1700+i), "Flo", "/start")
+	}
+	// Every message fails at least twice.
+	waitUntil(t, "every message is tried twice", func() bool {
+		return h.fake.Stats().Requests[fakeapi.MethodSendMessage] >= 2*residents
+	})
+	h.fake.ClearFaults()
+	for i := range residents {
+		h.resident(t, int64(1700+i), "Flo").asked("consent")
+	}
+	logs.waitFor(t, `msg="sending failed; will retry (recovered)"`)
+	out := logs.String()
+	for _, line := range []string{`level=WARN msg="sending failed; will retry"`, `level=INFO msg="sending failed; will retry (recovered)"`} {
+		if n := strings.Count(out, line); n != 1 {
+			t.Errorf("the log has %d lines %s; want 1", n, line)
+		}
+	}
+}

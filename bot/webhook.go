@@ -98,10 +98,11 @@ func (b *Bot) webhookHandler() http.Handler {
 		}
 		_, _ = io.Copy(io.Discard, body)
 		if err := <-b.queues.push(u, decide(u, b.name)); err != nil {
-			b.log.Error("could not apply a webhook update; Telegram will resend it", "update_id", u.UpdateID, "err", err)
+			b.applyFaults.fail("update_id", u.UpdateID, "err", err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
+		b.applyFaults.ok()
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, strings.TrimSpace(`{"ok":true}`))
 	})
