@@ -385,15 +385,7 @@ func (s *sender) giveUp(ctx context.Context, id int64, reason string) {
 // and marks them unreachable.
 func (s *sender) blocked(ctx context.Context, c *chatQueue) {
 	err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		p, err := tx.Person(channel, strconv.FormatInt(c.id, 10))
-		if err == nil {
-			p.Reachable = false
-			if err := tx.UpdatePerson(p); err != nil {
-				return err
-			}
-		}
-		_, err = tx.DropPending(c.id, "blocked by the user")
-		return err
+		return setReachable(tx, c.id, strconv.FormatInt(c.id, 10), false)
 	})
 	s.recordFate(err, "person unreachable", "chat_id", c.id)
 	s.mu.Lock()
