@@ -51,6 +51,10 @@ var commands = []tgbotapi.BotCommand{
 // logger for the whole process.
 var setLibraryLogger sync.Once
 
+// maxConnectBackoff caps the wait between tries to reach the Bot API, at
+// start and when polling.
+const maxConnectBackoff = 30 * time.Second
+
 // maxAttemptsPerUpdate bounds retries of an update whose handling fails
 // before it is answered with an apology and let go.
 const maxAttemptsPerUpdate = 3
@@ -101,7 +105,7 @@ func New(ctx context.Context, cfg config.Telegram, st *store.Store, svc *convers
 		case errCanceled:
 			return nil, ctx.Err()
 		}
-		wait := min(time.Second<<min(attempt-1, 5), 30*time.Second)
+		wait := backoff(attempt, maxConnectBackoff)
 		log.Warn("cannot reach the Telegram Bot API; retrying", "endpoint", cfg.APIEndpoint, "attempt", attempt, "retry_in", wait, "err", b.redact.Err(err))
 		if !sleep(ctx, wait) {
 			return nil, ctx.Err()
@@ -247,7 +251,7 @@ func (b *Bot) poll(ctx context.Context) error {
 			case errFlood:
 			default:
 				failures++
-				wait = min(time.Second<<min(failures-1, 5), 30*time.Second)
+				wait = backoff(failures, maxConnectBackoff)
 				b.pollFaults.fail("kind", kind, "retry_in", wait, "err", b.redact.Err(err))
 			}
 			b.metrics.pollErrors.WithLabelValues(string(kind)).Inc()

@@ -19,8 +19,21 @@ import (
 // an older one is dropped rather than sent.
 const callbackExpiry = 30 * time.Second
 
-// maxBackoff caps the wait between retries of a failing message.
-const maxBackoff = time.Minute
+// maxSendBackoff caps the wait between retries of a failing message.
+const maxSendBackoff = time.Minute
+
+// firstBackoff is the wait before the first retry of anything that failed.
+const firstBackoff = time.Second
+
+// backoff is the wait before retrying after the attempt-th failure in a
+// row: it doubles from firstBackoff up to ceiling.
+func backoff(attempt int, ceiling time.Duration) time.Duration {
+	d := firstBackoff
+	for i := 1; i < attempt && d < ceiling; i++ {
+		d *= 2
+	}
+	return min(d, ceiling)
+}
 
 // queued is an outbox row with its decoded call. A callback answer has no
 // row: its id is 0.
@@ -310,8 +323,8 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 			s.pop(c)
 			return
 		}
-		backoff := min(time.Second<<min(q.tries-1, 6), maxBackoff)
-		s.sendFaults.fail(append(attrs, "attempt", q.tries, "kind", kind, "retry_in", backoff, "err", s.redact.Err(err))...)
+		retryIn := backoff(q.tries, maxSendBackoff)
+		s.sendFaults.fail(append(attrs, "attempt", q.tries, "kind", kind, "retry_in", retryIn, "err", s.redact.Err(err))...)
 		if q.id != 0 {
 			s.recordFate(s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.Attempted(q.id, s.redact.Err(err)) }),
 				"send attempt", attrs...)
@@ -319,7 +332,7 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 		s.mu.Lock()
 		c.msgs[0].tries = q.tries
 		s.mu.Unlock()
-		s.release(c, backoff)
+		s.release(c, retryIn)
 	}
 }
 

@@ -278,3 +278,25 @@ func TestSenderFaultLoggedOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestBackoff(t *testing.T) {
+	tests := []struct {
+		attempt int
+		ceiling time.Duration
+		want    time.Duration
+	}{
+		{1, time.Minute, time.Second},
+		{2, time.Minute, 2 * time.Second},
+		{6, time.Minute, 32 * time.Second},
+		{7, time.Minute, time.Minute},
+		{1000, time.Minute, time.Minute},
+		{5, 30 * time.Second, 16 * time.Second},
+		{6, 30 * time.Second, 30 * time.Second},
+		{0, 30 * time.Second, time.Second},
+	}
+	for _, tt := range tests {
+		if got := backoff(tt.attempt, tt.ceiling); got != tt.want {
+			t.Errorf("backoff(%d, %v) = %v; want %v", tt.attempt, tt.ceiling, got, tt.want)
+		}
+	}
+}
