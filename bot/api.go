@@ -31,14 +31,22 @@ func withContext(api *tgbotapi.BotAPI, client *http.Client, ctx context.Context)
 	return &cp
 }
 
+// Allowances of the Bot API client beyond the send workers and the long
+// poll.
+const (
+	spareConns     = 4                // for polling and set-up calls
+	headerLeeway   = 15 * time.Second // for Telegram to answer after a long poll ends
+	responseLeeway = 20 * time.Second // for the whole answer to arrive
+)
+
 // newHTTPClient returns a client for the Bot API whose timeout outlasts a
 // long poll and which keeps enough idle connections for the send workers.
 func newHTTPClient(pollTimeout time.Duration, conns int) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = conns + 4
-	tr.MaxIdleConnsPerHost = conns + 4
-	tr.ResponseHeaderTimeout = pollTimeout + 15*time.Second
-	return &http.Client{Transport: tr, Timeout: pollTimeout + 20*time.Second}
+	tr.MaxIdleConns = conns + spareConns
+	tr.MaxIdleConnsPerHost = conns + spareConns
+	tr.ResponseHeaderTimeout = pollTimeout + headerLeeway
+	return &http.Client{Transport: tr, Timeout: pollTimeout + responseLeeway}
 }
 
 // errorKind sorts a Bot API failure by what to do about it.
@@ -57,6 +65,9 @@ const (
 	errCanceled    errorKind = "canceled"     // we are shutting down
 )
 
+// defaultFloodWait is the pause after a 429 that names no retry_after.
+const defaultFloodWait = time.Second
+
 // classify says what kind of failure err is, and for a flood how long to wait.
 func classify(err error) (errorKind, time.Duration) {
 	var apiErr *tgbotapi.Error
@@ -69,7 +80,7 @@ func classify(err error) (errorKind, time.Duration) {
 		case apiErr.Code == http.StatusTooManyRequests:
 			wait := time.Duration(apiErr.RetryAfter) * time.Second
 			if wait <= 0 {
-				wait = time.Second
+				wait = defaultFloodWait
 			}
 			return errFlood, wait
 		case apiErr.Code == http.StatusForbidden:

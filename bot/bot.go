@@ -55,6 +55,26 @@ var setLibraryLogger sync.Once
 // start and when polling.
 const maxConnectBackoff = 30 * time.Second
 
+// Waits in the receiving loop.
+const (
+	// conflictWait is how long to wait while another poller or a webhook
+	// holds the updates: that is for a person to sort out, not a retry.
+	conflictWait = 10 * time.Second
+	// applyRetryWait is the pause before receiving updates again that
+	// could not be applied.
+	applyRetryWait = time.Second
+	// minIdle and maxIdle bound the pause after an empty answer that came
+	// at once (an emulator that does not long poll).
+	minIdle = 20 * time.Millisecond
+	maxIdle = 500 * time.Millisecond
+	// updateRetryStep is the pause before an update's second try; each
+	// further try waits one step longer.
+	updateRetryStep = 50 * time.Millisecond
+)
+
+// maxUpdatesPerPoll is getUpdates' largest limit.
+const maxUpdatesPerPoll = 100
+
 // maxAttemptsPerUpdate bounds retries of an update whose handling fails
 // before it is answered with an apology and let go.
 const maxAttemptsPerUpdate = 3
@@ -237,7 +257,7 @@ func (b *Bot) poll(ctx context.Context) error {
 	idle := time.Duration(0)
 	for ctx.Err() == nil {
 		asked := time.Now()
-		updates, err := api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: timeout, AllowedUpdates: allowedUpdates})
+		updates, err := api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: maxUpdatesPerPoll, Timeout: timeout, AllowedUpdates: allowedUpdates})
 		if err != nil {
 			kind, wait := classify(err)
 			switch kind {
@@ -246,7 +266,7 @@ func (b *Bot) poll(ctx context.Context) error {
 			case errAuth:
 				return ErrUnauthorized
 			case errConflict:
-				wait = 10 * time.Second
+				wait = conflictWait
 				b.log.Error("another copy of this bot is polling, or a webhook is set: only one may receive updates", "err", b.redact.Err(err))
 			case errFlood:
 			default:
@@ -264,7 +284,7 @@ func (b *Bot) poll(ctx context.Context) error {
 			// A server that answers at once instead of long polling (an
 			// emulator) must not make us spin.
 			if time.Since(asked) < b.cfg.PollTimeout/2 {
-				idle = min(max(2*idle, 20*time.Millisecond), 500*time.Millisecond)
+				idle = min(max(2*idle, minIdle), maxIdle)
 				sleep(ctx, idle)
 			}
 			continue
@@ -276,7 +296,7 @@ func (b *Bot) poll(ctx context.Context) error {
 		}
 		if err != nil {
 			b.applyFaults.fail("err", err)
-			sleep(ctx, time.Second)
+			sleep(ctx, applyRetryWait)
 			continue
 		}
 		b.applyFaults.ok()
@@ -336,7 +356,7 @@ func (b *Bot) process(u tgbotapi.Update, a action) error {
 			break
 		}
 		b.handleFaults.fail(append(ids, "attempt", attempt, "err", b.redact.Err(err))...)
-		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
+		time.Sleep(time.Duration(attempt) * updateRetryStep)
 	}
 	b.metrics.handleErrors.Inc()
 	// Let the update go with an apology rather than block everyone behind it.

@@ -35,6 +35,13 @@ func backoff(attempt int, ceiling time.Duration) time.Duration {
 	return min(d, ceiling)
 }
 
+// forgetIdleChat is how long an idle chat's state (its rate limiter) is
+// kept: by then its per-chat limit has recovered in full.
+const forgetIdleChat = time.Minute
+
+// loadBatch is how many outbox rows load reads at a time.
+const loadBatch = 1000
+
 // queued is an outbox row with its decoded call. A callback answer has no
 // row: its id is 0.
 type queued struct {
@@ -123,7 +130,7 @@ func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red reda
 func (s *sender) load(ctx context.Context) error {
 	var after int64
 	for {
-		rows, err := s.store.Pending(ctx, after, 1000)
+		rows, err := s.store.Pending(ctx, after, loadBatch)
 		if err != nil {
 			return err
 		}
@@ -451,7 +458,7 @@ func (s *sender) settle() {
 		s.emptied = make(chan struct{})
 		now := s.now()
 		for id, c := range s.chats {
-			if !c.busy && len(c.msgs) == 0 && now.Sub(c.lastUsed) > time.Minute {
+			if !c.busy && len(c.msgs) == 0 && now.Sub(c.lastUsed) > forgetIdleChat {
 				delete(s.chats, id)
 			}
 		}

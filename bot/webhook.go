@@ -19,6 +19,13 @@ import (
 // secretHeader is where Telegram echoes the webhook's secret_token.
 const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
+// Telegram sends an update in one small request: a client slower than
+// this is not Telegram.
+const (
+	webhookHeaderTimeout = 10 * time.Second
+	webhookReadTimeout   = 30 * time.Second
+)
+
 // maxUpdateBytes bounds a webhook request body; updates are a few kilobytes.
 const maxUpdateBytes = 1 << 20
 
@@ -49,7 +56,7 @@ func (b *Bot) serveWebhook(ctx context.Context, api *tgbotapi.BotAPI) error {
 		path = "/"
 	}
 	mux.Handle(path, b.webhookHandler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: webhookHeaderTimeout, ReadTimeout: webhookReadTimeout}
 	ln, err := net.Listen("tcp", b.cfg.Webhook.Listen)
 	if err != nil {
 		return fmt.Errorf("listen for the webhook on %s: %w", b.cfg.Webhook.Listen, err)
