@@ -134,6 +134,25 @@ func (r redactor) Err(err error) string {
 	return fmt.Sprintf("%T with no description", err)
 }
 
+// Wrap returns err with the token taken out of its text and its chain
+// kept, for errors.Is and errors.As. (An error found in the chain has its
+// own text, token and all: redact that too before showing it.)
+func (r redactor) Wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &redactedError{msg: r.Err(err), err: err}
+}
+
+// redactedError is an error whose text has had the token removed.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
 // libraryLogger keeps go-telegram-bot-api's own log lines (which may carry
 // the token) out of the logs, redacted, at debug level.
 type libraryLogger struct {

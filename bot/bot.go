@@ -370,7 +370,7 @@ func (b *Bot) process(u tgbotapi.Update, a action) error {
 		return r.out, nil
 	})
 	if err != nil {
-		return fmt.Errorf("update %d: %s", u.UpdateID, b.redact.Err(err))
+		return fmt.Errorf("update %d: %w", u.UpdateID, b.redact.Wrap(err))
 	}
 	return nil
 }

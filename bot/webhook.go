@@ -48,7 +48,7 @@ func (b *Bot) serveWebhook(ctx context.Context, api *tgbotapi.BotAPI) error {
 		if kind, _ := classify(err); kind == errAuth {
 			return ErrUnauthorized
 		}
-		return fmt.Errorf("setWebhook: %s", b.redact.Err(err))
+		return fmt.Errorf("setWebhook: %w", b.redact.Wrap(err))
 	}
 	mux := http.NewServeMux()
 	path := hook.Path
