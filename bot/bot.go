@@ -319,7 +319,7 @@ func (b *Bot) poll(ctx context.Context) error {
 func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) (int, error) {
 	done := make([]chan error, len(updates))
 	for i, u := range updates {
-		done[i] = b.queues.push(u, decide(u, b.name))
+		done[i] = b.queues.push(ctx, u, decide(u, b.name))
 	}
 	next := 0
 	var firstErr error
@@ -336,9 +336,11 @@ func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) (int, 
 }
 
 // process applies one update: in one transaction, record its id, let the
-// conversation act and queue the replies; then hand them to the sender.
-func (b *Bot) process(u tgbotapi.Update, a action) error {
-	ctx := context.Background()
+// conversation act and queue the replies; then hand them to the sender. A
+// transaction under way is finished even if ctx ends, but a retry is not
+// waited for: the update, unconfirmed, comes again at the next start.
+func (b *Bot) process(stop context.Context, u tgbotapi.Update, a action) error {
+	ctx := context.WithoutCancel(stop)
 	ids := []any{"update_id", u.UpdateID, "chat_id", a.chatID, "action", a.kind.String()}
 	b.metrics.updates.WithLabelValues(a.kind.String()).Inc()
 	start := time.Now()
@@ -356,7 +358,9 @@ func (b *Bot) process(u tgbotapi.Update, a action) error {
 			break
 		}
 		b.handleFaults.fail(append(ids, "attempt", attempt, "err", b.redact.Err(err))...)
-		time.Sleep(time.Duration(attempt) * updateRetryStep)
+		if !sleep(stop, time.Duration(attempt)*updateRetryStep) {
+			return fmt.Errorf("update %d: stopped before it could be applied: %w", u.UpdateID, b.redact.Wrap(err))
+		}
 	}
 	b.metrics.handleErrors.Inc()
 	// Let the update go with an apology rather than block everyone behind it.

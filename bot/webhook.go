@@ -55,7 +55,7 @@ func (b *Bot) serveWebhook(ctx context.Context, api *tgbotapi.BotAPI) error {
 	if path == "" {
 		path = "/"
 	}
-	mux.Handle(path, b.webhookHandler())
+	mux.Handle(path, b.webhookHandler(ctx))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: webhookHeaderTimeout, ReadTimeout: webhookReadTimeout}
 	ln, err := net.Listen("tcp", b.cfg.Webhook.Listen)
 	if err != nil {
@@ -82,8 +82,8 @@ func (b *Bot) serveWebhook(ctx context.Context, api *tgbotapi.BotAPI) error {
 }
 
 // webhookHandler checks the secret, then applies the update before
-// answering.
-func (b *Bot) webhookHandler() http.Handler {
+// answering; stop is the bot's shutdown.
+func (b *Bot) webhookHandler(stop context.Context) http.Handler {
 	secret := []byte(b.cfg.Webhook.Secret)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -104,7 +104,7 @@ func (b *Bot) webhookHandler() http.Handler {
 			return
 		}
 		_, _ = io.Copy(io.Discard, body)
-		if err := <-b.queues.push(u, decide(u, b.name)); err != nil {
+		if err := <-b.queues.push(stop, u, decide(u, b.name)); err != nil {
 			b.applyFaults.fail("update_id", u.UpdateID, "err", err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
