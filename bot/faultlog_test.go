@@ -2,10 +2,14 @@ package bot
 
 import (
 	"bytes"
+	"database/sql"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/assetbot/assetbot/bot/fakeapi"
 )
 
 // TestFaultLog checks that a lasting fault is logged once when it starts,
@@ -64,4 +68,49 @@ func dropTime(groups []string, a slog.Attr) slog.Attr {
 		return slog.Attr{}
 	}
 	return a
+}
+
+// TestUpdateFaultLoggedOnce has every update's transaction fail for a
+// while, as with the disk full: the log says so once when it starts and
+// once when it clears, not once per update and retry, and nothing is lost.
+func TestUpdateFaultLoggedOnce(t *testing.T) {
+	t.Parallel()
+	const residents = 10
+	h := newIdleHarness(t, fakeapi.Options{})
+	logs := newLogBuffer()
+	h.logOut = logs
+	h.start(testConfig(h.fake))
+	h.resident(t, 1750, "Gus").say("/start")
+	h.resident(t, 1750, "Gus").asked("consent")
+	db, err := sql.Open("sqlite3", "file:"+h.dbPath+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`CREATE TRIGGER disk_full BEFORE INSERT ON processed_events BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+	for i := range residents {
+		h.fake.SendText(int64(1751+i), "Gus", "/start")
+	}
+	// Three tries each, and then the batch again a second later.
+	logs.waitFor(t, "failures="+strconv.Itoa(4*residents))
+	exec(`DROP TRIGGER disk_full`)
+	for i := range residents {
+		h.resident(t, int64(1751+i), "Gus").asked("consent")
+	}
+	logs.waitFor(t, `msg="could not apply updates; Telegram will send them again (recovered)"`)
+	out := logs.String()
+	for _, line := range []string{
+		`level=WARN msg="handling an update failed; retrying"`, `level=INFO msg="handling an update failed; retrying (recovered)"`,
+		`level=ERROR msg="could not apply updates; Telegram will send them again"`,
+	} {
+		if n := strings.Count(out, line); n != 1 {
+			t.Errorf("the log has %d lines %s; want 1", n, line)
+		}
+	}
 }
