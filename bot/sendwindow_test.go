@@ -60,6 +60,35 @@ func TestSendWindowSlots(t *testing.T) {
 	}
 }
 
+// TestSendWindowFirstComeFirstServed checks that workers waiting for a
+// slot get one in the order they began to wait.
+func TestSendWindowFirstComeFirstServed(t *testing.T) {
+	t.Parallel()
+	const waiters = 6
+	w := newSendWindow(1, time.Now)
+	w.hold = 5 * time.Millisecond
+	first := w.acquire(context.Background())
+	var mu sync.Mutex
+	var order []int
+	var wg sync.WaitGroup
+	for i := range waiters {
+		wg.Go(func() {
+			slot := w.acquire(context.Background())
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+			w.release(slot)
+		})
+		// Let it block before the next one comes.
+		time.Sleep(20 * time.Millisecond)
+	}
+	w.release(first)
+	wg.Wait()
+	if !slices.IsSorted(order) {
+		t.Errorf("waiters got the slot in the order %v; want the order they came in", order)
+	}
+}
+
 // TestSendRateAtTelegramsLimits has the bot, at its default send settings
 // and so with several workers, work off a backlog against a fake that
 // counts 30 a second strictly, on arrival, over a network whose delay
