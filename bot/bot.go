@@ -155,6 +155,10 @@ func (b *Bot) Run(ctx context.Context) error {
 		workers: b.cfg.Send.Workers, maxAttempts: b.cfg.Send.MaxAttempts,
 	})
 	if err := b.sender.load(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Stopped while starting: nothing was received, nothing is lost.
+			return nil
+		}
 		return fmt.Errorf("load outbox: %w", err)
 	}
 	var workers, recorder sync.WaitGroup

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -66,5 +67,24 @@ func TestShutdownWithBacklog(t *testing.T) {
 		if err != nil {
 			t.Fatalf("chat %d: after a restart got %d of %d replies", chat, len(sends(h.fake.Messages(chat))), each)
 		}
+	}
+}
+
+// TestRunStoppedWhileStarting checks that a bot stopped before it has
+// started (SIGTERM during start-up) stops without an error.
+func TestRunStoppedWhileStarting(t *testing.T) {
+	t.Parallel()
+	h := newIdleHarness(t, fakeapi.Options{})
+	st, svc := openService(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	newBotMu.Lock()
+	b, err := New(ctx, testConfig(h.fake), st, svc, slog.New(slog.DiscardHandler))
+	newBotMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := b.Run(ctx); err != nil {
+		t.Errorf("Run returned %v; want nil", err)
 	}
 }
