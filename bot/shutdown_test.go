@@ -30,7 +30,6 @@ func TestShutdownWithBacklog(t *testing.T) {
 	waitUntil(t, "the first replies are sent", func() bool { return h.fake.Stats().Sent >= residents })
 	h.fake.Fail(fakeapi.MethodSendMessage, 1, fakeapi.TooManyRequests(60))
 	waitUntil(t, "a 429 pauses sending", func() bool { return h.fake.Stats().TooManyRequests > 0 })
-	h.fake.Fail("", 0, fakeapi.Delay(time.Minute))
 	queued := func() int {
 		rows, err := h.store.Pending(context.Background(), 0, residents*each)
 		if err != nil {
@@ -46,6 +45,10 @@ func TestShutdownWithBacklog(t *testing.T) {
 	if backlog < residents {
 		t.Fatalf("%d messages queued; the test needs a backlog", backlog)
 	}
+	// The Bot API goes away: every request hangs, a long poll among them.
+	polls := h.fake.Stats().Requests["getUpdates"]
+	h.fake.Fail("", 0, fakeapi.Delay(time.Minute))
+	waitUntil(t, "a long poll hangs", func() bool { return h.fake.Stats().Requests["getUpdates"] > polls })
 
 	began := time.Now()
 	if err := h.stopRun(t); err != nil {
