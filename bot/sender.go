@@ -262,7 +262,6 @@ func (s *sender) run(ctx context.Context) {
 func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 	s.mu.Lock()
 	q := c.msgs[0]
-	paused := s.pausedUntil.Sub(s.now())
 	s.mu.Unlock()
 	attrs := []any{"chat_id", c.id, "message_id", q.id, "method", q.msg.Method}
 
@@ -272,15 +271,20 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 	}
 	slot := -1
 	if q.limited() {
-		if paused > 0 && !sleep(ctx, paused) {
-			s.release(c, 0)
-			return
-		}
 		if s.global != nil {
 			if slot = s.global.acquire(ctx); slot < 0 {
 				s.release(c, 0)
 				return
 			}
+		}
+		// Looked at only now, since a 429 may have come while this worker
+		// waited for its slot. The chat waits out the pause, not the worker.
+		if paused := s.pausedFor(); paused > 0 {
+			if slot >= 0 {
+				s.global.unused(slot)
+			}
+			s.release(c, paused)
+			return
 		}
 	}
 	start := s.now()
@@ -341,6 +345,13 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 		s.mu.Unlock()
 		s.release(c, retryIn)
 	}
+}
+
+// pausedFor is how long a flood wait for the whole bot has still to run.
+func (s *sender) pausedFor() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pausedUntil.Sub(s.now())
 }
 
 // finish records a message as done with and moves the chat on.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -297,6 +298,49 @@ func TestBackoff(t *testing.T) {
 	for _, tt := range tests {
 		if got := backoff(tt.attempt, tt.ceiling); got != tt.want {
 			t.Errorf("backoff(%d, %v) = %v; want %v", tt.attempt, tt.ceiling, got, tt.want)
+		}
+	}
+}
+
+// TestFloodWaitStopsWorkersWaitingForASlot has a 429 come while workers
+// wait for a free slot of the global limit: they must wait out the pause
+// too, not send the moment their slot frees.
+func TestFloodWaitStopsWorkersWaitingForASlot(t *testing.T) {
+	t.Parallel()
+	const chats, perSecond, flood = 40, 30, 2
+	h := newIdleHarness(t, fakeapi.Options{})
+	cfg := testConfig(h.fake)
+	cfg.Send.Rate = perSecond
+	var n atomic.Int32
+	calls := watchCalls(h.fake, func(c apiCall) *fakeapi.Fault {
+		// The last of the first second's messages is refused.
+		if c.method == fakeapi.MethodSendMessage && n.Add(1) == perSecond {
+			f := fakeapi.TooManyRequests(flood)
+			return &f
+		}
+		return nil
+	})
+	h.start(cfg)
+	for i := range chats {
+		h.fake.SendText(int64(1800+i), "Hal", "/help")
+	}
+	waitUntil(t, "every reply is sent", func() bool { return h.fake.Stats().Sent == chats })
+	var refused time.Time
+	all := calls.snapshot()
+	sent := 0
+	for _, c := range all {
+		if c.method == fakeapi.MethodSendMessage {
+			if sent++; sent == perSecond {
+				refused = c.at
+			}
+		}
+	}
+	// Requests already on their way when the 429 came may arrive a moment
+	// after it; nothing may leave later during the pause.
+	const inFlight = 100 * time.Millisecond
+	for _, c := range all {
+		if since := c.at.Sub(refused); limitedMethod(c.method) && since > inFlight && since < flood*time.Second {
+			t.Errorf("%s to chat %s %v after the 429; want nothing sent during the %d s wait", c.method, c.params.Get("chat_id"), since, flood)
 		}
 	}
 }

@@ -102,12 +102,25 @@ func (w *sendWindow) take() (int, time.Duration) {
 	return slot, 0
 }
 
+// unused gives back a slot whose message was not sent after all.
+func (w *sendWindow) unused(slot int) {
+	w.mu.Lock()
+	w.busy[slot] = false
+	w.mu.Unlock()
+	w.signal()
+}
+
 // release frees a slot once its message's answer, or failure, is in.
 func (w *sendWindow) release(slot int) {
 	w.mu.Lock()
 	w.freeAt[slot] = w.now().Add(w.hold)
 	w.busy[slot] = false
 	w.mu.Unlock()
+	w.signal()
+}
+
+// signal wakes the waiter whose turn it is, if it waits for a release.
+func (w *sendWindow) signal() {
 	select {
 	case w.released <- struct{}{}:
 	default:
