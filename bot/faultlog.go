@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +25,9 @@ type faultLog struct {
 	every time.Duration
 	now   func() time.Time
 
+	// active is set while there is a fault, so that ok, called on every
+	// success, costs an atomic load and not a lock.
+	active   atomic.Bool
 	mu       sync.Mutex
 	failures int       // since the fault started; 0 when there is none
 	since    time.Time // when it started
@@ -44,6 +48,7 @@ func (f *faultLog) fail(attrs ...any) {
 	switch {
 	case n == 1:
 		f.since, f.reported = now, now
+		f.active.Store(true)
 		report = true
 	case now.Sub(f.reported) >= f.every:
 		f.reported = now
@@ -62,9 +67,13 @@ func (f *faultLog) fail(attrs ...any) {
 
 // ok records a success, ending the fault if there was one.
 func (f *faultLog) ok() {
+	if !f.active.Load() {
+		return
+	}
 	f.mu.Lock()
 	n, since := f.failures, f.since
 	f.failures = 0
+	f.active.Store(false)
 	f.mu.Unlock()
 	if n > 0 {
 		f.log.Info(f.what+" (recovered)", "failures", n, "lasted", f.now().Sub(since).Round(time.Millisecond))
