@@ -31,7 +31,7 @@ type faultLog struct {
 	mu       sync.Mutex
 	failures int       // since the fault started; 0 when there is none
 	since    time.Time // when it started
-	reported time.Time // when it was last logged at warning level
+	reported time.Time // when it was last logged at level
 }
 
 func newFaultLog(log *slog.Logger, level slog.Level, what string, now func() time.Time) *faultLog {
