@@ -23,6 +23,7 @@ import (
 
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
@@ -30,20 +31,41 @@ import (
 var ErrNoToken = errors.New(`no Telegram bot token: create a bot with @BotFather in Telegram (send it /newbot), then put the token in telegram.token in the config file or in the TELEGRAM_BOT_TOKEN environment variable. To try the conversation without Telegram, run "assetbot try"`)
 
 // ErrUnauthorized is returned when Telegram refuses the token.
-var ErrUnauthorized = errors.New("Telegram refused the bot token (401 Unauthorized): check telegram.token, or get a new token from @BotFather")
+var ErrUnauthorized = errors.New("the bot token was refused by Telegram (401 Unauthorized): check telegram.token, or get a new token from @BotFather")
 
 // allowedUpdates are the update types the bot asks for.
 var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
 
-// commands are registered with setMyCommands so Telegram shows a menu.
-var commands = []tgbotapi.BotCommand{
-	{Command: "start", Description: "Begin, or carry on where you left off"},
-	{Command: "back", Description: "Go back a question"},
-	{Command: "skip", Description: "Skip an optional question"},
-	{Command: "cancel", Description: "Pause; your answers are kept"},
-	{Command: "me", Description: "See, change or delete your answers"},
-	{Command: "stop", Description: "No more reminders"},
-	{Command: "help", Description: "What I can do"},
+// commands are registered with setMyCommands so Telegram shows a menu:
+// each command with the message id of its description.
+var commands = []struct{ command, description string }{
+	{"start", flow.MsgCmdStart},
+	{"back", flow.MsgCmdBack},
+	{"skip", flow.MsgCmdSkip},
+	{"cancel", flow.MsgCmdCancel},
+	{"me", flow.MsgCmdMe},
+	{"language", flow.MsgCmdLanguage},
+	{"stop", flow.MsgCmdStop},
+	{"help", flow.MsgCmdHelp},
+}
+
+// commandMenus returns the setMyCommands calls that register the command
+// menu: the default one in English, then one for each other language the
+// main flow offers, which Telegram shows to people using that language.
+func (b *Bot) commandMenus() []tgbotapi.SetMyCommandsConfig {
+	var menus []tgbotapi.SetMyCommandsConfig
+	for _, lang := range b.svc.Flow().Languages() {
+		cmds := make([]tgbotapi.BotCommand, len(commands))
+		for i, c := range commands {
+			cmds[i] = tgbotapi.BotCommand{Command: c.command, Description: b.svc.Text(lang, c.description)}
+		}
+		menu := tgbotapi.NewSetMyCommands(cmds...)
+		if lang != "en" {
+			menu.LanguageCode = lang
+		}
+		menus = append(menus, menu)
+	}
+	return menus
 }
 
 // setLibraryLogger installs, once per process, the logger that keeps the
@@ -168,13 +190,11 @@ func (b *Bot) Run(ctx context.Context) error {
 		workers.Go(func() { b.sender.run(sendCtx) })
 	}
 
-	var housekeeping sync.WaitGroup
-	housekeeping.Go(func() { b.prune(ctx) })
-	defer housekeeping.Wait()
-
 	setup := withContext(b.api, b.client, ctx)
-	if _, err := setup.Request(tgbotapi.NewSetMyCommands(commands...)); err != nil {
-		b.log.Warn("could not register the command menu (setMyCommands); carrying on", "err", b.redact.Err(err))
+	for _, menu := range b.commandMenus() {
+		if _, err := setup.Request(menu); err != nil {
+			b.log.Warn("could not register the command menu (setMyCommands); carrying on", "language", menu.LanguageCode, "err", b.redact.Err(err))
+		}
 	}
 
 	var err error
@@ -214,38 +234,6 @@ func graceAfter(ctx context.Context, grace time.Duration) (context.Context, cont
 	return g, func() {
 		stop()
 		cancel()
-	}
-}
-
-// Telegram redelivers an update for at most a day, so the record that one
-// was applied can go after a week; so can messages given up that long ago.
-const (
-	keepEvents = 7 * 24 * time.Hour
-	pruneEvery = time.Hour
-)
-
-// prune deletes old records of applied updates and given-up messages,
-// hourly, until ctx ends.
-func (b *Bot) prune(ctx context.Context) {
-	tick := time.NewTicker(pruneEvery)
-	defer tick.Stop()
-	for {
-		var events, messages int64
-		err := b.store.Update(ctx, func(tx *store.Tx) (err error) {
-			events, messages, err = tx.Prune(tx.Now().Add(-keepEvents))
-			return err
-		})
-		switch {
-		case err != nil && ctx.Err() == nil:
-			b.log.Error("prune old records", "err", err)
-		case events+messages > 0:
-			b.log.Info("pruned old records", "updates", events, "messages", messages)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
 	}
 }
 
@@ -369,11 +357,12 @@ func (b *Bot) process(stop context.Context, u tgbotapi.Update, a action) error {
 	b.metrics.handleErrors.Inc()
 	// Let the update go with an apology rather than block everyone behind it.
 	err = b.commit(ctx, u.UpdateID, func(*store.Tx) ([]outMsg, error) {
-		r := &renderer{chatID: a.chatID}
+		// The store may be what fails: go by the channel's language.
+		r := b.renderer(a.chatID, b.svc.Language(a.id.Language))
 		if a.press != nil {
-			r.answer(a.press, textTrouble)
+			r.answer(a.press, r.text(flow.MsgTrouble))
 		} else if a.chatID != 0 {
-			r.add(outMsg{Method: methodSend, Text: textTrouble})
+			r.add(outMsg{Method: methodSend, Text: r.text(flow.MsgTrouble)})
 		}
 		return r.out, nil
 	})

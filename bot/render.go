@@ -129,7 +129,9 @@ type press struct {
 // renderer turns conversation replies into Bot API calls.
 type renderer struct {
 	chatID int64
-	out    []outMsg
+	// text returns a catalogue message in the person's language.
+	text func(msg string, vars ...string) string
+	out  []outMsg
 }
 
 func (r *renderer) add(m outMsg) {
@@ -155,7 +157,7 @@ func (r *renderer) reply(rep conversation.Reply, p *press, prefix string, shared
 	pressed := p != nil && p.callbackID != ""
 	switch {
 	case rep.Stale:
-		r.answer(p, "That question has moved on: please use the latest message.")
+		r.answer(p, r.text(flow.MsgMovedOn))
 		if pressed && p.messageID != 0 {
 			r.add(outMsg{Method: methodEditMarkup, MessageID: p.messageID, Markup: emptyInlineKeyboard})
 		}
@@ -163,7 +165,7 @@ func (r *renderer) reply(rep conversation.Reply, p *press, prefix string, shared
 	case pressed && rep.Outcome == flow.OutcomeToggled:
 		r.answer(p, "")
 		if len(rep.Messages) > 0 && p.messageID != 0 {
-			r.add(outMsg{Method: methodEditMarkup, MessageID: p.messageID, Markup: keyboard(rep.Messages[len(rep.Messages)-1])})
+			r.add(outMsg{Method: methodEditMarkup, MessageID: p.messageID, Markup: r.keyboard(rep.Messages[len(rep.Messages)-1])})
 		}
 		return
 	case pressed && rep.Outcome == flow.OutcomeInvalid && len(rep.Messages) == 1:
@@ -197,7 +199,7 @@ func (r *renderer) messages(msgs []conversation.Message, prefix string, removeRe
 	var question *conversation.Message
 	for i := range msgs {
 		m := &msgs[i]
-		parts = append(parts, body(*m))
+		parts = append(parts, r.body(*m))
 		if m.Question() {
 			question = m
 		}
@@ -207,7 +209,7 @@ func (r *renderer) messages(msgs []conversation.Message, prefix string, removeRe
 		return
 	}
 	if removeReplyKeyboard && question != nil {
-		r.add(outMsg{Method: methodSend, Text: "📍 Got it, thank you.", Markup: removeKeyboard})
+		r.add(outMsg{Method: methodSend, Text: r.text(flow.MsgGotLocation), Markup: removeKeyboard})
 	}
 	chunks := split(text, maxMessageRunes)
 	for i, chunk := range chunks {
@@ -215,7 +217,7 @@ func (r *renderer) messages(msgs []conversation.Message, prefix string, removeRe
 		if i == len(chunks)-1 {
 			switch {
 			case question != nil:
-				m.Markup = keyboard(*question)
+				m.Markup = r.keyboard(*question)
 			case removeReplyKeyboard:
 				m.Markup = removeKeyboard
 			}
@@ -225,7 +227,7 @@ func (r *renderer) messages(msgs []conversation.Message, prefix string, removeRe
 }
 
 // body is the text of one message: problem, text, hint and current answer.
-func body(m conversation.Message) string {
+func (r *renderer) body(m conversation.Message) string {
 	var b strings.Builder
 	if m.Problem != "" {
 		b.WriteString("⚠️ " + m.Problem + "\n\n")
@@ -235,7 +237,7 @@ func body(m conversation.Message) string {
 		b.WriteString("\n\n" + m.Hint)
 	}
 	if m.Current != "" && m.Menu == "" {
-		b.WriteString("\n\nYour answer so far: " + m.Current)
+		b.WriteString("\n\n" + r.text(flow.MsgCurrent, "answer", m.Current))
 	}
 	return b.String()
 }
@@ -254,7 +256,7 @@ func mustJSON(v any) json.RawMessage {
 }
 
 // keyboard is the reply markup for a question.
-func keyboard(m conversation.Message) json.RawMessage {
+func (r *renderer) keyboard(m conversation.Message) json.RawMessage {
 	var rows [][]tgbotapi.InlineKeyboardButton
 	button := func(label, kind, value string) tgbotapi.InlineKeyboardButton {
 		return tgbotapi.NewInlineKeyboardButtonData(truncate(label, maxButtonRunes), callbackData(kind, m.Turn, value))
@@ -266,8 +268,8 @@ func keyboard(m conversation.Message) json.RawMessage {
 		}
 		return mustJSON(tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows})
 	case m.Type == flow.TypeLocation:
-		kb := tgbotapi.NewOneTimeReplyKeyboard(tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonLocation("📍 Share my location")))
-		kb.InputFieldPlaceholder = "Or type the place"
+		kb := tgbotapi.NewOneTimeReplyKeyboard(tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonLocation(r.text(flow.MsgShareLocation))))
+		kb.InputFieldPlaceholder = r.text(flow.MsgTypePlace)
 		return mustJSON(kb)
 	case m.Type == flow.TypeMulti:
 		var buttons []tgbotapi.InlineKeyboardButton
@@ -279,7 +281,7 @@ func keyboard(m conversation.Message) json.RawMessage {
 			buttons = append(buttons, button(label, cbToggle, o.ID))
 		}
 		rows = grid(buttons, m.Options)
-		rows = append(rows, []tgbotapi.InlineKeyboardButton{button("Done ✔️", cbDone, "")})
+		rows = append(rows, []tgbotapi.InlineKeyboardButton{button(r.text(flow.MsgButtonDone), cbDone, "")})
 	case len(m.Options) > 0:
 		var buttons []tgbotapi.InlineKeyboardButton
 		for _, o := range m.Options {
@@ -289,21 +291,21 @@ func keyboard(m conversation.Message) json.RawMessage {
 	}
 	var nav []tgbotapi.InlineKeyboardButton
 	if m.CanBack {
-		nav = append(nav, button("« Back", cbBack, ""))
+		nav = append(nav, button(r.text(flow.MsgButtonBack), cbBack, ""))
 	}
 	if m.Current != "" {
-		nav = append(nav, button("Keep: "+m.Current, cbKeep, ""))
+		nav = append(nav, button(r.text(flow.MsgButtonKeep, "answer", m.Current), cbKeep, ""))
 	}
 	if m.Optional {
-		nav = append(nav, button("Skip »", cbSkip, ""))
+		nav = append(nav, button(r.text(flow.MsgButtonSkip), cbSkip, ""))
 	}
 	if len(nav) > 0 {
 		rows = append(rows, nav)
 	}
 	if len(rows) == 0 {
-		placeholder := "Type your answer"
+		placeholder := r.text(flow.MsgTypeAnswer)
 		if m.Type == flow.TypeNumber {
-			placeholder = "Type a number"
+			placeholder = r.text(flow.MsgTypeNumber)
 		}
 		return mustJSON(tgbotapi.ForceReply{ForceReply: true, InputFieldPlaceholder: placeholder})
 	}

@@ -430,9 +430,14 @@ func rawUser(id int64) map[string]any {
 // added (text, sticker, ...), wrapped as an update of kind ("message",
 // "edited_message", ...).
 func rawMessage(kind string, user int64, fields map[string]any) []byte {
+	return rawMessageFrom(kind, user, rawUser(user), fields)
+}
+
+// rawMessageFrom is rawMessage with the sender given in wire form.
+func rawMessageFrom(kind string, user int64, from, fields map[string]any) []byte {
 	msg := map[string]any{
 		"message_id": rawID.Add(1),
-		"from":       rawUser(user),
+		"from":       from,
 		"chat":       map[string]any{"id": user, "type": "private", "first_name": "Rae"},
 		"date":       time.Now().Unix(),
 	}

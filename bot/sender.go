@@ -39,9 +39,6 @@ func backoff(attempt int, ceiling time.Duration) time.Duration {
 // kept: by then its per-chat limit has recovered in full.
 const forgetIdleChat = time.Minute
 
-// loadBatch is how many outbox rows load reads at a time.
-const loadBatch = 1000
-
 // queued is an outbox row with its decoded call. A callback answer has no
 // row: its id is 0.
 type queued struct {
@@ -126,11 +123,14 @@ func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red reda
 	return s
 }
 
+// outboxPage is how many outbox rows load reads at a time.
+const outboxPage = 1000
+
 // load queues what the outbox held when the bot last stopped.
 func (s *sender) load(ctx context.Context) error {
 	var after int64
 	for {
-		rows, err := s.store.Pending(ctx, after, loadBatch)
+		rows, err := s.store.Pending(ctx, after, outboxPage)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,17 +16,6 @@ import (
 // channel is how Telegram people are stored.
 const channel = "telegram"
 
-// Replies the bot gives itself, for input the conversation never sees.
-const (
-	textUnknownCommand = "Sorry, I don't know %s. Send /help to see what I can do."
-	textOtherBot       = "That command is for another bot. Send /help to see what I can do."
-	textEdited         = "I saw you edited a message. I go by what you sent first: to change an answer, use /back or /me."
-	textContact        = "Thanks, but I don't need your phone number or anyone's contact details. Please answer the question by typing or with the buttons."
-	textBadButton      = "Sorry, that button doesn't work any more."
-	textInlineButton   = "Please open a private chat with me to answer."
-	textTrouble        = "Sorry, something went wrong on my side. Please try that again in a moment."
-)
-
 // startPayload is what a deep link may carry after /start.
 var startPayload = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
@@ -38,8 +26,14 @@ type action struct {
 	id     conversation.Identity
 	event  conversation.Event
 	press  *press
-	say    string // for actReply: the bot's own reply
-	prefix string // a note put before the conversation's reply
+	// say is, for actReply, the message id of the bot's own reply, with
+	// vars (name, value, ...) to fill in.
+	say  string
+	vars []string
+	// prefix is the message id of a note put before the conversation's
+	// reply; media, for the cant_read note, the message id naming what
+	// was sent.
+	prefix, media string
 }
 
 type actionKind int
@@ -66,7 +60,7 @@ func decide(u tgbotapi.Update, botName string) action {
 	case u.EditedMessage != nil:
 		m := u.EditedMessage
 		if private(m.Chat, m.From) {
-			return action{kind: actReply, chatID: m.Chat.ID, id: identity(m.From), say: textEdited}
+			return action{kind: actReply, chatID: m.Chat.ID, id: identity(m.From), say: flow.MsgEdited}
 		}
 	case u.CallbackQuery != nil:
 		return decideCallback(u.CallbackQuery)
@@ -108,7 +102,7 @@ func decideMessage(m *tgbotapi.Message, botName string) action {
 	case m.Location != nil:
 		return input(flow.Input{Kind: flow.InputLocation, Lat: m.Location.Latitude, Lon: m.Location.Longitude})
 	case m.Contact != nil:
-		return reply(a, textContact)
+		return reply(a, flow.MsgContact)
 	case m.Text != "":
 		if strings.HasPrefix(m.Text, "/") {
 			return decideCommand(a, m.Text, botName)
@@ -117,35 +111,37 @@ func decideMessage(m *tgbotapi.Message, botName string) action {
 	}
 	// Stickers, photos, voice and video notes, documents, dice, polls and
 	// the like: say what works instead, and ask the question again.
-	a.prefix = fmt.Sprintf("I can't read %s here, sorry: please type your answer or use the buttons.", describeMedia(m))
+	a.prefix, a.media = flow.MsgCantRead, describeMedia(m)
 	return input(flow.Input{Kind: "media"})
 }
 
-func reply(a action, text string) action {
-	a.kind, a.say = actReply, text
+// reply makes a the bot's own reply: message id msg with vars filled in.
+func reply(a action, msg string, vars ...string) action {
+	a.kind, a.say, a.vars = actReply, msg, vars
 	return a
 }
 
+// describeMedia returns the message id naming what m carries.
 func describeMedia(m *tgbotapi.Message) string {
 	switch {
 	case m.Sticker != nil:
-		return "stickers"
+		return flow.MsgMediaStickers
 	case m.Photo != nil:
-		return "photos"
+		return flow.MsgMediaPhotos
 	case m.Voice != nil:
-		return "voice messages"
+		return flow.MsgMediaVoice
 	case m.VideoNote != nil, m.Video != nil, m.Animation != nil:
-		return "videos"
+		return flow.MsgMediaVideos
 	case m.Audio != nil:
-		return "audio"
+		return flow.MsgMediaAudio
 	case m.Document != nil:
-		return "files"
+		return flow.MsgMediaFiles
 	case m.Dice != nil:
-		return "dice"
+		return flow.MsgMediaDice
 	case m.Poll != nil:
-		return "polls"
+		return flow.MsgMediaPolls
 	}
-	return "that kind of message"
+	return flow.MsgMediaOther
 }
 
 // decideCommand handles "/cmd", "/cmd@bot" and "/start payload". Telegram
@@ -155,17 +151,17 @@ func decideCommand(a action, text, botName string) action {
 	word, args, _ := strings.Cut(strings.TrimSpace(text), " ")
 	cmd, target, addressed := strings.Cut(strings.ToLower(word), "@")
 	if addressed && !strings.EqualFold(target, botName) {
-		return reply(a, textOtherBot)
+		return reply(a, flow.MsgOtherBot)
 	}
 	ev, ok := conversation.Command(cmd)
 	if !ok {
-		return reply(a, fmt.Sprintf(textUnknownCommand, truncate(word, 40)))
+		return reply(a, flow.MsgUnknownCommand, "command", truncate(word, maxCommandEcho))
 	}
 	a.event = ev
 	// A deep-link payload ("/start abc") will attribute volunteers'
 	// referrals; until then it is checked and otherwise ignored.
 	if args = strings.TrimSpace(args); ev.Kind == conversation.EventStart && args != "" && !startPayload.MatchString(args) {
-		a.prefix = "(That link looks broken, but no matter: let's start.)"
+		a.prefix = flow.MsgBrokenLink
 	}
 	return a
 }
@@ -177,14 +173,13 @@ func decideCallback(q *tgbotapi.CallbackQuery) action {
 	p := &press{callbackID: q.ID}
 	if q.Message == nil || !private(q.Message.Chat, q.From) {
 		// An inline-mode button or one in a group: no private chat to answer in.
-		return action{kind: actReply, press: p, say: textInlineButton}
+		return action{kind: actReply, id: identity(q.From), press: p, say: flow.MsgInlineButton}
 	}
 	p.messageID, p.text = q.Message.MessageID, q.Message.Text
 	a := action{kind: actConverse, chatID: q.Message.Chat.ID, id: identity(q.From), press: p}
 	in, _, ok := parseCallback(q.Data)
 	if !ok {
-		a.kind, a.say = actReply, textBadButton
-		return a
+		return reply(a, flow.MsgBadButton)
 	}
 	a.event = conversation.Event{Kind: conversation.EventInput, Input: in}
 	return a
@@ -192,14 +187,19 @@ func decideCallback(q *tgbotapi.CallbackQuery) action {
 
 // apply carries out an action inside a transaction, queueing what to send.
 func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
-	r := &renderer{chatID: a.chatID}
 	switch a.kind {
 	case actReply:
-		if a.press != nil {
-			r.answer(a.press, a.say)
-			break
+		lang, err := b.svc.PersonLanguage(tx, a.id)
+		if err != nil {
+			return nil, err
 		}
-		r.add(outMsg{Method: methodSend, Text: a.say})
+		r := b.renderer(a.chatID, lang)
+		if a.press != nil {
+			r.answer(a.press, r.text(a.say, a.vars...))
+		} else {
+			r.add(outMsg{Method: methodSend, Text: r.text(a.say, a.vars...)})
+		}
+		return r.out, nil
 	case actConverse:
 		rep, err := b.svc.Handle(tx, a.id, a.event)
 		if err != nil {
@@ -208,13 +208,32 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		if n := float64(rep.Recorded); n > 0 {
 			tx.OnCommit(func() { b.metrics.answers.Add(n) })
 		}
-		r.reply(rep, a.press, a.prefix, a.event.Input.Kind == flow.InputLocation)
+		r := b.renderer(a.chatID, rep.Person.Language)
+		var prefix string
+		switch {
+		case a.media != "":
+			prefix = r.text(a.prefix, "what", r.text(a.media))
+		case a.prefix != "":
+			prefix = r.text(a.prefix)
+		}
+		r.reply(rep, a.press, prefix, a.event.Input.Kind == flow.InputLocation)
+		return r.out, nil
 	case actReachable, actUnreachable:
 		if err := setReachable(tx, a.chatID, a.id.UserID, a.kind == actReachable); err != nil {
 			return nil, err
 		}
 	}
-	return r.out, nil
+	return nil, nil
+}
+
+// maxCommandEcho bounds an unknown command quoted back to the person.
+const maxCommandEcho = 40
+
+// renderer returns a renderer for a chat whose person reads lang.
+func (b *Bot) renderer(chatID int64, lang string) *renderer {
+	return &renderer{chatID: chatID, text: func(msg string, vars ...string) string {
+		return b.svc.Text(lang, msg, vars...)
+	}}
 }
 
 // setReachable records whether a person can be reached in their private

@@ -257,7 +257,7 @@ func TestSIGTERM(t *testing.T) {
 	bot.terminate(t)
 
 	bot = d.start()
-	m = r.pick(m, "d", "", ask(t, "head"))
+	r.pick(m, "d", "", ask(t, "head"))
 	r.say("/skip", ask(t, "heart"))
 	bot.terminate(t)
 	r.noMore()

@@ -24,9 +24,11 @@ type chat struct {
 
 	mu        sync.Mutex
 	firstName string
-	blocked   bool
-	lastID    int              // last message id used in the chat (both sides)
-	msgs      map[int]*message // bot messages that can still be edited
+	// language is the language_code the user's updates carry ("" for en).
+	language string
+	blocked  bool
+	lastID   int              // last message id used in the chat (both sides)
+	msgs     map[int]*message // bot messages that can still be edited
 	// forceReply is the bot's latest message if it asked for a reply.
 	forceReply *wireMessage
 

@@ -188,9 +188,21 @@ func (s *Server) user(userID int64, firstName string) (wireUser, *chat) {
 	} else if c.firstName == "" {
 		c.firstName = "User" + strconv.FormatInt(userID, 10)
 	}
-	name := c.firstName
+	name, lang := c.firstName, c.language
 	c.mu.Unlock()
-	return wireUser{ID: userID, FirstName: name, LanguageCode: "en"}, c
+	if lang == "" {
+		lang = "en"
+	}
+	return wireUser{ID: userID, FirstName: name, LanguageCode: lang}, c
+}
+
+// SetLanguage sets the language_code of userID's later updates (Telegram
+// sends the language of the user's app); the default is "en".
+func (s *Server) SetLanguage(userID int64, code string) {
+	c := s.chat(userID)
+	c.mu.Lock()
+	c.language = code
+	c.mu.Unlock()
 }
 
 // userMessage builds a message from userID in its private chat, replying to

@@ -1,6 +1,6 @@
 // Package loadtest drives the real assetbot binary against an in-process
 // fake Telegram (bot/fakeapi) with many simulated residents, and reports
-// throughput, latency and cost. It is the engine of `assetbot loadtest`.
+// throughput, latency and cost. It is the engine of `assetbot-loadtest`.
 //
 // Each resident sends /start and then answers every question the bot asks
 // as soon as it is asked (see Next). With Options.KillEvery the bot is
@@ -28,7 +28,7 @@ import (
 
 // Options configure a load test. Zero values take the defaults noted.
 type Options struct {
-	// Binary is the assetbot executable to test; default the running one.
+	// Binary is the assetbot executable to test; required.
 	Binary string
 	// Residents is the number of simulated users; default 200.
 	Residents int
@@ -79,25 +79,50 @@ var (
 
 const token = "123:load"
 
+// Defaults of a zero Options.
+const (
+	DefaultResidents = 200
+	DefaultDuration  = 20 * time.Second
+	DefaultWarmup    = 3 * time.Second
+	defaultDrain     = 30 * time.Second
+)
+
+// Waits and sizes of a run.
+const (
+	// readyTimeout bounds the bot's start-up, to its first getUpdates.
+	readyTimeout = 30 * time.Second
+	// readyPoll and drainPoll are how often the fake's counters are read
+	// while waiting for the bot to poll and for the last replies.
+	readyPoll = 20 * time.Millisecond
+	drainPoll = 50 * time.Millisecond
+	// stopGrace is how long the bot may take to stop on SIGTERM at the end
+	// of a run; a run cut short by an error or a signal gives it failGrace.
+	stopGrace = 15 * time.Second
+	failGrace = 5 * time.Second
+	// logTail is how much of the bot's log an error quotes, in bytes.
+	logTail = 2000
+	// botPerChatBurst is the bot's telegram.send.per_chat_burst, Telegram's
+	// own; botWorkers its send workers, enough that the send limits, not
+	// the workers, bound it when the limits are lifted.
+	botPerChatBurst = 3
+	botWorkers      = 96
+)
+
 func (o *Options) defaults() error {
 	if o.Binary == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("find assetbot binary: %w", err)
-		}
-		o.Binary = exe
+		return errors.New("load test: no assetbot binary to test")
 	}
 	if o.Residents <= 0 {
-		o.Residents = 200
+		o.Residents = DefaultResidents
 	}
 	if o.Duration <= 0 {
-		o.Duration = 20 * time.Second
+		o.Duration = DefaultDuration
 	}
 	if o.Warmup <= 0 {
-		o.Warmup = 3 * time.Second
+		o.Warmup = DefaultWarmup
 	}
 	if o.Drain <= 0 {
-		o.Drain = 30 * time.Second
+		o.Drain = defaultDrain
 	}
 	return nil
 }
@@ -168,7 +193,7 @@ func run(ctx context.Context, d *driver, sup *supervisor, opts Options, log *slo
 		d.cancel()
 		wg.Wait()
 		if !stopped {
-			_ = sup.stop(5 * time.Second)
+			_ = sup.stop(failGrace)
 		}
 		rep.Kills = sup.kills
 		rep.PeakRSS = sup.peakRSS
@@ -222,7 +247,7 @@ loop:
 		return rep, err
 	}
 	stopped = true
-	stopErr := sup.stop(15 * time.Second)
+	stopErr := sup.stop(stopGrace)
 	dups := d.fake.Stats().Duplicates
 	rep.Unapplied = -1
 	if dbPath := filepath.Join(opts.Dir, "load.db"); fileExists(dbPath) {
@@ -268,14 +293,14 @@ func appliedUpdates(ctx context.Context, path string) (int64, error) {
 // waitReady waits for the bot's first getUpdates, so start-up problems
 // surface as such rather than as a slow run.
 func waitReady(ctx context.Context, fake *fakeapi.Server, sup *supervisor) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
+	tick := time.NewTicker(readyPoll)
 	defer tick.Stop()
 	for fake.Stats().Requests["getUpdates"] == 0 {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for the bot to poll: %w\n%s", ctx.Err(), tail(sup.logPath, 2000))
+			return fmt.Errorf("wait for the bot to poll: %w\n%s", ctx.Err(), tail(sup.logPath, logTail))
 		case <-sup.exited():
 			return exitError(sup)
 		case <-tick.C:
@@ -289,7 +314,7 @@ func waitReady(ctx context.Context, fake *fakeapi.Server, sup *supervisor) error
 func drain(ctx context.Context, d *driver, sup *supervisor, limit time.Duration) (int, error) {
 	deadline := time.NewTimer(limit)
 	defer deadline.Stop()
-	tick := time.NewTicker(50 * time.Millisecond)
+	tick := time.NewTicker(drainPoll)
 	defer tick.Stop()
 	for {
 		n := d.waiting()
@@ -309,7 +334,7 @@ func drain(ctx context.Context, d *driver, sup *supervisor, limit time.Duration)
 }
 
 func exitError(sup *supervisor) error {
-	return fmt.Errorf("bot exited unexpectedly (%v); log tail:\n%s", sup.cur.err, tail(sup.logPath, 2000))
+	return fmt.Errorf("bot exited unexpectedly (%v); log tail:\n%s", sup.cur.err, tail(sup.logPath, logTail))
 }
 
 // botConfig is the part of assetbot's config file the load test sets.
@@ -345,8 +370,8 @@ func writeConfig(path, dbPath, apiURL string, opts Options) error {
 	c.Telegram.PollTimeout = "1s"
 	c.Telegram.Send.Rate = opts.BotSendRate
 	c.Telegram.Send.PerChatRate = opts.BotPerChatRate
-	c.Telegram.Send.PerChatBurst = 3
-	c.Telegram.Send.Workers = 96
+	c.Telegram.Send.PerChatBurst = botPerChatBurst
+	c.Telegram.Send.Workers = botWorkers
 	c.Log.Level = "warn"
 	b, err := yaml.Marshal(c)
 	if err != nil {

@@ -205,3 +205,10 @@ func TestRunBadBinary(t *testing.T) {
 		t.Errorf("got %v, %+v; want a start error", err, rep)
 	}
 }
+
+func TestRunNoBinary(t *testing.T) {
+	_, err := Run(context.Background(), Options{Residents: 1, Dir: t.TempDir()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err == nil || !strings.Contains(err.Error(), "no assetbot binary") {
+		t.Errorf("got %v; want an error asking for the binary", err)
+	}
+}

@@ -4,7 +4,6 @@
 //	assetbot try                  the same conversation in this terminal, no token needed
 //	assetbot flows check [DIR]    check flow files
 //	assetbot export --format csv  people who consented and their answers
-//	assetbot loadtest             measure the bot against a fake Bot API
 //
 // Every command takes --config FILE (default config.yaml if present).
 package main
@@ -38,7 +37,6 @@ Usage:
   assetbot flows check [DIR]                               check flow files (default: the flows in use)
   assetbot export   [--config FILE] --format csv|json [--out FILE] [--flow ID]
                                                            people who consented and their latest answers
-  assetbot loadtest [flags]                                load-test the bot against a fake Bot API (see --help)
 
 The config file defaults to config.yaml when it exists; see config.example.yaml.
 `
@@ -85,8 +83,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.flows(rest)
 	case "export":
 		return env.export(ctx, rest)
-	case "loadtest":
-		return env.loadtest(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

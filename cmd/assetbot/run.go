@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/assetbot/assetbot/bot"
 	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/schedule"
 	"github.com/assetbot/assetbot/internal/store"
 )
+
+// readHeaderTimeout drops a client of /healthz and /metrics that takes
+// longer than this to send its request headers.
+const readHeaderTimeout = 5 * time.Second
 
 // run runs `assetbot run`: the Telegram bot, until SIGINT or SIGTERM.
 func (e *environment) run(ctx context.Context, args []string) error {
@@ -26,7 +29,6 @@ func (e *environment) run(ctx context.Context, args []string) error {
 		return err
 	}
 	log := e.logger(cfg)
-	tuneGC()
 	if cfg.Telegram.Token == "" {
 		return bot.ErrNoToken
 	}
@@ -54,12 +56,18 @@ func (e *environment) run(ctx context.Context, args []string) error {
 		}
 		return err
 	}
+	sched := schedule.New(st, cfg.Location(), log.With("part", "scheduler"))
+	if err := sched.Add(schedule.Prune(st)); err != nil {
+		return err
+	}
+	sched.Start()
+	defer sched.Stop()
 	if cfg.HTTP.Listen != "" {
 		ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 		if err != nil {
 			return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
 		}
-		srv := &http.Server{Handler: b.OpsHandler(), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: b.OpsHandler(), ReadHeaderTimeout: readHeaderTimeout}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("metrics server stopped", "err", err)
@@ -74,17 +82,4 @@ func (e *environment) run(ctx context.Context, args []string) error {
 	}
 	log.Info("assetbot stopped")
 	return nil
-}
-
-// tuneGC trades memory the bot does not need for less garbage collection:
-// its heap is a few megabytes of short-lived request data, so collecting
-// at 4x growth under a 48 MiB ceiling keeps RSS small and CPU low. GOGC and
-// GOMEMLIMIT in the environment still win.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(48 << 20)
-	}
 }

@@ -17,6 +17,7 @@ func (e *environment) try(ctx context.Context, args []string) error {
 	db := fs.String("db", "", "database file (default: database.path from the config)")
 	user := fs.String("user", os.Getenv("USER"), "your name; the same name is recognised next time")
 	flowID := fs.String("flow", "resident", "the flow to run")
+	lang := fs.String("lang", "en", "your language, as Telegram would say it (en, cy, cy-GB, ...); /language changes it")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func (e *environment) try(ctx context.Context, args []string) error {
 	defer st.Close()
 	s := &terminal.Session{
 		Store: st, Service: svc, In: e.stdin, Out: e.stdout,
-		User: conversation.Identity{Channel: "terminal", UserID: *user, FirstName: *user, Language: "en"},
+		User: conversation.Identity{Channel: "terminal", UserID: *user, FirstName: *user, Language: *lang},
 	}
 	return s.Run(ctx)
 }

@@ -37,6 +37,8 @@ const (
 	EventHelp  EventKind = "help"  // /help
 	EventMe    EventKind = "me"    // /me: what we hold, to review or change
 	EventStop  EventKind = "stop"  // /stop: no more reminders
+	// EventLanguage is /language: choose the language to be spoken to in.
+	EventLanguage EventKind = "language"
 )
 
 // Event is one thing the person did.
@@ -60,6 +62,8 @@ func Command(name string) (ev Event, ok bool) {
 		return Event{Kind: EventMe}, true
 	case "/stop":
 		return Event{Kind: EventStop}, true
+	case "/language":
+		return Event{Kind: EventLanguage}, true
 	case "/back":
 		return input(flow.InputBack)
 	case "/skip":
@@ -143,14 +147,16 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 	case EventStart:
 		err = s.start(t)
 	case EventHelp:
-		t.say(textHelp)
+		t.say(flow.MsgHelp)
 	case EventMe:
 		err = s.me(t)
 	case EventStop:
 		t.person.Reminders = false
 		if err = tx.UpdatePerson(t.person); err == nil {
-			t.say(textStopped)
+			t.say(flow.MsgStopped)
 		}
+	case EventLanguage:
+		s.showMenu(t, menuLang, "")
 	case EventInput:
 		err = s.input(t, ev.Input)
 	default:
@@ -171,14 +177,15 @@ func (s *Service) load(tx *store.Tx, id Identity) (*turn, error) {
 	p, err := tx.Person(id.Channel, id.UserID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		p, err = tx.CreatePerson(store.Person{Channel: id.Channel, ChannelUserID: id.UserID, Language: language(id.Language)})
+		p, err = tx.CreatePerson(store.Person{Channel: id.Channel, ChannelUserID: id.UserID, Language: s.Language(id.Language)})
 		if err != nil {
 			return nil, err
 		}
 	case err != nil:
 		return nil, err
-	case id.Language != "" && language(id.Language) != p.Language:
-		p.Language = language(id.Language)
+	case id.Language != "" && !p.LanguageChosen && s.Language(id.Language) != p.Language:
+		// Follow the channel's language until the person chooses one.
+		p.Language = s.Language(id.Language)
 		if err := tx.UpdatePerson(p); err != nil {
 			return nil, err
 		}
@@ -269,9 +276,19 @@ func (s *Service) save(t *turn) error {
 	return nil
 }
 
-// say adds a plain message.
-func (t *turn) say(text string) {
-	t.reply.Messages = append(t.reply.Messages, Message{Prompt: flow.Prompt{Type: flow.TypeInfo, Text: fillName(text, t.env.FirstName)}})
+// say adds a plain message: message id msg in the person's language.
+func (t *turn) say(msg string) {
+	t.reply.Messages = append(t.reply.Messages, Message{Prompt: flow.Prompt{Type: flow.TypeInfo, Text: t.text(msg)}})
+}
+
+// text returns message id msg in the person's language, with their first
+// name and vars (name, value, ...) filled in.
+func (t *turn) text(msg string, vars ...string) string {
+	name := t.env.FirstName
+	if name == "" {
+		name = t.flow.Msg(flow.MsgNoName, t.env.Lang)
+	}
+	return t.flow.Text(msg, t.env.Lang, append(vars, "first_name", name)...)
 }
 
 func (s *Service) start(t *turn) error {
@@ -289,7 +306,7 @@ func (s *Service) start(t *turn) error {
 		opts := flow.Options{Turn: t.sess.Flow.Turn}
 		if r, _ := flow.Start(s.main, t.env, opts); r.Outcome == flow.OutcomeAsked {
 			t.flow = s.main
-			t.say(textNewQuestions)
+			t.say(flow.MsgNewQuestions)
 			return s.apply(t, r)
 		}
 		s.showMenu(t, menuReview, "")
@@ -310,7 +327,7 @@ func (s *Service) hasAnswers(t *turn) bool {
 
 func (s *Service) me(t *turn) error {
 	if !s.hasAnswers(t) {
-		t.say(textNothingHeld)
+		t.say(flow.MsgNothingHeld)
 		return nil
 	}
 	s.showMenu(t, menuReview, "")
@@ -339,15 +356,15 @@ func (s *Service) input(t *turn, in flow.Input) error {
 		case in.Turn != 0:
 			t.reply.Stale = true
 		case in.Kind == flow.InputBack || in.Kind == flow.InputSkip || in.Kind == flow.InputCancel:
-			t.say(textNothingOpen)
+			t.say(flow.MsgNothingOpen)
 		case st.Status == flow.StatusPaused:
 			s.showMenu(t, menuResume, "")
 		case st.Status == flow.StatusDeclined:
-			t.say(textDeclinedBefore)
+			t.say(flow.MsgDeclinedBefore)
 		case st.Status == "":
 			return s.start(t)
 		default:
-			t.say(textDoneAlready)
+			t.say(flow.MsgDoneAlready)
 		}
 		return nil
 	}
@@ -368,6 +385,12 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 	}
 	for _, a := range r.Answers {
 		if err := s.record(t, a); err != nil {
+			return err
+		}
+	}
+	for _, key := range r.Withdrawn {
+		delete(t.env.Known, key)
+		if _, err := t.tx.WithdrawAnswer(t.person.ID, t.flow.ID, key); err != nil {
 			return err
 		}
 	}
@@ -440,18 +463,29 @@ func (s *Service) summary(t *turn) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-func fillName(text, name string) string {
-	if name == "" {
-		name = "there"
-	}
-	return strings.ReplaceAll(text, "{first_name}", name)
+// Language returns the language, of those the main flow offers, that
+// suits a channel's language tag (such as Telegram's language_code).
+func (s *Service) Language(tag string) string {
+	return flow.Best(s.main.Languages(), tag)
 }
 
-// language keeps a sane language tag, defaulting to English.
-func language(tag string) string {
-	tag = strings.TrimSpace(tag)
-	if tag == "" || len(tag) > 35 {
-		return "en"
+// Text returns message id msg in lang with vars (name, value, ...) filled
+// in, for a channel's own words.
+func (s *Service) Text(lang, msg string, vars ...string) string {
+	return s.main.Text(msg, lang, vars...)
+}
+
+// PersonLanguage returns the language to speak to id in: the one stored for
+// them, else the one their channel suggests. It changes nothing.
+func (s *Service) PersonLanguage(tx *store.Tx, id Identity) (string, error) {
+	p, err := tx.Person(id.Channel, id.UserID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return s.Language(id.Language), nil
+	case err != nil:
+		return "", err
+	case !p.LanguageChosen && id.Language != "":
+		return s.Language(id.Language), nil
 	}
-	return tag
+	return p.Language, nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -284,7 +285,7 @@ func (p *person) finish() {
 		p.t.Fatalf("after the last answer got %s; want the flow finished", describe(r))
 	}
 	shows(p.t, r, menuSummary)
-	says(p.t, p.press(actConfirm), fillName(textConfirmed, p.id.FirstName))
+	says(p.t, p.press(actConfirm), en(flow.MsgConfirmed, p.id.FirstName))
 }
 
 func TestStartGreetsAndAsksConsent(t *testing.T) {
@@ -358,7 +359,7 @@ func TestStartMidFlowOffersResume(t *testing.T) {
 			p := w.person("Ada")
 			p.answerUpTo("head")
 			m := shows(t, p.start(), menuResume)
-			if m.Text != fillName(textResume, "Ada") || !reflect.DeepEqual(optionIDs(m), []string{actContinue, actRestart}) {
+			if m.Text != en(flow.MsgResume, "Ada") || !reflect.DeepEqual(optionIDs(m), []string{actContinue, actRestart}) {
 				t.Fatalf("resume menu = %+v; want carry on or start again", m)
 			}
 			if _, c := p.stored(); c.Status != "menu" {
@@ -435,7 +436,7 @@ func TestReturningUser(t *testing.T) {
 
 	t.Run("all right", func(t *testing.T) {
 		p := setup(t)
-		says(t, p.press(actConfirm), fillName(textConfirmed, "Ada"))
+		says(t, p.press(actConfirm), en(flow.MsgConfirmed, "Ada"))
 		answers := p.answers()
 		if len(answers) != len(residentAnswers) {
 			t.Errorf("%d answers held; want %d", len(answers), len(residentAnswers))
@@ -479,7 +480,64 @@ func TestReturningUser(t *testing.T) {
 		if len(history) != 1 || history[0].Value.Choice != "hour_month" {
 			t.Errorf("history of time = %+v; want the old hour_month", history)
 		}
-		says(t, p.press(actConfirm), fillName(textConfirmed, "Ada"))
+		says(t, p.press(actConfirm), en(flow.MsgConfirmed, "Ada"))
+	})
+
+	t.Run("change withdraws what no longer applies, and asks what now does", func(t *testing.T) {
+		p := setup(t)
+		shows(t, p.press(actChange), menuChange)
+		asks(t, p.press("q_time"), "time")
+		r := p.say("Not right now")
+		m := shows(t, r, menuSummary)
+		if strings.Contains(m.Text, "Best times") {
+			t.Errorf("summary after time became not_now = %q; want no best times", m.Text)
+		}
+		if _, ok := p.answers()["when"]; ok {
+			t.Errorf("when is still a current answer after time became not_now")
+		}
+		whenHistory := func() []store.HistoryEntry {
+			var h []store.HistoryEntry
+			p.update(func(tx *store.Tx) error {
+				var err error
+				h, err = tx.AnswerHistory(r.Person.ID, "resident", "when")
+				return err
+			})
+			return h
+		}
+		if h := whenHistory(); len(h) != 1 || !reflect.DeepEqual(h[0].Value.Choices, []string{"weekday_day", "weekends"}) || !h[0].ReplacedAt.Equal(t0.Add(24*time.Hour)) {
+			t.Errorf("history of when = %+v; want the withdrawn weekday_day, weekends, replaced now", h)
+		}
+		records, err := p.st.Consented(context.Background(), "resident", "map")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range records[0].Answers {
+			if a.Key == "when" {
+				t.Errorf("export holds the withdrawn answer %+v", a)
+			}
+		}
+		says(t, p.press(actConfirm), en(flow.MsgConfirmed, "Ada"))
+
+		m = shows(t, p.send(Event{Kind: EventMe}), menuReview)
+		m = shows(t, p.press(actChange), menuChange)
+		if slices.Contains(optionIDs(m), "q_when") {
+			t.Errorf("change menu = %v; want no best times while time is not_now", optionIDs(m))
+		}
+		asks(t, p.press("q_time"), "time")
+		q := asks(t, p.say("3"), "when")
+		if q.Current != "" || !q.CanBack {
+			t.Errorf("when asked with Current %q, CanBack %v; want a fresh question that can go back to time", q.Current, q.CanBack)
+		}
+		m = shows(t, p.say("2"), menuSummary)
+		if !strings.Contains(m.Text, "• Best times: Weekday evenings") {
+			t.Errorf("summary = %q; want the new best times", m.Text)
+		}
+		if got := p.answers()["when"]; !reflect.DeepEqual(got.Value.Choices, []string{"weekday_evening"}) {
+			t.Errorf("when = %+v; want weekday_evening current again", got)
+		}
+		if h := whenHistory(); len(h) != 1 {
+			t.Errorf("history of when = %+v; want only the withdrawn value", h)
+		}
 	})
 
 	t.Run("change keeps the answer on Enter", func(t *testing.T) {
@@ -516,7 +574,7 @@ func TestReturningUser(t *testing.T) {
 		if !reflect.DeepEqual(optionIDs(m), []string{actDeleteYes, actDeleteNo}) {
 			t.Errorf("delete menu = %v", optionIDs(m))
 		}
-		says(t, p.press(actDeleteNo), textKept)
+		says(t, p.press(actDeleteNo), en(flow.MsgKept, ""))
 		if got := len(p.answers()); got != len(residentAnswers) {
 			t.Errorf("%d answers after keeping them; want %d", got, len(residentAnswers))
 		}
@@ -526,7 +584,7 @@ func TestReturningUser(t *testing.T) {
 		p := setup(t)
 		shows(t, p.press(actDelete), menuDelete)
 		r := p.press(actDeleteYes)
-		says(t, r, textDeleted)
+		says(t, r, en(flow.MsgDeleted, ""))
 		if got := p.answers(); len(got) != 0 {
 			t.Errorf("answers after deleting = %v; want none", got)
 		}
@@ -542,7 +600,7 @@ func TestReturningUser(t *testing.T) {
 		if len(history) != 0 {
 			t.Errorf("history after deleting = %v; want none", history)
 		}
-		says(t, p.send(Event{Kind: EventMe}), textNothingHeld)
+		says(t, p.send(Event{Kind: EventMe}), en(flow.MsgNothingHeld, ""))
 	})
 }
 
@@ -589,14 +647,14 @@ func TestCommands(t *testing.T) {
 	t.Run("help", func(t *testing.T) {
 		w := newWorld(t, shippedFlows(t))
 		p := w.person("Ada")
-		says(t, p.send(Event{Kind: EventHelp}), textHelp)
+		says(t, p.send(Event{Kind: EventHelp}), en(flow.MsgHelp, ""))
 		if _, c := p.stored(); c.Flow != "" {
 			t.Errorf("help started a conversation: %+v", c)
 		}
 	})
 	t.Run("me with nothing held", func(t *testing.T) {
 		w := newWorld(t, shippedFlows(t))
-		says(t, w.person("Ada").send(Event{Kind: EventMe}), textNothingHeld)
+		says(t, w.person("Ada").send(Event{Kind: EventMe}), en(flow.MsgNothingHeld, ""))
 	})
 	t.Run("me after answering", func(t *testing.T) {
 		w := newWorld(t, shippedFlows(t))
@@ -609,7 +667,7 @@ func TestCommands(t *testing.T) {
 		p := w.person("Ada")
 		p.answerUpTo("heart")
 		r := p.send(Event{Kind: EventStop})
-		says(t, r, fillName(textStopped, "Ada"))
+		says(t, r, en(flow.MsgStopped, "Ada"))
 		if r.Person.Reminders {
 			t.Error("reply's person still wants reminders")
 		}
@@ -631,15 +689,15 @@ func TestTextWithNoQuestionOpen(t *testing.T) {
 		{"new person", func(*person) {}, func(p *person) Reply { return p.say("hello") },
 			func(t *testing.T, r Reply) { asks(t, r, "consent") }},
 		{"new person going back", func(*person) {}, func(p *person) Reply { return p.do(flow.InputBack) },
-			func(t *testing.T, r Reply) { says(t, r, textNothingOpen) }},
+			func(t *testing.T, r Reply) { says(t, r, en(flow.MsgNothingOpen, "")) }},
 		{"finished", func(p *person) { p.finish() }, func(p *person) Reply { return p.say("hello") },
-			func(t *testing.T, r Reply) { says(t, r, fillName(textDoneAlready, "Ada")) }},
+			func(t *testing.T, r Reply) { says(t, r, en(flow.MsgDoneAlready, "Ada")) }},
 		{"finished, skipping", func(p *person) { p.finish() }, func(p *person) Reply { return p.do(flow.InputSkip) },
-			func(t *testing.T, r Reply) { says(t, r, textNothingOpen) }},
+			func(t *testing.T, r Reply) { says(t, r, en(flow.MsgNothingOpen, "")) }},
 		{"paused", func(p *person) { p.answerUpTo("heart"); p.do(flow.InputCancel) }, func(p *person) Reply { return p.say("hello") },
 			func(t *testing.T, r Reply) { shows(t, r, menuResume) }},
 		{"declined", func(p *person) { p.start(); p.say("no") }, func(p *person) Reply { return p.say("hello") },
-			func(t *testing.T, r Reply) { says(t, r, textDeclinedBefore) }},
+			func(t *testing.T, r Reply) { says(t, r, en(flow.MsgDeclinedBefore, "")) }},
 		{"declined, then /start", func(p *person) { p.start(); p.say("no") }, func(p *person) Reply { return p.start() },
 			func(t *testing.T, r Reply) { asks(t, r, "consent") }},
 		{"after deleting", func(p *person) { p.finish(); p.start(); p.press(actDelete); p.press(actDeleteYes) },
@@ -772,7 +830,7 @@ func TestConsentWithdrawn(t *testing.T) {
 	if err != nil || len(records) != 0 {
 		t.Errorf("Consented after withdrawing = %v, %v; want nobody", records, err)
 	}
-	says(t, p.send(Event{Kind: EventMe}), textNothingHeld)
+	says(t, p.send(Event{Kind: EventMe}), en(flow.MsgNothingHeld, ""))
 }
 
 func TestKnownAnswersNotAskedAgain(t *testing.T) {
@@ -846,7 +904,7 @@ func TestAnswersChangedElsewhere(t *testing.T) {
 
 	// Their answers are erased outside the conversation.
 	w.update(func(tx *store.Tx) error { _, err := tx.DeleteAnswers(sp.ID); return err })
-	says(t, p.send(Event{Kind: EventMe}), textNothingHeld)
+	says(t, p.send(Event{Kind: EventMe}), en(flow.MsgNothingHeld, ""))
 }
 
 func TestSameEventTwice(t *testing.T) {
@@ -892,12 +950,18 @@ func TestSameEventTwice(t *testing.T) {
 	}
 }
 
+// en is message msg of the built-in catalogue in English, for name.
+func en(msg, name string) string {
+	return (&flow.Flow{}).Text(msg, "en", "first_name", name)
+}
+
 func TestLanguage(t *testing.T) {
 	w := newWorld(t, shippedFlows(t))
 	p := w.person("Ada")
 	steps := []struct{ tag, want string }{
-		{"pt-BR", "pt-BR"},
-		{"", "pt-BR"}, // a channel that does not say keeps what we had
+		{"cy-GB", "cy"},
+		{"", "cy"}, // a channel that does not say keeps what we had
+		{"pt-BR", "en"},
 		{"cy", "cy"},
 		{strings.Repeat("x", 40), "en"},
 	}
@@ -926,5 +990,51 @@ func TestSessionIsJSON(t *testing.T) {
 	}
 	if s.Flow.Step != "head" || s.Flow.Answers["hands"].Choices == nil {
 		t.Errorf("stored session = %+v; want at head with hands answered", s)
+	}
+}
+
+// TestChooseLanguage checks /language: a menu of the offered languages,
+// each in its own name; the choice is stored, the open question is asked
+// again in it, and the channel's language no longer overrides it, across
+// events and restarts.
+func TestChooseLanguage(t *testing.T) {
+	fl := shippedFlows(t)
+	w := newWorld(t, fl)
+	p := w.person("Ada")
+	p.id.Language = "en-GB"
+	p.answerUpTo("head")
+
+	m := shows(t, p.send(Event{Kind: EventLanguage}), menuLang)
+	var labels []string
+	for _, o := range m.Options {
+		labels = append(labels, o.Label)
+	}
+	if !reflect.DeepEqual(optionIDs(m), []string{"lang_en", "lang_cy"}) || !reflect.DeepEqual(labels, []string{"English", "Cymraeg"}) {
+		t.Fatalf("language menu %v %v; want English and Cymraeg", optionIDs(m), labels)
+	}
+
+	r := p.press("lang_cy")
+	if len(r.Messages) != 2 || r.Messages[0].Text != fl["resident"].Msg(flow.MsgLanguageChosen, "cy") {
+		t.Fatalf("after choosing Welsh got %s; want the Welsh confirmation then the question", describe(r))
+	}
+	q := asks(t, r, "head")
+	if want := fl["resident"].Step("head").Text.In("cy"); q.Text != want {
+		t.Errorf("the open question after choosing Welsh is %q; want %q", q.Text, want)
+	}
+	if got, _ := p.stored(); got.Language != "cy" || !got.LanguageChosen {
+		t.Errorf("stored person %+v; want Welsh, chosen", got)
+	}
+
+	// Telegram still says en-GB with every event: the choice stands.
+	w.reopen(fl)
+	r = p.send(Event{Kind: EventHelp})
+	if r.Person.Language != "cy" || r.Messages[0].Text != fl["resident"].Msg(flow.MsgHelp, "cy") {
+		t.Errorf("after a restart /help came in %q: %s; want Welsh", r.Person.Language, describe(r))
+	}
+
+	// Choosing again, a typed choice works as a press does.
+	shows(t, p.send(Event{Kind: EventLanguage}), menuLang)
+	if r := p.say("English"); r.Person.Language != "en" {
+		t.Errorf("typing English chose %q", r.Person.Language)
 	}
 }

@@ -8,11 +8,12 @@ import (
 
 // The menus offered around a flow.
 const (
-	menuResume  = "resume"  // part-way through: carry on or start again
-	menuReview  = "review"  // what we hold: still right, change, again, delete
-	menuSummary = "summary" // the flow just ended: what you said, fine or change
-	menuChange  = "change"  // which answer to change
-	menuDelete  = "delete"  // are you sure?
+	menuResume  = "resume"   // part-way through: carry on or start again
+	menuReview  = "review"   // what we hold: still right, change, again, delete
+	menuSummary = "summary"  // the flow just ended: what you said, fine or change
+	menuChange  = "change"   // which answer to change
+	menuDelete  = "delete"   // are you sure?
+	menuLang    = "language" // which language
 )
 
 // Menu actions. A change menu's actions are changePrefix + answer key.
@@ -27,35 +28,8 @@ const (
 	actDeleteNo    = "delete_no"
 	actBackToMenu  = "menu"
 	changePrefix   = "q_"
+	langPrefix     = "lang_"
 	maxMenuChoices = 24
-)
-
-// The conversation's own wording. {first_name} is filled in.
-const (
-	textHelp = "I'm collecting what people round here are happy to share: skills, passions and a bit of time.\n\n" +
-		"/start: begin, or carry on where you left off\n" +
-		"/back: go back a question\n" +
-		"/skip: skip a question that's optional\n" +
-		"/cancel: pause; your answers so far are kept\n" +
-		"/me: see, change or delete what you've told me\n" +
-		"/stop: no more reminders from me\n" +
-		"/help: this message"
-	textStopped        = "OK, {first_name}: no more reminders from me. Your answers stay as they are; send /me to change or delete them."
-	textNothingHeld    = "I don't hold any answers from you yet. Send /start to begin."
-	textNothingOpen    = "There's no question open right now. Send /start to begin, or /me to see your answers."
-	textDoneAlready    = "Thanks, {first_name}, you've answered everything. Send /me to see or change your answers."
-	textResume         = "Welcome back, {first_name}! You're part-way through. Carry on where you left off, or start again?"
-	textReview         = "Welcome back, {first_name}! Here's what you've told me:\n\n{summary}\n\nIs it all still right?"
-	textSummary        = "Here's what you told me:\n\n{summary}\n\nDoes that look right?"
-	textChange         = "Which answer would you like to change?"
-	textDelete         = "This deletes all your answers and your name from the map. It can't be undone. Delete everything?"
-	textDeleted        = "Done: I've deleted your answers. If you ever want to take part again, send /start."
-	textKept           = "OK, nothing deleted."
-	textClosed         = "OK. Send /me whenever you want to see or change your answers."
-	textNewQuestions   = "Welcome back, {first_name}! There's something new I'd like to ask."
-	textDeclinedBefore = "You said no earlier, so I'm not keeping anything about you. If you change your mind, send /start."
-	textConfirmed      = "Thank you, {first_name}! That's all saved. Send /me any time to see or change it."
-	textPickMenu       = "Please pick one of the options."
 )
 
 // showMenu asks the person to choose from a menu.
@@ -63,45 +37,56 @@ func (s *Service) showMenu(t *turn, menu, problem string) {
 	var text string
 	switch menu {
 	case menuResume:
-		text = textResume
+		text = t.text(flow.MsgResume)
 	case menuReview:
-		text = strings.ReplaceAll(textReview, "{summary}", s.summary(t))
+		text = t.text(flow.MsgReview, "summary", s.summary(t))
 	case menuSummary:
-		text = strings.ReplaceAll(textSummary, "{summary}", s.summary(t))
+		text = t.text(flow.MsgSummary, "summary", s.summary(t))
 	case menuChange:
-		text = textChange
+		text = t.text(flow.MsgChange)
 	case menuDelete:
-		text = textDelete
+		text = t.text(flow.MsgDelete)
+	case menuLang:
+		text = t.text(flow.MsgLanguageMenu)
 	}
 	t.sess.Menu = menu
 	t.sess.Flow.Turn++
 	t.reply.Messages = append(t.reply.Messages, Message{Menu: menu, Prompt: flow.Prompt{
-		Type: flow.TypeChoice, Turn: t.sess.Flow.Turn, Text: fillName(text, t.env.FirstName), Options: menuOptions(t, menu), Problem: problem,
+		Type: flow.TypeChoice, Turn: t.sess.Flow.Turn, Text: text, Options: s.menuOptions(t, menu), Problem: problem,
 	}})
 }
 
 // menuOptions are the actions a menu offers.
-func menuOptions(t *turn, menu string) []flow.Choice {
+func (s *Service) menuOptions(t *turn, menu string) []flow.Choice {
+	choice := func(id, msg string) flow.Choice { return flow.Choice{ID: id, Label: t.text(msg)} }
 	switch menu {
 	case menuResume:
-		return []flow.Choice{{ID: actContinue, Label: "▶️ Carry on"}, {ID: actRestart, Label: "🔁 Start again"}}
+		return []flow.Choice{choice(actContinue, flow.MsgMenuCarryOn), choice(actRestart, flow.MsgMenuStartAgain)}
 	case menuReview, menuSummary:
-		options := []flow.Choice{{ID: actConfirm, Label: "✅ All right"}, {ID: actChange, Label: "✏️ Change an answer"}}
+		options := []flow.Choice{choice(actConfirm, flow.MsgMenuAllRight), choice(actChange, flow.MsgMenuChangeAnswer)}
 		if menu == menuReview {
-			options = append(options, flow.Choice{ID: actAgain, Label: "🔁 Go through it all"}, flow.Choice{ID: actDelete, Label: "🗑 Delete my answers"})
+			options = append(options, choice(actAgain, flow.MsgMenuGoThrough), choice(actDelete, flow.MsgMenuDeleteAll))
 		}
 		return options
 	case menuChange:
 		var options []flow.Choice
 		for _, q := range t.flow.Questions() {
-			if q.Consent != "" || len(options) == maxMenuChoices-1 {
+			if q.Consent != "" || !flow.Applies(q, t.env) || len(options) == maxMenuChoices-1 {
 				continue
 			}
 			options = append(options, flow.Choice{ID: changePrefix + q.Key, Label: q.ShortLabel(t.env.Lang)})
 		}
-		return append(options, flow.Choice{ID: actBackToMenu, Label: "« Back"})
+		return append(options, choice(actBackToMenu, flow.MsgButtonBack))
 	case menuDelete:
-		return []flow.Choice{{ID: actDeleteYes, Label: "Yes, delete everything"}, {ID: actDeleteNo, Label: "No, keep them"}}
+		return []flow.Choice{choice(actDeleteYes, flow.MsgMenuDeleteYes), choice(actDeleteNo, flow.MsgMenuDeleteNo)}
+	case menuLang:
+		// Each language in its own name, so a person finds theirs whatever
+		// language they are shown now.
+		var options []flow.Choice
+		for _, lang := range s.main.Languages() {
+			options = append(options, flow.Choice{ID: langPrefix + lang, Label: s.main.Msg(flow.MsgLanguageName, lang)})
+		}
+		return options
 	}
 	return nil
 }
@@ -113,7 +98,7 @@ func (s *Service) menuInput(t *turn, in flow.Input) error {
 		return nil
 	}
 	menu := t.sess.Menu
-	options := menuOptions(t, menu)
+	options := s.menuOptions(t, menu)
 
 	var action string
 	switch in.Kind {
@@ -133,12 +118,12 @@ func (s *Service) menuInput(t *turn, in flow.Input) error {
 		}
 	case flow.InputCancel:
 		t.sess.Menu = ""
-		t.say(textClosed)
+		t.say(flow.MsgClosed)
 		return nil
 	}
 	if action == "" {
 		t.reply.Outcome = flow.OutcomeInvalid
-		s.showMenu(t, menu, textPickMenu)
+		s.showMenu(t, menu, t.text(flow.MsgPickMenu))
 		return nil
 	}
 	t.reply.Outcome = flow.OutcomeAsked
@@ -152,7 +137,7 @@ func (s *Service) menuInput(t *turn, in flow.Input) error {
 		if err := s.confirmAll(t); err != nil {
 			return err
 		}
-		t.say(textConfirmed)
+		t.say(flow.MsgConfirmed)
 	case action == actChange:
 		s.showMenu(t, menuChange, "")
 	case action == actBackToMenu:
@@ -164,11 +149,28 @@ func (s *Service) menuInput(t *turn, in flow.Input) error {
 			return err
 		}
 		t.sess.Flow = flow.State{Turn: t.sess.Flow.Turn}
-		t.say(textDeleted)
+		t.say(flow.MsgDeleted)
 	case action == actDeleteNo:
-		t.say(textKept)
+		t.say(flow.MsgKept)
 	case strings.HasPrefix(action, changePrefix):
 		return s.run(t, flow.Options{Only: strings.TrimPrefix(action, changePrefix)})
+	case strings.HasPrefix(action, langPrefix):
+		return s.chooseLanguage(t, strings.TrimPrefix(action, langPrefix))
+	}
+	return nil
+}
+
+// chooseLanguage keeps the person's choice of language, which from now on
+// wins over what their channel says, and asks any open question again in it.
+func (s *Service) chooseLanguage(t *turn, lang string) error {
+	t.person.Language, t.person.LanguageChosen = lang, true
+	if err := t.tx.UpdatePerson(t.person); err != nil {
+		return err
+	}
+	t.env.Lang = lang
+	t.say(flow.MsgLanguageChosen)
+	if t.sess.Flow.Status == flow.StatusActive {
+		return s.apply(t, flow.Resume(t.flow, t.sess.Flow, t.env))
 	}
 	return nil
 }

@@ -1,9 +1,11 @@
 package flow
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -14,8 +16,8 @@ const maxOptions = 24
 
 // Check finds the logical problems of a parsed flow: per-step rules,
 // references to unknown steps or answers, steps that can never be reached
-// and loops with no way out. Parse calls it; it is exported for flows built
-// in code.
+// and loops with no way out. Parse calls it. It needs the step index that
+// Parse builds, so it checks only flows that Parse returned.
 func Check(f *Flow) Problems {
 	c := &parser{file: f.File}
 	keys := map[string]*Step{}
@@ -235,19 +237,31 @@ func (c *parser) checkGraph(f *Flow) {
 }
 
 // LoadFS parses every *.yaml and *.yml file at the top of fsys and returns
-// the flows by id. Every problem in every file is returned, sorted by file
-// and line, together with duplicate flow ids across files.
+// the flows by id. A messages.yaml there is not a flow but overrides of the
+// built-in message catalogue, for every flow of the folder. Every problem
+// in every file is returned, sorted by file and line, together with
+// duplicate flow ids across files and translations missing from a
+// language a flow offers.
 func LoadFS(fsys fs.FS, dir string) (map[string]*Flow, Problems) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, Problems{{File: dir, Msg: fmt.Sprintf("cannot read the flows folder: %v", err)}}
 	}
+	_, problems := builtin()
+	problems = slices.Clone(problems)
+	catalogue := Messages{}
+	if data, err := fs.ReadFile(fsys, path.Join(dir, CatalogueFile)); err == nil {
+		var ps Problems
+		catalogue, ps = ParseCatalogue(path.Join(dir, CatalogueFile), data, false)
+		problems = append(problems, ps...)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		problems = append(problems, Problem{File: path.Join(dir, CatalogueFile), Msg: fmt.Sprintf("cannot read: %v", err)})
+	}
 	flows := map[string]*Flow{}
-	var problems Problems
 	found := 0
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
+		if e.IsDir() || name == CatalogueFile || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
 			continue
 		}
 		found++
@@ -261,6 +275,10 @@ func LoadFS(fsys fs.FS, dir string) (map[string]*Flow, Problems) {
 		problems = append(problems, ps...)
 		if f == nil || f.ID == "" {
 			continue
+		}
+		f.catalogue = catalogue
+		if ps == nil {
+			problems = append(problems, checkTranslations(f)...)
 		}
 		if other, dup := flows[f.ID]; dup {
 			problems = append(problems, Problem{File: file, Line: 1, Msg: fmt.Sprintf("flow id %q is already used by %s", f.ID, other.File)})
@@ -281,4 +299,65 @@ func LoadFS(fsys fs.FS, dir string) (map[string]*Flow, Problems) {
 		return flows, problems
 	}
 	return flows, nil
+}
+
+// flowText is one translatable text of a flow, named for problems.
+type flowText struct {
+	what, field string
+	line        int
+	text        Text
+}
+
+// flowTexts lists every text of f that a person may see.
+func flowTexts(f *Flow) []flowText {
+	texts := []flowText{{"flow", "title", f.titleLine, f.Title}}
+	if f.Declined != nil {
+		texts = append(texts, flowText{"flow", "declined", f.declinedLine, f.Declined})
+	}
+	for _, s := range f.Steps {
+		what := fmt.Sprintf("step %q", s.ID)
+		for _, t := range []flowText{
+			{what, "text", s.Line, s.Text}, {what, "hint", s.Line, s.Hint}, {what, "label", s.Line, s.Label},
+			{what, "other_prompt", s.Line, s.OtherPrompt}, {what, "retry", s.Line, s.Retry},
+		} {
+			if t.text != nil {
+				texts = append(texts, t)
+			}
+		}
+		if s.Validate != nil && s.Validate.Message != nil {
+			texts = append(texts, flowText{what, "validate.message", s.Line, s.Validate.Message})
+		}
+		for _, o := range s.Options {
+			texts = append(texts, flowText{what, fmt.Sprintf("option %q", o.ID), o.Line, o.Label})
+		}
+	}
+	return texts
+}
+
+// checkTranslations reports, for every language f offers, each text of
+// the flow and each message of its catalogues that has no text in that
+// language, so a person choosing it never meets English.
+func checkTranslations(f *Flow) Problems {
+	c := &parser{file: f.File}
+	all, _ := builtin()
+	for _, lang := range f.Languages()[1:] {
+		for _, t := range flowTexts(f) {
+			if _, ok := t.text.lookup(lang); !ok {
+				c.add(t.line, "%s: no %q text for %s", t.what, lang, t.field)
+			}
+		}
+		for _, id := range messageIDs {
+			translated := false
+			for _, m := range []Messages{f.Messages, f.catalogue, all} {
+				if _, ok := m[id].lookup(lang); ok {
+					translated = true
+					break
+				}
+			}
+			if !translated {
+				c.add(f.langLines[lang], "messages: no %q translation for %q", lang, id)
+			}
+		}
+	}
+	return c.problems
 }

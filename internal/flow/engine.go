@@ -71,7 +71,8 @@ type State struct {
 	// Review asks every step again, showing the known answer as a default,
 	// instead of skipping steps already answered.
 	Review bool `json:"review,omitempty"`
-	// Only, when set, limits the run to that one step (changing one answer).
+	// Only, when set, marks a run that changes one answer: it asks that
+	// step, then only the questions the change made necessary.
 	Only bool `json:"only,omitempty"`
 }
 
@@ -175,6 +176,11 @@ type Result struct {
 	// Echo is the accepted answer as the person would read it, for hosts
 	// that edit the question to show what was chosen.
 	Echo string
+	// Withdrawn lists the keys of answers held (in Env.Known or recorded
+	// earlier in this run) whose step's `when` no longer holds after this
+	// input: they no longer describe the person and the host moves them
+	// out of the current answers, keeping them in history.
+	Withdrawn []string
 }
 
 // Options say how a run starts.
@@ -183,7 +189,8 @@ type Options struct {
 	// instead of skipping the ones already answered.
 	Review bool
 	// Only, if set, asks just the question with this answer key, to change
-	// that one answer.
+	// that one answer, and then any question whose `when` the new answer
+	// makes hold and that has no answer yet.
 	Only string
 	// Turn is the last turn of the person's previous run, so that buttons
 	// left from it are recognised as stale.
@@ -208,14 +215,11 @@ func Start(f *Flow, env Env, opts Options) (Result, bool) {
 	return r, true
 }
 
-// Current returns the prompt for the question being asked, for a host that
-// resumes a conversation; ok is false if nothing is being asked.
-func Current(f *Flow, st State, env Env) (Prompt, bool) {
-	s := f.Step(st.Step)
-	if st.Status != StatusActive || s == nil {
-		return Prompt{}, false
-	}
-	return prompt(f, st, env, s, ""), true
+// Applies reports whether question s applies to the person: its `when`, if
+// any, holds for the answers in env. A host offers to change only answers
+// to questions that apply.
+func Applies(s *Step, env Env) bool {
+	return s.When == nil || holds(s.When, State{}, env)
 }
 
 // Resume reactivates a paused (or active) conversation, asking its
@@ -349,7 +353,7 @@ func back(f *Flow, r *Result, env Env, s *Step) {
 		return
 	}
 	var prev *Step
-	for i := len(st.Asked) - 2; i >= 0 && !st.Only && prev == nil; i-- {
+	for i := len(st.Asked) - 2; i >= 0 && prev == nil; i-- {
 		// A newer version of the flow may have removed a step asked before.
 		if p := f.Step(st.Asked[i]); p != nil && p.Type != TypeInfo {
 			prev = p
@@ -385,11 +389,52 @@ func accept(f *Flow, r *Result, env Env, s *Step, v Value) {
 		r.Prompts = append(r.Prompts, Prompt{Type: TypeInfo, Text: fillAnswers(f, *st, env, f.Declined.In(env.Lang))})
 		return
 	}
+	env = withdraw(f, r, env)
 	if st.Only {
-		finish(r)
+		walkChanged(f, r, env)
 		return
 	}
 	walk(f, r, env, route(f, *st, env, s))
+}
+
+// withdraw finds the answers held whose step's `when` no longer holds,
+// including those that held only through another withdrawn answer, and
+// lists them in r.Withdrawn. It returns env without them, so that the rest
+// of this input sees what the host will hold.
+func withdraw(f *Flow, r *Result, env Env) Env {
+	for changed := true; changed; {
+		changed = false
+		for _, s := range f.conditional {
+			_, inRun := r.State.Answers[s.Key]
+			_, before := env.Known[s.Key]
+			if !inRun && !before || holds(s.When, r.State, env) {
+				continue
+			}
+			if before {
+				if len(r.Withdrawn) == 0 {
+					env.Known = maps.Clone(env.Known)
+				}
+				delete(env.Known, s.Key)
+			}
+			delete(r.State.Answers, s.Key)
+			r.Withdrawn = append(r.Withdrawn, s.Key)
+			changed = true
+		}
+	}
+	return env
+}
+
+// walkChanged carries on a run that changed one answer: it asks the first
+// question, in flow order, whose `when` now holds and that has no answer,
+// or ends the run. Information steps are not shown again.
+func walkChanged(f *Flow, r *Result, env Env) {
+	for _, s := range f.conditional {
+		if holds(s.When, r.State, env) && !answeredBefore(r.State, env, s) {
+			ask(f, r, env, s, nil)
+			return
+		}
+	}
+	finish(r)
 }
 
 func finish(r *Result) {
@@ -502,7 +547,7 @@ func prompt(f *Flow, st State, env Env, s *Step, problem string) Prompt {
 		Hint:     fillAnswers(f, st, env, s.Hint.In(env.Lang)),
 		Problem:  problem,
 		Optional: s.Optional,
-		CanBack:  len(st.Asked) > 1 && !st.Only,
+		CanBack:  len(st.Asked) > 1,
 	}
 	if v, ok := known(st, env, s.Key); ok && !v.Skipped {
 		p.Current = Display(f, s, v, env.Lang)
@@ -615,7 +660,7 @@ func fillAnswers(f *Flow, st State, env Env, text string) string {
 		name := m[1 : len(m)-1]
 		if name == "first_name" {
 			if env.FirstName == "" {
-				return "there"
+				return f.Msg(MsgNoName, env.Lang)
 			}
 			return env.FirstName
 		}

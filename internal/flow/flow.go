@@ -141,6 +141,17 @@ type Flow struct {
 	File     string
 
 	index map[string]int
+	// conditional lists, in flow order, the questions asked only when
+	// their `when` holds: what changing an answer may add or withdraw.
+	conditional []*Step
+	// catalogue holds the overrides of the flow's folder (its messages.yaml).
+	catalogue Messages
+	// languages are the languages the flow offers, English first.
+	languages []string
+	// langLines holds the line where the file first uses each language;
+	// titleLine and declinedLine where those texts are.
+	langLines               map[string]int
+	titleLine, declinedLine int
 }
 
 // Step returns the step with the given id, or nil.

@@ -1,12 +1,29 @@
 package flow
 
-// Messages holds the engine's own wording: retry messages and button labels.
-// A flow may override any of them under its `messages:` key, per language.
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/assetbot/assetbot/flows"
+)
+
+// Messages holds wordings by message id. The built-in catalogue
+// (flows/messages.yaml) holds every id in English and the shipped
+// languages; a messages.yaml in a flows folder and a flow's own `messages:`
+// block override it, per id and language.
 type Messages map[string]Text
 
-// The message ids the engine uses. Placeholders in braces are filled in by
-// the engine (see fill).
+// The message ids. Every word a person sees that a flow does not hold
+// itself has one; the texts live in the catalogue, not here. Placeholders
+// in braces are filled in where the message is used.
 const (
+	// The engine's retry messages and button labels.
 	MsgNotANumber  = "not_a_number"
 	MsgWholeNumber = "whole_number"
 	MsgTooSmall    = "too_small"
@@ -35,54 +52,278 @@ const (
 	MsgSkipped     = "skipped"
 	MsgCurrent     = "current"
 	MsgNotAnswered = "not_answered"
+	MsgNoName      = "no_name"
+
+	// The conversation's replies, menus and help.
+	MsgHelp             = "help"
+	MsgStopped          = "stopped"
+	MsgNothingHeld      = "nothing_held"
+	MsgNothingOpen      = "nothing_open"
+	MsgDoneAlready      = "done_already"
+	MsgResume           = "resume"
+	MsgReview           = "review"
+	MsgSummary          = "summary"
+	MsgChange           = "change"
+	MsgDelete           = "delete"
+	MsgDeleted          = "deleted"
+	MsgKept             = "kept"
+	MsgClosed           = "closed"
+	MsgNewQuestions     = "new_questions"
+	MsgDeclinedBefore   = "declined_before"
+	MsgConfirmed        = "confirmed"
+	MsgPickMenu         = "pick_menu"
+	MsgMenuCarryOn      = "menu_carry_on"
+	MsgMenuStartAgain   = "menu_start_again"
+	MsgMenuAllRight     = "menu_all_right"
+	MsgMenuChangeAnswer = "menu_change_answer"
+	MsgMenuGoThrough    = "menu_go_through"
+	MsgMenuDeleteAll    = "menu_delete_answers"
+	MsgMenuDeleteYes    = "menu_delete_yes"
+	MsgMenuDeleteNo     = "menu_delete_no"
+	MsgLanguageMenu     = "language_menu"
+	MsgLanguageName     = "language_name"
+	MsgLanguageChosen   = "language_chosen"
+
+	// The Telegram adapter's own words.
+	MsgMovedOn        = "moved_on"
+	MsgShareLocation  = "share_location"
+	MsgTypePlace      = "type_place"
+	MsgTypeAnswer     = "type_answer"
+	MsgTypeNumber     = "type_number"
+	MsgGotLocation    = "got_location"
+	MsgUnknownCommand = "unknown_command"
+	MsgOtherBot       = "other_bot"
+	MsgEdited         = "edited"
+	MsgContact        = "contact"
+	MsgBadButton      = "bad_button"
+	MsgInlineButton   = "inline_button"
+	MsgTrouble        = "trouble"
+	MsgBrokenLink     = "broken_link"
+	MsgCantRead       = "cant_read"
+	MsgMediaStickers  = "media_stickers"
+	MsgMediaPhotos    = "media_photos"
+	MsgMediaVoice     = "media_voice"
+	MsgMediaVideos    = "media_videos"
+	MsgMediaAudio     = "media_audio"
+	MsgMediaFiles     = "media_files"
+	MsgMediaDice      = "media_dice"
+	MsgMediaPolls     = "media_polls"
+	MsgMediaOther     = "media_other"
+	MsgCmdStart       = "cmd_start"
+	MsgCmdBack        = "cmd_back"
+	MsgCmdSkip        = "cmd_skip"
+	MsgCmdCancel      = "cmd_cancel"
+	MsgCmdMe          = "cmd_me"
+	MsgCmdLanguage    = "cmd_language"
+	MsgCmdStop        = "cmd_stop"
+	MsgCmdHelp        = "cmd_help"
+
+	// The terminal's own words.
+	MsgTermMulti    = "term_multi"
+	MsgTermChoice   = "term_choice"
+	MsgTermLocation = "term_location"
+	MsgTermKeep     = "term_keep"
 )
 
-// defaultMessages are the built-in English (and, as an example of how a
-// flow overrides them, nothing else) wordings.
-var defaultMessages = Messages{
-	MsgNotANumber:  {"en": "Please send a number, like 3."},
-	MsgWholeNumber: {"en": "Please send a whole number, like 3."},
-	MsgTooSmall:    {"en": "That's below {min}. Please send a number from {min}."},
-	MsgTooBig:      {"en": "That's more than {max}. Please send a number up to {max}."},
-	MsgTooShort:    {"en": "That's a bit short: please write at least {min} characters."},
-	MsgTooLong:     {"en": "That's a bit long: please keep it to {max} characters at most."},
-	MsgEmpty:       {"en": "I didn't catch an answer there. Please type a reply."},
-	MsgPickOption:  {"en": "Please pick one of the options (tap a button or send its number)."},
-	MsgPickAtLeast: {"en": "Please pick at least {min}, then press Done."},
-	MsgPickAtMost:  {"en": "Please pick no more than {max}."},
-	MsgYesOrNo:     {"en": "Please answer yes or no."},
-	MsgLocation:    {"en": "Please share a location with the button, or type the place."},
-	MsgBadLocation: {"en": "That location doesn't look right. Please share it again or type the place."},
-	MsgCannotSkip:  {"en": "This one needs an answer, sorry: it can't be skipped."},
-	MsgFirstStep:   {"en": "This is the first question, so there's nothing to go back to."},
-	MsgNoMatch:     {"en": "Sorry, that's not one of the options."},
-	MsgOtherPrompt: {"en": "What else? Type it in a few words."},
-	MsgPaused:      {"en": "Paused. Your answers so far are saved: send /start whenever you want to carry on."},
-	MsgButtonYes:   {"en": "Yes"},
-	MsgButtonNo:    {"en": "No"},
-	MsgButtonDone:  {"en": "Done"},
-	MsgButtonBack:  {"en": "« Back"},
-	MsgButtonSkip:  {"en": "Skip »"},
-	MsgButtonKeep:  {"en": "Keep: {answer}"},
-	MsgButtonOther: {"en": "Something else…"},
-	MsgSkipped:     {"en": "(skipped)"},
-	MsgCurrent:     {"en": "Your answer so far: {answer}"},
-	MsgNotAnswered: {"en": "(not answered)"},
+// messageIDs lists every id; the catalogue must hold each in English.
+var messageIDs = []string{
+	MsgNotANumber, MsgWholeNumber, MsgTooSmall, MsgTooBig, MsgTooShort, MsgTooLong, MsgEmpty,
+	MsgPickOption, MsgPickAtLeast, MsgPickAtMost, MsgYesOrNo, MsgLocation, MsgBadLocation,
+	MsgCannotSkip, MsgFirstStep, MsgNoMatch, MsgOtherPrompt, MsgPaused, MsgButtonYes, MsgButtonNo,
+	MsgButtonDone, MsgButtonBack, MsgButtonSkip, MsgButtonKeep, MsgButtonOther, MsgSkipped,
+	MsgCurrent, MsgNotAnswered, MsgNoName,
+	MsgHelp, MsgStopped, MsgNothingHeld, MsgNothingOpen, MsgDoneAlready, MsgResume, MsgReview,
+	MsgSummary, MsgChange, MsgDelete, MsgDeleted, MsgKept, MsgClosed, MsgNewQuestions,
+	MsgDeclinedBefore, MsgConfirmed, MsgPickMenu, MsgMenuCarryOn, MsgMenuStartAgain,
+	MsgMenuAllRight, MsgMenuChangeAnswer, MsgMenuGoThrough, MsgMenuDeleteAll, MsgMenuDeleteYes,
+	MsgMenuDeleteNo, MsgLanguageMenu, MsgLanguageName, MsgLanguageChosen,
+	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
+	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
+	MsgTrouble, MsgBrokenLink, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
+	MsgMediaVideos, MsgMediaAudio, MsgMediaFiles, MsgMediaDice, MsgMediaPolls, MsgMediaOther,
+	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp,
+	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep,
 }
 
-// Msg returns message id in lang, the flow's own wording first, then the
-// built-in one, each falling back to English.
-func (f *Flow) Msg(id, lang string) string {
-	if t, ok := f.Messages[id]; ok {
-		if s := t.In(lang); s != "" {
-			return s
+// MessageIDs returns every message id, in catalogue order.
+func MessageIDs() []string { return slices.Clone(messageIDs) }
+
+// CatalogueFile is the name of the message catalogue in a flows folder:
+// it is read as overrides of the built-in catalogue, never as a flow.
+const CatalogueFile = "messages.yaml"
+
+// builtin is the catalogue shipped in the binary, read once.
+var builtin = sync.OnceValues(func() (Messages, Problems) {
+	data, err := flows.FS.ReadFile(CatalogueFile)
+	if err != nil {
+		return Messages{}, Problems{{File: CatalogueFile, Msg: fmt.Sprintf("cannot read the built-in catalogue: %v", err)}}
+	}
+	return parseCatalogue(CatalogueFile, data, nil)
+})
+
+// ParseCatalogue reads a message catalogue: a mapping of message id to
+// text. The built-in one (full) must hold every id in English; an
+// override may hold any ids in any languages, using only the placeholders
+// the built-in English text of each has.
+func ParseCatalogue(file string, data []byte, full bool) (Messages, Problems) {
+	var base Messages
+	if !full {
+		base, _ = builtin()
+	}
+	return parseCatalogue(file, data, base)
+}
+
+// parseCatalogue reads a catalogue overriding base, or the built-in
+// catalogue when base is nil.
+func parseCatalogue(file string, data []byte, base Messages) (Messages, Problems) {
+	full := base == nil
+	p := &parser{file: file}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		p.syntax(err)
+		return Messages{}, p.problems
+	}
+	if len(doc.Content) == 0 {
+		return Messages{}, nil
+	}
+	n := deref(doc.Content[0])
+	m := p.messages(n, CatalogueFile, base)
+	if full {
+		for _, id := range messageIDs {
+			if _, ok := m[id]["en"]; !ok {
+				p.add(n.Line, "%s: no English (en) text for %q", CatalogueFile, id)
+			}
 		}
 	}
-	return defaultMessages[id].In(lang)
+	return m, p.problems
 }
 
-// DefaultMessage reports whether id names a built-in message.
-func DefaultMessage(id string) bool {
-	_, ok := defaultMessages[id]
-	return ok
+// messages reads a mapping of message id to text; what names it in
+// problems. Texts overriding base need no English, and may use only the
+// placeholders of base's English text; base nil reads the built-in
+// catalogue, where every text needs English.
+func (p *parser) messages(n *yaml.Node, what string, base Messages) Messages {
+	m := Messages{}
+	if n.Kind != yaml.MappingNode {
+		p.add(n.Line, "%s: want a mapping of message id to text, got %s", what, describe(n))
+		return m
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], deref(n.Content[i+1])
+		if !slices.Contains(messageIDs, k.Value) {
+			p.add(k.Line, "%s: unknown message %q%s", what, k.Value, suggest(k.Value, messageIDs))
+			continue
+		}
+		if _, dup := m[k.Value]; dup {
+			p.add(k.Line, "%s: message %q appears twice", what, k.Value)
+			continue
+		}
+		t := p.translations(v, what+"."+k.Value, base == nil)
+		m[k.Value] = t
+		if base != nil {
+			p.checkMessagePlaceholders(k.Line, what+"."+k.Value, t, base[k.Value]["en"])
+		}
+	}
+	return m
+}
+
+// checkMessagePlaceholders reports {placeholders} in t that the built-in
+// text of the message, original, does not have: nothing would fill them in.
+func (p *parser) checkMessagePlaceholders(line int, what string, t Text, original string) {
+	var known []string
+	for _, m := range placeholderRegex.FindAllStringSubmatch(original, -1) {
+		known = append(known, m[1])
+	}
+	for _, lang := range slices.Sorted(maps.Keys(t)) {
+		for _, m := range placeholderRegex.FindAllStringSubmatch(t[lang], -1) {
+			if !slices.Contains(known, m[1]) {
+				p.add(line, "%s.%s: {%s} is not filled in for this message%s", what, lang, m[1], suggest(m[1], known))
+			}
+		}
+	}
+}
+
+// lookup returns the text in lang or its base language ("pt" for "pt-BR"),
+// without falling back to English.
+func (t Text) lookup(lang string) (string, bool) {
+	if s, ok := t[lang]; ok && lang != "" {
+		return s, true
+	}
+	if base, _, found := strings.Cut(lang, "-"); found {
+		s, ok := t[base]
+		return s, ok
+	}
+	return "", false
+}
+
+// Msg returns message id in lang: the flow's own wording first, then its
+// folder's catalogue, then the built-in one; in English when none has lang.
+func (f *Flow) Msg(id, lang string) string {
+	all, _ := builtin()
+	layers := [...]Messages{f.Messages, f.catalogue, all}
+	for _, l := range []string{lang, "en"} {
+		for _, m := range layers {
+			if s, ok := m[id].lookup(l); ok {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// Text returns message id in lang with its {placeholders} filled from vars
+// (name, value, name, value, ...).
+func (f *Flow) Text(id, lang string, vars ...string) string {
+	text := f.Msg(id, lang)
+	for i := 0; i+1 < len(vars); i += 2 {
+		text = strings.ReplaceAll(text, "{"+vars[i]+"}", vars[i+1])
+	}
+	return text
+}
+
+// Languages returns the languages the flow offers: English and every
+// language its own texts use, English first, then in order.
+func (f *Flow) Languages() []string {
+	if f.languages == nil {
+		// A flow built in code rather than parsed.
+		f.languages = languagesOf(f)
+	}
+	return f.languages
+}
+
+// languagesOf lists the languages the texts of f use, English first.
+func languagesOf(f *Flow) []string {
+	seen := map[string]bool{"en": true}
+	for _, t := range flowTexts(f) {
+		for l := range t.text {
+			seen[l] = true
+		}
+	}
+	delete(seen, "en")
+	langs := make([]string, 0, len(seen))
+	for l := range seen {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	return append([]string{"en"}, langs...)
+}
+
+// Best returns the offered language that suits a language tag such as
+// Telegram's language_code: the tag itself, else its base language
+// ("cy" for "cy-GB"), else English.
+func Best(offered []string, tag string) string {
+	tag = strings.TrimSpace(tag)
+	for _, l := range offered {
+		if strings.EqualFold(l, tag) {
+			return l
+		}
+	}
+	if base, _, found := strings.Cut(tag, "-"); found {
+		for _, l := range offered {
+			if strings.EqualFold(l, base) {
+				return l
+			}
+		}
+	}
+	return "en"
 }

@@ -53,6 +53,17 @@ var (
 type parser struct {
 	file     string
 	problems Problems
+	// langLines holds the line where each language is first used.
+	langLines map[string]int
+}
+
+// syntax reports a YAML syntax error at its line.
+func (p *parser) syntax(err error) {
+	line := 0
+	if m := lineInYAMLError.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+	}
+	p.add(line, "YAML syntax: %s", yamlErrorPrefix.ReplaceAllString(err.Error(), ""))
 }
 
 func (p *parser) add(line int, format string, args ...any) {
@@ -70,11 +81,7 @@ func Parse(file string, data []byte) (*Flow, Problems) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := 0
-		if m := lineInYAMLError.FindStringSubmatch(err.Error()); m != nil {
-			line, _ = strconv.Atoi(m[1])
-		}
-		p.add(line, "YAML syntax: %s", yamlErrorPrefix.ReplaceAllString(err.Error(), ""))
+		p.syntax(err)
 		return nil, p.problems
 	}
 	if len(doc.Content) == 0 {
@@ -86,6 +93,8 @@ func Parse(file string, data []byte) (*Flow, Problems) {
 		return nil, p.problems
 	}
 	f.File = file
+	f.langLines = p.langLines
+	f.languages = languagesOf(f)
 	if len(p.problems) == 0 {
 		p.problems = append(p.problems, Check(f)...)
 	}
@@ -206,6 +215,12 @@ func (p *parser) boolean(n *yaml.Node, what string) (bool, bool) {
 // text reads a translatable string: a plain string (English) or a mapping
 // of language code to string, which must include "en".
 func (p *parser) text(n *yaml.Node, what string) Text {
+	return p.translations(n, what, true)
+}
+
+// translations reads a plain string (English) or a mapping of language
+// code to string, which must include "en" if needEnglish.
+func (p *parser) translations(n *yaml.Node, what string, needEnglish bool) Text {
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
 		if strings.TrimSpace(n.Value) == "" {
 			p.add(n.Line, "%s: text is empty", what)
@@ -225,9 +240,15 @@ func (p *parser) text(n *yaml.Node, what string) Text {
 		}
 		if s, ok := p.str(v, what+"."+k.Value); ok {
 			t[k.Value] = s
+			if _, seen := p.langLines[k.Value]; !seen {
+				if p.langLines == nil {
+					p.langLines = map[string]int{}
+				}
+				p.langLines[k.Value] = k.Line
+			}
 		}
 	}
-	if _, ok := t["en"]; !ok {
+	if _, ok := t["en"]; !ok && needEnglish {
 		p.add(n.Line, "%s: missing the English (en) text, which every text needs as the fallback", what)
 	}
 	return t
@@ -250,7 +271,7 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 				f.ID = s
 			}
 		case "title":
-			f.Title = p.text(v, "title")
+			f.Title, f.titleLine = p.text(v, "title"), v.Line
 		case "version":
 			if i, ok := p.integer(v, "version"); ok {
 				if i < 1 {
@@ -259,9 +280,10 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 				f.Version = i
 			}
 		case "declined":
-			f.Declined = p.text(v, "declined")
+			f.Declined, f.declinedLine = p.text(v, "declined"), v.Line
 		case "messages":
-			f.Messages = p.messages(v)
+			base, _ := builtin()
+			f.Messages = p.messages(v, "messages", base)
 		case "steps":
 			stepsNode = v
 		}
@@ -305,25 +327,11 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 			keys[s.Key] = s.Line
 		}
 		f.Steps = append(f.Steps, s)
+		if s.When != nil && s.Type != TypeInfo && s.Consent == "" {
+			f.conditional = append(f.conditional, s)
+		}
 	}
 	return f
-}
-
-func (p *parser) messages(n *yaml.Node) Messages {
-	m := Messages{}
-	if n.Kind != yaml.MappingNode {
-		p.add(n.Line, "messages: want a mapping of message id to text, got %s", describe(n))
-		return m
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if !DefaultMessage(k.Value) {
-			p.add(k.Line, "messages: unknown message %q", k.Value)
-			continue
-		}
-		m[k.Value] = p.text(v, "messages."+k.Value)
-	}
-	return m
 }
 
 var stepKeys = []string{

@@ -111,6 +111,10 @@ func replay(t *testing.T, script string) string {
 			}
 			writeResult(&out, r)
 			st = r.State
+			// As a host does: a withdrawn answer is no longer held.
+			for _, k := range r.Withdrawn {
+				delete(env.Known, k)
+			}
 		case line == "" && !started:
 			if f == nil {
 				t.Fatal("no # flow: header")
@@ -210,6 +214,9 @@ func writeResult(out *strings.Builder, r flow.Result) {
 			consent = " consent=" + a.Consent
 		}
 		w("answer: %s (step %s, v%d%s) = %s", a.Key, a.Step, a.Version, consent, v)
+	}
+	if len(r.Withdrawn) > 0 {
+		w("withdrawn: %s", strings.Join(r.Withdrawn, ", "))
 	}
 	for _, p := range r.Prompts {
 		if !p.Question() {

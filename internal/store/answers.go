@@ -46,8 +46,9 @@ func (tx *Tx) SaveAnswer(personID int64, flowID string, a flow.Answer) (AnswerCh
 	var old []byte
 	var oldVersion int
 	var oldUpdated string
-	err = tx.queryRow(`SELECT id, value, flow_version, updated_at FROM answers WHERE person_id = ? AND flow = ? AND key = ?`,
-		personID, flowID, a.Key).Scan(&id, &old, &oldVersion, &oldUpdated)
+	var withdrawn sql.NullString
+	err = tx.queryRow(`SELECT id, value, flow_version, updated_at, withdrawn_at FROM answers WHERE person_id = ? AND flow = ? AND key = ?`,
+		personID, flowID, a.Key).Scan(&id, &old, &oldVersion, &oldUpdated, &withdrawn)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err = tx.exec(`INSERT INTO answers (person_id, flow, key, step, value, flow_version, created_at, updated_at, confirmed_at)
@@ -58,14 +59,20 @@ func (tx *Tx) SaveAnswer(personID int64, flowID string, a flow.Answer) (AnswerCh
 		return AnswerNew, tx.bump(personID)
 	case err != nil:
 		return 0, fmt.Errorf("read answer %s of %d: %w", a.Key, personID, err)
+	case withdrawn.Valid:
+		// Its old value went to history when it was withdrawn.
+		if _, err := tx.exec(`UPDATE answers SET value = ?, step = ?, flow_version = ?, updated_at = ?, confirmed_at = ?, withdrawn_at = NULL WHERE id = ?`,
+			value, a.Step, a.Version, now, now, id); err != nil {
+			return 0, fmt.Errorf("answer again %s of %d: %w", a.Key, personID, err)
+		}
+		return AnswerChanged, tx.bump(personID)
 	case bytes.Equal(old, value):
 		if _, err := tx.exec(`UPDATE answers SET confirmed_at = ?, step = ?, flow_version = ? WHERE id = ?`, now, a.Step, a.Version, id); err != nil {
 			return 0, fmt.Errorf("confirm answer %s of %d: %w", a.Key, personID, err)
 		}
 		return AnswerConfirmed, nil
 	}
-	if _, err := tx.exec(`INSERT INTO answer_history (answer_id, value, flow_version, valid_from, replaced_at) VALUES (?, ?, ?, ?, ?)`,
-		id, old, oldVersion, oldUpdated, now); err != nil {
+	if err := tx.keepHistory(id, old, oldVersion, oldUpdated, now); err != nil {
 		return 0, fmt.Errorf("keep history of answer %s of %d: %w", a.Key, personID, err)
 	}
 	if _, err := tx.exec(`UPDATE answers SET value = ?, step = ?, flow_version = ?, updated_at = ?, confirmed_at = ? WHERE id = ?`,
@@ -75,10 +82,44 @@ func (tx *Tx) SaveAnswer(personID int64, flowID string, a flow.Answer) (AnswerCh
 	return AnswerChanged, tx.bump(personID)
 }
 
+// keepHistory records an answer's value as held from validFrom until now.
+func (tx *Tx) keepHistory(answerID int64, value []byte, version int, validFrom, now string) error {
+	_, err := tx.exec(`INSERT INTO answer_history (answer_id, value, flow_version, valid_from, replaced_at) VALUES (?, ?, ?, ?, ?)`,
+		answerID, value, version, validFrom, now)
+	return err
+}
+
+// WithdrawAnswer takes an answer out of the person's current answers, as
+// when its question no longer applies: the value moves to answer_history
+// and answering again restores the answer. It reports whether there was a
+// current answer to withdraw.
+func (tx *Tx) WithdrawAnswer(personID int64, flowID, key string) (bool, error) {
+	var id int64
+	var value []byte
+	var version int
+	var updated string
+	err := tx.queryRow(`SELECT id, value, flow_version, updated_at FROM answers WHERE person_id = ? AND flow = ? AND key = ? AND withdrawn_at IS NULL`,
+		personID, flowID, key).Scan(&id, &value, &version, &updated)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("read answer %s of %d: %w", key, personID, err)
+	}
+	now := formatTime(tx.now)
+	if err := tx.keepHistory(id, value, version, updated, now); err != nil {
+		return false, fmt.Errorf("keep history of answer %s of %d: %w", key, personID, err)
+	}
+	if _, err := tx.exec(`UPDATE answers SET withdrawn_at = ?, updated_at = ? WHERE id = ?`, now, now, id); err != nil {
+		return false, fmt.Errorf("withdraw answer %s of %d: %w", key, personID, err)
+	}
+	return true, tx.bump(personID)
+}
+
 // ConfirmAnswers marks every answer the person gave in a flow as still
 // true now, and returns how many there are.
 func (tx *Tx) ConfirmAnswers(personID int64, flowID string) (int64, error) {
-	res, err := tx.exec(`UPDATE answers SET confirmed_at = ? WHERE person_id = ? AND flow = ?`, formatTime(tx.now), personID, flowID)
+	res, err := tx.exec(`UPDATE answers SET confirmed_at = ? WHERE person_id = ? AND flow = ? AND withdrawn_at IS NULL`, formatTime(tx.now), personID, flowID)
 	if err != nil {
 		return 0, fmt.Errorf("confirm answers of %d: %w", personID, err)
 	}
@@ -92,21 +133,20 @@ const answerColumns = `flow, key, step, value, flow_version, created_at, updated
 func scanAnswer(row interface{ Scan(...any) error }, lead ...any) (StoredAnswer, error) {
 	var a StoredAnswer
 	var value []byte
-	var created, updated, confirmed string
-	dest := append(lead, &a.Flow, &a.Key, &a.Step, &value, &a.FlowVersion, &created, &updated, &confirmed)
+	dest := append(lead, &a.Flow, &a.Key, &a.Step, &value, &a.FlowVersion,
+		(*sqlTime)(&a.CreatedAt), (*sqlTime)(&a.UpdatedAt), (*sqlTime)(&a.ConfirmedAt))
 	if err := row.Scan(dest...); err != nil {
 		return a, err
 	}
 	if err := json.Unmarshal(value, &a.Value); err != nil {
 		return a, fmt.Errorf("decode answer %s: %w", a.Key, err)
 	}
-	a.CreatedAt, a.UpdatedAt, a.ConfirmedAt = parseTime(created), parseTime(updated), parseTime(confirmed)
 	return a, nil
 }
 
-// Answers returns the person's latest answers in a flow, by key.
+// Answers returns the person's current answers in a flow, by key.
 func (tx *Tx) Answers(personID int64, flowID string) (map[string]StoredAnswer, error) {
-	rows, err := tx.query(`SELECT `+answerColumns+` FROM answers WHERE person_id = ? AND flow = ? ORDER BY id`, personID, flowID)
+	rows, err := tx.query(`SELECT `+answerColumns+` FROM answers WHERE person_id = ? AND flow = ? AND withdrawn_at IS NULL ORDER BY id`, personID, flowID)
 	if err != nil {
 		return nil, fmt.Errorf("read answers of %d: %w", personID, err)
 	}
@@ -156,14 +196,12 @@ func (tx *Tx) AnswerHistory(personID int64, flowID, key string) ([]HistoryEntry,
 	for rows.Next() {
 		var h HistoryEntry
 		var value []byte
-		var from, replaced string
-		if err := rows.Scan(&value, &h.FlowVersion, &from, &replaced); err != nil {
+		if err := rows.Scan(&value, &h.FlowVersion, (*sqlTime)(&h.ValidFrom), (*sqlTime)(&h.ReplacedAt)); err != nil {
 			return nil, fmt.Errorf("read history of %s of %d: %w", key, personID, err)
 		}
 		if err := json.Unmarshal(value, &h.Value); err != nil {
 			return nil, fmt.Errorf("decode history of %s of %d: %w", key, personID, err)
 		}
-		h.ValidFrom, h.ReplacedAt = parseTime(from), parseTime(replaced)
 		out = append(out, h)
 	}
 	return out, rows.Err()

@@ -96,6 +96,89 @@ func TestSaveAnswer(t *testing.T) {
 	})
 }
 
+func TestWithdrawAnswer(t *testing.T) {
+	c := newClock()
+	st, _ := open(t, c.Option())
+	var id int64
+	save := func(tx *store.Tx, key string, v flow.Value) store.AnswerChange {
+		t.Helper()
+		change, err := tx.SaveAnswer(id, "resident", flow.Answer{Key: key, Step: key, Value: v, Version: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return change
+	}
+	update(t, st, func(tx *store.Tx) error {
+		id = person(t, tx, "1").ID
+		save(tx, "time", flow.Value{Choice: "hour_week"})
+		save(tx, "when", flow.Value{Choices: []string{"weekends"}})
+		return nil
+	})
+	c.Advance(time.Hour)
+	update(t, st, func(tx *store.Tx) error {
+		for i, want := range []bool{true, false} { // the second time there is nothing left to withdraw
+			got, err := tx.WithdrawAnswer(id, "resident", "when")
+			if err != nil || got != want {
+				t.Errorf("WithdrawAnswer #%d = %v, %v; want %v, nil", i+1, got, err, want)
+			}
+		}
+		if got, err := tx.WithdrawAnswer(id, "resident", "never_answered"); got || err != nil {
+			t.Errorf("WithdrawAnswer of no answer = %v, %v; want false, nil", got, err)
+		}
+		answers, err := tx.Answers(id, "resident")
+		if err != nil {
+			return err
+		}
+		if _, ok := answers["when"]; ok || len(answers) != 1 {
+			t.Errorf("Answers after withdrawing when = %+v; want only time", answers)
+		}
+		if n, err := tx.ConfirmAnswers(id, "resident"); err != nil || n != 1 {
+			t.Errorf("ConfirmAnswers = %d, %v; want only the current answer confirmed", n, err)
+		}
+		return nil
+	})
+	wantHistory := []store.HistoryEntry{{Value: flow.Value{Choices: []string{"weekends"}}, FlowVersion: 1, ValidFrom: t0, ReplacedAt: t0.Add(time.Hour)}}
+	update(t, st, func(tx *store.Tx) error {
+		h, err := tx.AnswerHistory(id, "resident", "when")
+		if err != nil || !reflect.DeepEqual(h, wantHistory) {
+			t.Errorf("AnswerHistory after withdrawing = %+v, %v; want %+v", h, err, wantHistory)
+		}
+		return nil
+	})
+	records, err := st.Consented(context.Background(), "resident", "map")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range records {
+		for _, a := range r.Answers {
+			if a.Key == "when" {
+				t.Errorf("export holds the withdrawn answer %+v", a)
+			}
+		}
+	}
+
+	// Answering again restores the answer; its withdrawn value stays in
+	// history once.
+	c.Advance(time.Hour)
+	update(t, st, func(tx *store.Tx) error {
+		if got := save(tx, "when", flow.Value{Choices: []string{"weekends"}}); got != store.AnswerChanged {
+			t.Errorf("SaveAnswer after withdrawal = %v; want AnswerChanged", got)
+		}
+		answers, err := tx.Answers(id, "resident")
+		if err != nil {
+			return err
+		}
+		if a := answers["when"]; !a.UpdatedAt.Equal(t0.Add(2*time.Hour)) || !a.ConfirmedAt.Equal(t0.Add(2*time.Hour)) || !a.CreatedAt.Equal(t0) {
+			t.Errorf("restored when = %+v; want created at t0, updated and confirmed now", a)
+		}
+		h, err := tx.AnswerHistory(id, "resident", "when")
+		if err != nil || !reflect.DeepEqual(h, wantHistory) {
+			t.Errorf("AnswerHistory after answering again = %+v, %v; want %+v", h, err, wantHistory)
+		}
+		return nil
+	})
+}
+
 func TestDeleteAnswers(t *testing.T) {
 	st, path := open(t)
 	var id, other int64

@@ -26,15 +26,12 @@ func (s *Store) Consented(ctx context.Context, flowID, purpose string) ([]Record
 	var records []Record
 	index := map[int64]int{}
 	for rows.Next() {
-		var consentAt string
 		var r Record
-		var created, updated string
 		p := &r.Person
-		if err := rows.Scan(&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.Reachable, &p.Reminders, &p.Revision, &created, &updated, &consentAt); err != nil {
+		if err := rows.Scan(append(personFields(p), (*sqlTime)(&r.ConsentAt))...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read consented people: %w", err)
 		}
-		p.CreatedAt, p.UpdatedAt, r.ConsentAt = parseTime(created), parseTime(updated), parseTime(consentAt)
 		index[p.ID] = len(records)
 		records = append(records, r)
 	}
@@ -43,7 +40,7 @@ func (s *Store) Consented(ctx context.Context, flowID, purpose string) ([]Record
 		return nil, fmt.Errorf("read consented people: %w", err)
 	}
 	rows.Close()
-	arows, err := s.db.QueryContext(ctx, `SELECT person_id, `+answerColumns+` FROM answers WHERE flow = ? ORDER BY person_id, id`, flowID)
+	arows, err := s.db.QueryContext(ctx, `SELECT person_id, `+answerColumns+` FROM answers WHERE flow = ? AND withdrawn_at IS NULL ORDER BY person_id, id`, flowID)
 	if err != nil {
 		return nil, fmt.Errorf("read answers: %w", err)
 	}

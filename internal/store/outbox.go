@@ -77,23 +77,12 @@ func (s *Store) Pending(ctx context.Context, after int64, limit int) ([]OutboxMe
 	var out []OutboxMessage
 	for rows.Next() {
 		var m OutboxMessage
-		var created string
-		if err := rows.Scan(&m.ID, &m.ChatID, &m.Kind, &m.Payload, &created, &m.Attempts); err != nil {
+		if err := rows.Scan(&m.ID, &m.ChatID, &m.Kind, &m.Payload, (*sqlTime)(&m.CreatedAt), &m.Attempts); err != nil {
 			return nil, fmt.Errorf("read outbox: %w", err)
 		}
-		m.CreatedAt = parseTime(created)
 		out = append(out, m)
 	}
 	return out, rows.Err()
-}
-
-// OutboxDepth returns how many messages wait to be sent.
-func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE failed_at IS NULL`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count outbox: %w", err)
-	}
-	return n, nil
 }
 
 // AppliedEvents counts the inbound events from source recorded as applied

@@ -14,8 +14,11 @@ type Person struct {
 	ChannelUserID string
 	FirstName     string
 	Language      string
-	Reachable     bool // false once they blocked the bot
-	Reminders     bool // false once they asked for no more reminders
+	// LanguageChosen is set once the person chose Language themselves, so
+	// their channel's language no longer changes it.
+	LanguageChosen bool
+	Reachable      bool // false once they blocked the bot
+	Reminders      bool // false once they asked for no more reminders
 	// Revision counts changes to their conversation, answers and consents,
 	// so a copy of those held in memory can tell whether it is current.
 	Revision  int64
@@ -23,16 +26,20 @@ type Person struct {
 	UpdatedAt time.Time
 }
 
-const personColumns = `id, channel, channel_user_id, first_name, language, reachable, reminders, revision, created_at, updated_at`
+const personColumns = `id, channel, channel_user_id, first_name, language, language_chosen, reachable, reminders, revision, created_at, updated_at`
+
+// personFields are the destinations of personColumns, in order.
+func personFields(p *Person) []any {
+	return []any{&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.LanguageChosen, &p.Reachable, &p.Reminders, &p.Revision,
+		(*sqlTime)(&p.CreatedAt), (*sqlTime)(&p.UpdatedAt)}
+}
 
 func scanPerson(row interface{ Scan(...any) error }) (Person, error) {
 	var p Person
-	var created, updated string
-	err := row.Scan(&p.ID, &p.Channel, &p.ChannelUserID, &p.FirstName, &p.Language, &p.Reachable, &p.Reminders, &p.Revision, &created, &updated)
+	err := row.Scan(personFields(&p)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}
-	p.CreatedAt, p.UpdatedAt = parseTime(created), parseTime(updated)
 	return p, err
 }
 
@@ -45,15 +52,6 @@ func (tx *Tx) Person(channel, userID string) (Person, error) {
 	return p, err
 }
 
-// PersonByID returns the person with the given id.
-func (tx *Tx) PersonByID(id int64) (Person, error) {
-	p, err := scanPerson(tx.queryRow(`SELECT `+personColumns+` FROM people WHERE id = ?`, id))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return p, fmt.Errorf("read person %d: %w", id, err)
-	}
-	return p, err
-}
-
 // CreatePerson adds a person and returns them with their new id.
 func (tx *Tx) CreatePerson(p Person) (Person, error) {
 	if p.Language == "" {
@@ -61,8 +59,8 @@ func (tx *Tx) CreatePerson(p Person) (Person, error) {
 	}
 	p.CreatedAt, p.UpdatedAt = tx.now, tx.now
 	p.Reachable, p.Reminders = true, true
-	res, err := tx.exec(`INSERT INTO people (channel, channel_user_id, first_name, language, reachable, reminders, created_at, updated_at)
-		VALUES (?, ?, ?, ?, 1, 1, ?, ?)`, p.Channel, p.ChannelUserID, p.FirstName, p.Language, formatTime(tx.now), formatTime(tx.now))
+	res, err := tx.exec(`INSERT INTO people (channel, channel_user_id, first_name, language, language_chosen, reachable, reminders, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, 1, 1, ?, ?)`, p.Channel, p.ChannelUserID, p.FirstName, p.Language, p.LanguageChosen, formatTime(tx.now), formatTime(tx.now))
 	if err != nil {
 		return p, fmt.Errorf("create person %s/%s: %w", p.Channel, p.ChannelUserID, err)
 	}
@@ -70,10 +68,11 @@ func (tx *Tx) CreatePerson(p Person) (Person, error) {
 	return p, err
 }
 
-// UpdatePerson saves a person's name, language and flags.
+// UpdatePerson saves a person's name, language (and whether they chose it)
+// and flags.
 func (tx *Tx) UpdatePerson(p Person) error {
-	_, err := tx.exec(`UPDATE people SET first_name = ?, language = ?, reachable = ?, reminders = ?, updated_at = ? WHERE id = ?`,
-		p.FirstName, p.Language, p.Reachable, p.Reminders, formatTime(tx.now), p.ID)
+	_, err := tx.exec(`UPDATE people SET first_name = ?, language = ?, language_chosen = ?, reachable = ?, reminders = ?, updated_at = ? WHERE id = ?`,
+		p.FirstName, p.Language, p.LanguageChosen, p.Reachable, p.Reminders, formatTime(tx.now), p.ID)
 	if err != nil {
 		return fmt.Errorf("update person %d: %w", p.ID, err)
 	}
@@ -94,15 +93,14 @@ type Conversation struct {
 // Conversation returns the person's conversation, or ErrNotFound.
 func (tx *Tx) Conversation(personID int64) (Conversation, error) {
 	c := Conversation{PersonID: personID}
-	var updated string
-	err := tx.queryRow(`SELECT flow, status, state, updated_at FROM conversations WHERE person_id = ?`, personID).Scan(&c.Flow, &c.Status, &c.State, &updated)
+	err := tx.queryRow(`SELECT flow, status, state, updated_at FROM conversations WHERE person_id = ?`, personID).
+		Scan(&c.Flow, &c.Status, &c.State, (*sqlTime)(&c.UpdatedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, ErrNotFound
 	}
 	if err != nil {
 		return c, fmt.Errorf("read conversation of %d: %w", personID, err)
 	}
-	c.UpdatedAt = parseTime(updated)
 	return c, nil
 }
 

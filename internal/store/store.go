@@ -3,9 +3,9 @@
 // already applied, and the outbox of messages to send.
 //
 // All writes go through Update, which runs a function in a transaction.
-// Concurrent Updates are committed together (group commit): each runs in
-// its own savepoint, so one failing rolls back only itself, and a burst of
-// inbound events costs one commit instead of one each.
+// Concurrent Updates are committed together (group commit), so a burst of
+// inbound events costs one commit instead of one each. If one of them
+// fails, the batch is rolled back and the others run again without it.
 package store
 
 import (
@@ -46,6 +46,19 @@ const maxBatch = 256
 // commits.
 const groupTarget = 8
 
+// busyTimeout is how long a connection waits for another's lock before
+// SQLite reports the database busy.
+const busyTimeout = 5 * time.Second
+
+// maxConns bounds the pool: the writer's connection and the readers'.
+const maxConns = 8
+
+// walCheckpointPages is the WAL size, in 4 KiB pages, that triggers a
+// checkpoint into the database: about 16 MB rather than SQLite's default
+// 1000 pages (about 4 MB), since fewer, larger checkpoints cost less per
+// write.
+const walCheckpointPages = 4000
+
 // Store is an open assetbot database.
 type Store struct {
 	db     *sql.DB
@@ -76,7 +89,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", "5000")
+	q.Set("_busy_timeout", strconv.FormatInt(busyTimeout.Milliseconds(), 10))
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
@@ -84,8 +97,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(0)
 	s := &Store{db: db, now: time.Now, log: slog.New(slog.DiscardHandler), jobs: make(chan *job, maxBatch), urgent: make(chan *job, maxBatch), done: make(chan struct{}), closed: make(chan struct{})}
 	for _, o := range opts {
@@ -97,9 +110,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	conn, err := db.Conn(ctx)
 	if err == nil {
-		// Checkpoint the WAL into the database every ~16 MB rather than the
-		// default ~4 MB: fewer, larger checkpoints cost less per write.
-		_, err = conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 4000")
+		_, err = conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = "+strconv.Itoa(walCheckpointPages))
 	}
 	if err != nil {
 		db.Close()
@@ -149,15 +160,6 @@ func loadMigrations() ([]migration, error) {
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	return ms, nil
-}
-
-// SchemaVersion is the schema version this build of assetbot writes.
-func SchemaVersion() int {
-	ms, err := loadMigrations()
-	if err != nil || len(ms) == 0 {
-		return 0
-	}
-	return ms[len(ms)-1].version
 }
 
 // migrate applies, each in its own transaction, the migrations the
@@ -409,15 +411,6 @@ func (w *writer) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-func (w *writer) exec(ctx context.Context, query string, args ...any) error {
-	st, err := w.stmt(ctx, query)
-	if err != nil {
-		return err
-	}
-	_, err = st.ExecContext(ctx, args...)
-	return err
-}
-
 func (w *writer) closeStmts() {
 	for _, st := range w.stmts {
 		st.Close()
@@ -468,9 +461,41 @@ func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
-func parseTime(s string) time.Time {
-	t, _ := time.Parse(timeFormat, s)
-	return t
+// sqlTime scans a time column written with formatTime into a time.Time:
+// (*sqlTime)(&t) as a Scan destination. Anything else in the column is an
+// error rather than a zero time, which would read as "never".
+type sqlTime time.Time
+
+// Scan implements sql.Scanner.
+func (t *sqlTime) Scan(v any) error {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("scan time: got %T, want text", v)
+	}
+	parsed, err := time.Parse(timeFormat, s)
+	if err != nil {
+		return fmt.Errorf("scan time: %w", err)
+	}
+	*t = sqlTime(parsed)
+	return nil
+}
+
+// nullTime scans a time column that may be NULL (a time not yet reached,
+// such as the end of a run in progress) as the zero time.
+type nullTime time.Time
+
+// Scan implements sql.Scanner.
+func (t *nullTime) Scan(v any) error {
+	if v == nil {
+		*t = nullTime{}
+		return nil
+	}
+	return (*sqlTime)(t).Scan(v)
 }
 
 // Ping checks that the database answers.

@@ -92,7 +92,7 @@ func (s *Session) handle(ctx context.Context, ev conversation.Event) error {
 		return fmt.Errorf("handle input: %w", err)
 	}
 	for _, m := range reply.Messages {
-		s.print(m)
+		s.print(m, reply.Person.Language)
 		if m.Question() {
 			s.last = m
 		}
@@ -100,9 +100,10 @@ func (s *Session) handle(ctx context.Context, ev conversation.Event) error {
 	return nil
 }
 
-// print shows one message.
-func (s *Session) print(m conversation.Message) {
+// print shows one message to a person who reads lang.
+func (s *Session) print(m conversation.Message, lang string) {
 	w := s.Out
+	text := func(msg string, vars ...string) string { return s.Service.Text(lang, msg, vars...) }
 	if m.Problem != "" {
 		fmt.Fprintf(w, "! %s\n", m.Problem)
 	}
@@ -127,14 +128,14 @@ func (s *Session) print(m conversation.Message) {
 	var notes []string
 	switch m.Type {
 	case flow.TypeMulti:
-		notes = append(notes, "type the numbers of all that fit, like 1, 3")
+		notes = append(notes, text(flow.MsgTermMulti))
 	case flow.TypeChoice, flow.TypeYesNo:
-		notes = append(notes, "type a number or the answer")
+		notes = append(notes, text(flow.MsgTermChoice))
 	case flow.TypeLocation:
-		notes = append(notes, "type the place, or coordinates like 53.80, -1.55")
+		notes = append(notes, text(flow.MsgTermLocation))
 	}
 	if m.Current != "" && m.Menu == "" {
-		notes = append(notes, fmt.Sprintf("Enter keeps %q", m.Current))
+		notes = append(notes, text(flow.MsgTermKeep, "answer", strconv.Quote(m.Current)))
 	}
 	if m.CanBack {
 		notes = append(notes, "/back")

@@ -64,17 +64,18 @@ func (ty *typist) Read(p []byte) (int, error) {
 
 // script is one session of a transcript: who talks, to which flow, saying what.
 type script struct {
-	user, flow string
-	lines      []string
+	user, flow, lang string
+	lines            []string
 }
 
 // parseScript reads a transcript's input. Lines starting with "#!" are
 // directives: "#! session" starts a new session on the same database,
-// "#! user NAME" and "#! flow ID" set who talks and the main flow from
-// then on. Other lines starting with "#" are comments; the rest is typed.
+// "#! user NAME", "#! flow ID" and "#! lang TAG" set who talks, the main
+// flow and the language their channel says they speak from then on.
+// Other lines starting with "#" are comments; the rest is typed.
 func parseScript(t *testing.T, data string) []script {
 	t.Helper()
-	cur := script{user: "Alice", flow: "resident"}
+	cur := script{user: "Alice", flow: "resident", lang: "en"}
 	var sessions []script
 	for i, line := range strings.Split(strings.TrimSuffix(data, "\n"), "\n") {
 		directive, ok := strings.CutPrefix(line, "#!")
@@ -89,6 +90,8 @@ func parseScript(t *testing.T, data string) []script {
 				cur.user = arg
 			case "flow":
 				cur.flow = arg
+			case "lang":
+				cur.lang = arg
 			default:
 				t.Fatalf("line %d: unknown directive %q", i+1, line)
 			}
@@ -118,7 +121,7 @@ func play(t *testing.T, fl map[string]*flow.Flow, sessions []script) string {
 		fmt.Fprintf(&out, "=== session %d: %s, flow %s\n", i+1, sc.user, sc.flow)
 		s := &terminal.Session{
 			Store: st, Service: svc,
-			User: conversation.Identity{Channel: "terminal", UserID: strings.ToLower(sc.user), FirstName: sc.user, Language: "en"},
+			User: conversation.Identity{Channel: "terminal", UserID: strings.ToLower(sc.user), FirstName: sc.user, Language: sc.lang},
 			In:   &typist{lines: sc.lines, out: &out}, Out: &out,
 		}
 		err = s.Run(context.Background())
