@@ -31,14 +31,22 @@ func withContext(api *tgbotapi.BotAPI, client *http.Client, ctx context.Context)
 	return &cp
 }
 
+// Allowances of the Bot API client beyond the send workers and the long
+// poll.
+const (
+	spareConns     = 4                // for polling and set-up calls
+	headerLeeway   = 15 * time.Second // for Telegram to answer after a long poll ends
+	responseLeeway = 20 * time.Second // for the whole answer to arrive
+)
+
 // newHTTPClient returns a client for the Bot API whose timeout outlasts a
 // long poll and which keeps enough idle connections for the send workers.
 func newHTTPClient(pollTimeout time.Duration, conns int) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = conns + 4
-	tr.MaxIdleConnsPerHost = conns + 4
-	tr.ResponseHeaderTimeout = pollTimeout + 15*time.Second
-	return &http.Client{Transport: tr, Timeout: pollTimeout + 20*time.Second}
+	tr.MaxIdleConns = conns + spareConns
+	tr.MaxIdleConnsPerHost = conns + spareConns
+	tr.ResponseHeaderTimeout = pollTimeout + headerLeeway
+	return &http.Client{Transport: tr, Timeout: pollTimeout + responseLeeway}
 }
 
 // errorKind sorts a Bot API failure by what to do about it.
@@ -57,6 +65,9 @@ const (
 	errCanceled    errorKind = "canceled"     // we are shutting down
 )
 
+// defaultFloodWait is the pause after a 429 that names no retry_after.
+const defaultFloodWait = time.Second
+
 // classify says what kind of failure err is, and for a flood how long to wait.
 func classify(err error) (errorKind, time.Duration) {
 	var apiErr *tgbotapi.Error
@@ -69,7 +80,7 @@ func classify(err error) (errorKind, time.Duration) {
 		case apiErr.Code == http.StatusTooManyRequests:
 			wait := time.Duration(apiErr.RetryAfter) * time.Second
 			if wait <= 0 {
-				wait = time.Second
+				wait = defaultFloodWait
 			}
 			return errFlood, wait
 		case apiErr.Code == http.StatusForbidden:
@@ -122,6 +133,25 @@ func (r redactor) Err(err error) string {
 	// emulator's unsupported method, a proxy's page) into an empty error.
 	return fmt.Sprintf("%T with no description", err)
 }
+
+// Wrap returns err with the token taken out of its text and its chain
+// kept, for errors.Is and errors.As. (An error found in the chain has its
+// own text, token and all: redact that too before showing it.)
+func (r redactor) Wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &redactedError{msg: r.Err(err), err: err}
+}
+
+// redactedError is an error whose text has had the token removed.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // libraryLogger keeps go-telegram-bot-api's own log lines (which may carry
 // the token) out of the logs, redacted, at debug level.

@@ -73,6 +73,30 @@ func (b *Bot) commandMenus() []tgbotapi.SetMyCommandsConfig {
 // logger for the whole process.
 var setLibraryLogger sync.Once
 
+// maxConnectBackoff caps the wait between tries to reach the Bot API, at
+// start and when polling.
+const maxConnectBackoff = 30 * time.Second
+
+// Waits in the receiving loop.
+const (
+	// conflictWait is how long to wait while another poller or a webhook
+	// holds the updates: that is for a person to sort out, not a retry.
+	conflictWait = 10 * time.Second
+	// applyRetryWait is the pause before receiving updates again that
+	// could not be applied.
+	applyRetryWait = time.Second
+	// minIdle and maxIdle bound the pause after an empty answer that came
+	// at once (an emulator that does not long poll).
+	minIdle = 20 * time.Millisecond
+	maxIdle = 500 * time.Millisecond
+	// updateRetryStep is the pause before an update's second try; each
+	// further try waits one step longer.
+	updateRetryStep = 50 * time.Millisecond
+)
+
+// maxUpdatesPerPoll is getUpdates' largest limit.
+const maxUpdatesPerPoll = 100
+
 // maxAttemptsPerUpdate bounds retries of an update whose handling fails
 // before it is answered with an apology and let go.
 const maxAttemptsPerUpdate = 3
@@ -90,6 +114,11 @@ type Bot struct {
 	metrics *metrics
 	sender  *sender
 	queues  *chatQueues
+	// Lasting faults, logged when they start, now and then while they
+	// last, and when they clear: not once per update or retry.
+	handleFaults *faultLog // an update's transaction fails (a full disk)
+	applyFaults  *faultLog // updates left unconfirmed, to come again
+	pollFaults   *faultLog // getUpdates fails
 }
 
 // New connects to the Bot API (retrying while it cannot be reached) and
@@ -118,13 +147,16 @@ func New(ctx context.Context, cfg config.Telegram, st *store.Store, svc *convers
 		case errCanceled:
 			return nil, ctx.Err()
 		}
-		wait := min(time.Second<<min(attempt-1, 5), 30*time.Second)
+		wait := backoff(attempt, maxConnectBackoff)
 		log.Warn("cannot reach the Telegram Bot API; retrying", "endpoint", cfg.APIEndpoint, "attempt", attempt, "retry_in", wait, "err", b.redact.Err(err))
 		if !sleep(ctx, wait) {
 			return nil, ctx.Err()
 		}
 	}
 	b.name = b.api.Self.UserName
+	b.handleFaults = newFaultLog(log, slog.LevelWarn, "handling an update failed; retrying", time.Now)
+	b.applyFaults = newFaultLog(log, slog.LevelError, "could not apply updates; Telegram will send them again", time.Now)
+	b.pollFaults = newFaultLog(log, slog.LevelWarn, "getUpdates failed; retrying", time.Now)
 	b.queues = newChatQueues(b.process)
 	return b, nil
 }
@@ -136,13 +168,19 @@ func (b *Bot) Name() string { return b.name }
 // order: stop receiving, finish the updates in hand, send what can be sent
 // within a few seconds. The caller closes the store afterwards.
 func (b *Bot) Run(ctx context.Context) error {
-	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
+	// Sending outlives ctx by the shutdown grace at most, whatever is
+	// queued: what is left stays in the outbox for the next start.
+	sendCtx, stopSending := graceAfter(ctx, shutdownGrace)
 	defer stopSending()
 	b.sender = newSender(b.store, withContext(b.api, b.client, sendCtx), b.log.With("part", "sender"), b.redact, b.metrics, sendLimits{
 		rate: b.cfg.Send.Rate, perChatRate: b.cfg.Send.PerChatRate, burst: b.cfg.Send.PerChatBurst,
 		workers: b.cfg.Send.Workers, maxAttempts: b.cfg.Send.MaxAttempts,
 	})
 	if err := b.sender.load(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Stopped while starting: nothing was received, nothing is lost.
+			return nil
+		}
 		return fmt.Errorf("load outbox: %w", err)
 	}
 	var workers, recorder sync.WaitGroup
@@ -167,16 +205,36 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	b.log.Info("stopping: finishing updates in hand")
 	b.queues.wait()
-	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	if !b.sender.flush(flushCtx) {
+	if !b.sender.flush(sendCtx) {
 		b.log.Warn("stopping with messages still queued; they will be sent at next start", "queued", b.sender.Depth())
 	}
-	cancel()
 	stopSending()
 	workers.Wait()
 	close(stopRecording)
 	recorder.Wait()
 	return err
+}
+
+// SIGTERM must end the process within 5 s (Docker sends SIGKILL after 10):
+// once Run's context ends, sending stops after shutdownGrace at the latest,
+// and the final confirmation of updates gets confirmTimeout of that.
+const (
+	shutdownGrace  = 3 * time.Second
+	confirmTimeout = time.Second
+)
+
+// graceAfter returns a context that ends grace after ctx does, or when
+// cancelled.
+func graceAfter(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	g, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(grace, cancel)
+		context.AfterFunc(g, func() { t.Stop() })
+	})
+	return g, func() {
+		stop()
+		cancel()
+	}
 }
 
 // poll receives updates by long polling. An update is confirmed (the
@@ -191,7 +249,7 @@ func (b *Bot) poll(ctx context.Context) error {
 	idle := time.Duration(0)
 	for ctx.Err() == nil {
 		asked := time.Now()
-		updates, err := api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: timeout, AllowedUpdates: allowedUpdates})
+		updates, err := api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: maxUpdatesPerPoll, Timeout: timeout, AllowedUpdates: allowedUpdates})
 		if err != nil {
 			kind, wait := classify(err)
 			switch kind {
@@ -200,24 +258,25 @@ func (b *Bot) poll(ctx context.Context) error {
 			case errAuth:
 				return ErrUnauthorized
 			case errConflict:
-				wait = 10 * time.Second
+				wait = conflictWait
 				b.log.Error("another copy of this bot is polling, or a webhook is set: only one may receive updates", "err", b.redact.Err(err))
 			case errFlood:
 			default:
 				failures++
-				wait = min(time.Second<<min(failures-1, 5), 30*time.Second)
-				b.log.Warn("getUpdates failed; retrying", "kind", kind, "retry_in", wait, "err", b.redact.Err(err))
+				wait = backoff(failures, maxConnectBackoff)
+				b.pollFaults.fail("kind", kind, "retry_in", wait, "err", b.redact.Err(err))
 			}
 			b.metrics.pollErrors.WithLabelValues(string(kind)).Inc()
 			sleep(ctx, wait)
 			continue
 		}
 		failures = 0
+		b.pollFaults.ok()
 		if len(updates) == 0 {
 			// A server that answers at once instead of long polling (an
 			// emulator) must not make us spin.
 			if time.Since(asked) < b.cfg.PollTimeout/2 {
-				idle = min(max(2*idle, 20*time.Millisecond), 500*time.Millisecond)
+				idle = min(max(2*idle, minIdle), maxIdle)
 				sleep(ctx, idle)
 			}
 			continue
@@ -228,13 +287,17 @@ func (b *Bot) poll(ctx context.Context) error {
 			offset = next
 		}
 		if err != nil {
-			b.log.Error("could not apply updates; will receive them again", "err", err)
-			sleep(ctx, time.Second)
+			b.applyFaults.fail("err", err)
+			sleep(ctx, applyRetryWait)
+			continue
 		}
+		b.applyFaults.ok()
 	}
 	// Confirm what was handled so it is not delivered again after restart.
 	if offset > 0 {
-		confirm := withContext(b.api, b.client, context.WithoutCancel(ctx))
+		confirmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+		defer cancel()
+		confirm := withContext(b.api, b.client, confirmCtx)
 		if _, err := confirm.Request(tgbotapi.UpdateConfig{Offset: offset, Limit: 1, Timeout: 0}); err != nil {
 			b.log.Debug("final confirmation failed; updates will be deduplicated at next start", "err", b.redact.Err(err))
 		}
@@ -248,7 +311,7 @@ func (b *Bot) poll(ctx context.Context) error {
 func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) (int, error) {
 	done := make([]chan error, len(updates))
 	for i, u := range updates {
-		done[i] = b.queues.push(u, decide(u, b.name))
+		done[i] = b.queues.push(ctx, u, decide(u, b.name))
 	}
 	next := 0
 	var firstErr error
@@ -265,9 +328,11 @@ func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) (int, 
 }
 
 // process applies one update: in one transaction, record its id, let the
-// conversation act and queue the replies; then hand them to the sender.
-func (b *Bot) process(u tgbotapi.Update, a action) error {
-	ctx := context.Background()
+// conversation act and queue the replies; then hand them to the sender. A
+// transaction under way is finished even if ctx ends, but a retry is not
+// waited for: the update, unconfirmed, comes again at the next start.
+func (b *Bot) process(stop context.Context, u tgbotapi.Update, a action) error {
+	ctx := context.WithoutCancel(stop)
 	ids := []any{"update_id", u.UpdateID, "chat_id", a.chatID, "action", a.kind.String()}
 	b.metrics.updates.WithLabelValues(a.kind.String()).Inc()
 	start := time.Now()
@@ -276,6 +341,7 @@ func (b *Bot) process(u tgbotapi.Update, a action) error {
 	for attempt := 1; attempt <= maxAttemptsPerUpdate; attempt++ {
 		err = b.commit(ctx, u.UpdateID, func(tx *store.Tx) ([]outMsg, error) { return b.apply(tx, a) })
 		if err == nil {
+			b.handleFaults.ok()
 			return nil
 		}
 		var panicked *store.PanicError
@@ -283,8 +349,10 @@ func (b *Bot) process(u tgbotapi.Update, a action) error {
 			b.log.Error("handler panicked", append(ids, "panic", fmt.Sprint(panicked.Value))...)
 			break
 		}
-		b.log.Warn("handling failed; retrying", append(ids, "attempt", attempt, "err", b.redact.Err(err))...)
-		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
+		b.handleFaults.fail(append(ids, "attempt", attempt, "err", b.redact.Err(err))...)
+		if !sleep(stop, time.Duration(attempt)*updateRetryStep) {
+			return fmt.Errorf("update %d: stopped before it could be applied: %w", u.UpdateID, b.redact.Wrap(err))
+		}
 	}
 	b.metrics.handleErrors.Inc()
 	// Let the update go with an apology rather than block everyone behind it.
@@ -299,7 +367,7 @@ func (b *Bot) process(u tgbotapi.Update, a action) error {
 		return r.out, nil
 	})
 	if err != nil {
-		return fmt.Errorf("update %d: %s", u.UpdateID, b.redact.Err(err))
+		return fmt.Errorf("update %d: %w", u.UpdateID, b.redact.Wrap(err))
 	}
 	return nil
 }

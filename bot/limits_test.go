@@ -12,9 +12,10 @@ import (
 )
 
 // limitedHarness runs a bot whose send limits match a fake Telegram's:
-// 30 messages a second in all, 1 a second per chat after a burst of 3.
+// at most 30 messages in any second in all, 1 a second per chat after a
+// burst of 3.
 func limitedHarness(t *testing.T) *harness {
-	h := newIdleHarness(t, fakeapi.Options{GlobalRate: 30, PerChatRate: 1, PerChatBurst: 3})
+	h := newIdleHarness(t, fakeapi.Options{GlobalRate: 30, GlobalWindow: true, PerChatRate: 1, PerChatBurst: 3})
 	cfg := testConfig(h.fake)
 	cfg.Send.Rate, cfg.Send.PerChatRate, cfg.Send.PerChatBurst = 30, 1, 3
 	h.start(cfg)

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"sync"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -10,29 +11,32 @@ import (
 // different chats run concurrently: a goroutine per chat with work, gone
 // when its queue empties.
 type chatQueues struct {
-	handle  func(tgbotapi.Update, action) error
+	handle  func(context.Context, tgbotapi.Update, action) error
 	mu      sync.Mutex
 	pending map[int64][]queuedUpdate
 	running sync.WaitGroup
 }
 
 type queuedUpdate struct {
+	ctx    context.Context
 	update tgbotapi.Update
 	action action
 	done   chan error
 }
 
-func newChatQueues(handle func(tgbotapi.Update, action) error) *chatQueues {
+func newChatQueues(handle func(context.Context, tgbotapi.Update, action) error) *chatQueues {
 	return &chatQueues{handle: handle, pending: map[int64][]queuedUpdate{}}
 }
 
 // push queues an update, with what it asks of the bot, for its chat and
-// returns a channel that receives the outcome once it is handled.
-func (q *chatQueues) push(u tgbotapi.Update, a action) chan error {
+// returns a channel that receives the outcome once it is handled. Handling
+// ends early, leaving the update to come again, if ctx ends while it waits
+// to retry.
+func (q *chatQueues) push(ctx context.Context, u tgbotapi.Update, a action) chan error {
 	done := make(chan error, 1)
 	q.mu.Lock()
 	list := q.pending[a.chatID]
-	q.pending[a.chatID] = append(list, queuedUpdate{update: u, action: a, done: done})
+	q.pending[a.chatID] = append(list, queuedUpdate{ctx: ctx, update: u, action: a, done: done})
 	if len(list) == 0 {
 		q.running.Add(1)
 		go q.drain(a.chatID)
@@ -53,7 +57,7 @@ func (q *chatQueues) drain(chatID int64) {
 		}
 		head := list[0]
 		q.mu.Unlock()
-		head.done <- q.handle(head.update, head.action)
+		head.done <- q.handle(head.ctx, head.update, head.action)
 		q.mu.Lock()
 		q.pending[chatID] = q.pending[chatID][1:]
 		q.mu.Unlock()

@@ -30,6 +30,10 @@ const (
 	maxButtonRunes   = 40
 )
 
+// maxPairedLabel is the longest option label that still fits two buttons
+// to a row on a phone.
+const maxPairedLabel = 18
+
 // outMsg is one Bot API call waiting in the outbox.
 type outMsg struct {
 	Method    string          `json:"m"`
@@ -323,11 +327,12 @@ func (r *renderer) keyboard(m conversation.Message) json.RawMessage {
 	return mustJSON(tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows})
 }
 
-// grid lays buttons out two to a row, or one when a label is long.
+// grid lays buttons out two to a row, or one when a label is longer than
+// maxPairedLabel.
 func grid(buttons []tgbotapi.InlineKeyboardButton, options []flow.Choice) [][]tgbotapi.InlineKeyboardButton {
 	perRow := 2
 	for _, o := range options {
-		if utf8.RuneCountInString(o.Label) > 18 {
+		if utf8.RuneCountInString(o.Label) > maxPairedLabel {
 			perRow = 1
 		}
 	}

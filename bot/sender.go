@@ -19,8 +19,25 @@ import (
 // an older one is dropped rather than sent.
 const callbackExpiry = 30 * time.Second
 
-// maxBackoff caps the wait between retries of a failing message.
-const maxBackoff = time.Minute
+// maxSendBackoff caps the wait between retries of a failing message.
+const maxSendBackoff = time.Minute
+
+// firstBackoff is the wait before the first retry of anything that failed.
+const firstBackoff = time.Second
+
+// backoff is the wait before retrying after the attempt-th failure in a
+// row: it doubles from firstBackoff up to ceiling.
+func backoff(attempt int, ceiling time.Duration) time.Duration {
+	d := firstBackoff
+	for i := 1; i < attempt && d < ceiling; i++ {
+		d *= 2
+	}
+	return min(d, ceiling)
+}
+
+// forgetIdleChat is how long an idle chat's state (its rate limiter) is
+// kept: by then its per-chat limit has recovered in full.
+const forgetIdleChat = time.Minute
 
 // queued is an outbox row with its decoded call. A callback answer has no
 // row: its id is 0.
@@ -55,12 +72,16 @@ type sender struct {
 	log         *slog.Logger
 	redact      redactor
 	metrics     *metrics
-	global      *rate.Limiter
+	global      *sendWindow // nil when there is no global limit
 	perChat     rate.Limit
 	burst       int
 	workers     int
 	maxAttempts int
 	now         func() time.Time
+	// A lasting fault is logged when it starts, now and then while it
+	// lasts, and when it clears, not once per message.
+	sendFaults  *faultLog // the Bot API out of reach or failing
+	storeFaults *faultLog // the outbox cannot be written
 
 	mu          sync.Mutex
 	chats       map[int64]*chatQueue
@@ -94,8 +115,10 @@ func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red reda
 		ready: chatHeap{less: byHeadMessage}, sleeping: chatHeap{less: byWakeTime},
 		recordWake: make(chan struct{}, 1),
 	}
+	s.sendFaults = newFaultLog(log, slog.LevelWarn, "sending failed; will retry", s.now)
+	s.storeFaults = newFaultLog(log, slog.LevelError, "could not write to the outbox", s.now)
 	if l.rate > 0 {
-		s.global = rate.NewLimiter(rate.Limit(l.rate), 1)
+		s.global = newSendWindow(l.rate, s.now)
 	}
 	return s
 }
@@ -178,9 +201,10 @@ func (s *sender) schedule(c *chatQueue, now time.Time) {
 }
 
 // next waits for a chat whose head message may be sent now and marks it
-// busy. It returns nil when ctx ends.
+// busy. It returns nil once ctx has ended, even with chats ready: a worker
+// that gave a chat back because ctx ended must not be handed it again.
 func (s *sender) next(ctx context.Context) *chatQueue {
-	for {
+	for ctx.Err() == nil {
 		s.mu.Lock()
 		now := s.now()
 		for s.sleeping.Len() > 0 && !s.sleeping.peek().notBefore.After(now) {
@@ -219,10 +243,8 @@ func (s *sender) next(ctx context.Context) *chatQueue {
 		if timer != nil {
 			timer.Stop()
 		}
-		if ctx.Err() != nil {
-			return nil
-		}
 	}
+	return nil
 }
 
 // run is one send worker.
@@ -240,7 +262,6 @@ func (s *sender) run(ctx context.Context) {
 func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 	s.mu.Lock()
 	q := c.msgs[0]
-	paused := s.pausedUntil.Sub(s.now())
 	s.mu.Unlock()
 	attrs := []any{"chat_id", c.id, "message_id", q.id, "method", q.msg.Method}
 
@@ -248,21 +269,30 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 		s.finish(ctx, c, q, "expired")
 		return
 	}
+	slot := -1
 	if q.limited() {
-		if paused > 0 && !sleep(ctx, paused) {
-			s.release(c, 0)
-			return
-		}
 		if s.global != nil {
-			if err := s.global.Wait(ctx); err != nil {
+			if slot = s.global.acquire(ctx); slot < 0 {
 				s.release(c, 0)
 				return
 			}
+		}
+		// Looked at only now, since a 429 may have come while this worker
+		// waited for its slot. The chat waits out the pause, not the worker.
+		if paused := s.pausedFor(); paused > 0 {
+			if slot >= 0 {
+				s.global.unused(slot)
+			}
+			s.release(c, paused)
+			return
 		}
 	}
 	start := s.now()
 	_, err := s.api.MakeRequest(q.msg.Method, q.msg.params())
 	done := s.now()
+	if slot >= 0 {
+		s.global.release(slot)
+	}
 	s.metrics.sendSeconds.Observe(done.Sub(start).Seconds())
 	if q.limited() && c.limiter != nil {
 		// Telegram counts a message when it arrives, which is some time
@@ -271,6 +301,7 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 		c.limiter.ReserveN(done, 1)
 	}
 	if err == nil {
+		s.sendFaults.ok()
 		s.metrics.sent.WithLabelValues(q.msg.Method).Inc()
 		s.finish(ctx, c, q, "")
 		return
@@ -303,18 +334,24 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 			s.pop(c)
 			return
 		}
-		backoff := min(time.Second<<min(q.tries-1, 6), maxBackoff)
-		s.log.Warn("sending failed; will retry", append(attrs, "attempt", q.tries, "kind", kind, "retry_in", backoff, "err", s.redact.Err(err))...)
+		retryIn := backoff(q.tries, maxSendBackoff)
+		s.sendFaults.fail(append(attrs, "attempt", q.tries, "kind", kind, "retry_in", retryIn, "err", s.redact.Err(err))...)
 		if q.id != 0 {
-			if err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.Attempted(q.id, s.redact.Err(err)) }); err != nil {
-				s.log.Error("record send attempt", append(attrs, "err", err)...)
-			}
+			s.recordFate(s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.Attempted(q.id, s.redact.Err(err)) }),
+				"send attempt", attrs...)
 		}
 		s.mu.Lock()
 		c.msgs[0].tries = q.tries
 		s.mu.Unlock()
-		s.release(c, backoff)
+		s.release(c, retryIn)
 	}
+}
+
+// pausedFor is how long a flood wait for the whole bot has still to run.
+func (s *sender) pausedFor() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pausedUntil.Sub(s.now())
 }
 
 // finish records a message as done with and moves the chat on.
@@ -362,9 +399,8 @@ func (s *sender) recordDeliveries(stop <-chan struct{}) {
 				continue
 			}
 		}
-		if err := s.store.UpdateFirst(context.Background(), func(tx *store.Tx) error { return tx.Delivered(ids...) }); err != nil {
-			s.log.Error("record messages delivered; they may be sent again after a restart", "messages", len(ids), "err", err)
-		}
+		err := s.store.UpdateFirst(context.Background(), func(tx *store.Tx) error { return tx.Delivered(ids...) })
+		s.recordFate(err, "delivered (they may be sent again after a restart)", "messages", len(ids))
 	}
 }
 
@@ -372,34 +408,33 @@ func (s *sender) giveUp(ctx context.Context, id int64, reason string) {
 	if id == 0 {
 		return
 	}
-	if err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.GiveUp(id, reason) }); err != nil {
-		s.log.Error("record message given up", "message_id", id, "err", err)
-	}
+	s.recordFate(s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.GiveUp(id, reason) }),
+		"given up", "message_id", id)
 }
 
 // blocked drops everything queued for a chat whose person blocked the bot
 // and marks them unreachable.
 func (s *sender) blocked(ctx context.Context, c *chatQueue) {
 	err := s.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		p, err := tx.Person(channel, strconv.FormatInt(c.id, 10))
-		if err == nil {
-			p.Reachable = false
-			if err := tx.UpdatePerson(p); err != nil {
-				return err
-			}
-		}
-		_, err = tx.DropPending(c.id, "blocked by the user")
-		return err
+		return setReachable(tx, c.id, strconv.FormatInt(c.id, 10), false)
 	})
-	if err != nil {
-		s.log.Error("record person unreachable", "chat_id", c.id, "err", err)
-	}
+	s.recordFate(err, "person unreachable", "chat_id", c.id)
 	s.mu.Lock()
 	s.depth -= len(c.msgs)
 	c.msgs = nil
 	c.busy = false
 	s.settle()
 	s.mu.Unlock()
+}
+
+// recordFate reports the outcome of writing what became of a message (what)
+// to the outbox: a failure is part of a lasting fault, such as a full disk.
+func (s *sender) recordFate(err error, what string, attrs ...any) {
+	if err == nil {
+		s.storeFaults.ok()
+		return
+	}
+	s.storeFaults.fail(append(attrs, "record", what, "err", err)...)
 }
 
 // pop removes the chat's head message and frees the chat.
@@ -434,7 +469,7 @@ func (s *sender) settle() {
 		s.emptied = make(chan struct{})
 		now := s.now()
 		for id, c := range s.chats {
-			if !c.busy && len(c.msgs) == 0 && now.Sub(c.lastUsed) > time.Minute {
+			if !c.busy && len(c.msgs) == 0 && now.Sub(c.lastUsed) > forgetIdleChat {
 				delete(s.chats, id)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -246,4 +247,100 @@ func TestSenderBadRequest(t *testing.T) {
 		t.Errorf("given up %q; want the refused message, with Telegram's reason", got)
 	}
 	waitUntil(t, "the outbox emptied", func() bool { return len(h.pending(t, chat)) == 0 })
+}
+
+// TestSenderFaultLoggedOnce has the Bot API fail every message for a
+// while: the log says so once when it starts and once when it clears, not
+// once per message and retry.
+func TestSenderFaultLoggedOnce(t *testing.T) {
+	t.Parallel()
+	const residents = 20
+	h := newIdleHarness(t, fakeapi.Options{})
+	logs := newLogBuffer()
+	h.logOut = logs
+	h.fake.Fail(fakeapi.MethodSendMessage, 0, fakeapi.InternalError())
+	h.start(testConfig(h.fake))
+	for i := range residents {
+		h.fake.SendText(int64(1700+i), "Flo", "/start")
+	}
+	// Every message fails at least twice.
+	waitUntil(t, "every message is tried twice", func() bool {
+		return h.fake.Stats().Requests[fakeapi.MethodSendMessage] >= 2*residents
+	})
+	h.fake.ClearFaults()
+	for i := range residents {
+		h.resident(t, int64(1700+i), "Flo").asked("consent")
+	}
+	logs.waitFor(t, `msg="sending failed; will retry (recovered)"`)
+	out := logs.String()
+	for _, line := range []string{`level=WARN msg="sending failed; will retry"`, `level=INFO msg="sending failed; will retry (recovered)"`} {
+		if n := strings.Count(out, line); n != 1 {
+			t.Errorf("the log has %d lines %s; want 1", n, line)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	tests := []struct {
+		attempt int
+		ceiling time.Duration
+		want    time.Duration
+	}{
+		{1, time.Minute, time.Second},
+		{2, time.Minute, 2 * time.Second},
+		{6, time.Minute, 32 * time.Second},
+		{7, time.Minute, time.Minute},
+		{1000, time.Minute, time.Minute},
+		{5, 30 * time.Second, 16 * time.Second},
+		{6, 30 * time.Second, 30 * time.Second},
+		{0, 30 * time.Second, time.Second},
+	}
+	for _, tt := range tests {
+		if got := backoff(tt.attempt, tt.ceiling); got != tt.want {
+			t.Errorf("backoff(%d, %v) = %v; want %v", tt.attempt, tt.ceiling, got, tt.want)
+		}
+	}
+}
+
+// TestFloodWaitStopsWorkersWaitingForASlot has a 429 come while workers
+// wait for a free slot of the global limit: they must wait out the pause
+// too, not send the moment their slot frees.
+func TestFloodWaitStopsWorkersWaitingForASlot(t *testing.T) {
+	t.Parallel()
+	const chats, perSecond, flood = 40, 30, 2
+	h := newIdleHarness(t, fakeapi.Options{})
+	cfg := testConfig(h.fake)
+	cfg.Send.Rate = perSecond
+	var n atomic.Int32
+	calls := watchCalls(h.fake, func(c apiCall) *fakeapi.Fault {
+		// The last of the first second's messages is refused.
+		if c.method == fakeapi.MethodSendMessage && n.Add(1) == perSecond {
+			f := fakeapi.TooManyRequests(flood)
+			return &f
+		}
+		return nil
+	})
+	h.start(cfg)
+	for i := range chats {
+		h.fake.SendText(int64(1800+i), "Hal", "/help")
+	}
+	waitUntil(t, "every reply is sent", func() bool { return h.fake.Stats().Sent == chats })
+	var refused time.Time
+	all := calls.snapshot()
+	sent := 0
+	for _, c := range all {
+		if c.method == fakeapi.MethodSendMessage {
+			if sent++; sent == perSecond {
+				refused = c.at
+			}
+		}
+	}
+	// Requests already on their way when the 429 came may arrive a moment
+	// after it; nothing may leave later during the pause.
+	const inFlight = 100 * time.Millisecond
+	for _, c := range all {
+		if since := c.at.Sub(refused); limitedMethod(c.method) && since > inFlight && since < flood*time.Second {
+			t.Errorf("%s to chat %s %v after the 429; want nothing sent during the %d s wait", c.method, c.params.Get("chat_id"), since, flood)
+		}
+	}
 }

@@ -219,21 +219,8 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		r.reply(rep, a.press, prefix, a.event.Input.Kind == flow.InputLocation)
 		return r.out, nil
 	case actReachable, actUnreachable:
-		p, err := tx.Person(channel, a.id.UserID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil
-		}
-		if err != nil {
+		if err := setReachable(tx, a.chatID, a.id.UserID, a.kind == actReachable); err != nil {
 			return nil, err
-		}
-		p.Reachable = a.kind == actReachable
-		if err := tx.UpdatePerson(p); err != nil {
-			return nil, err
-		}
-		if !p.Reachable {
-			if _, err := tx.DropPending(a.chatID, "blocked by the user"); err != nil {
-				return nil, err
-			}
 		}
 	}
 	return nil, nil
@@ -247,4 +234,28 @@ func (b *Bot) renderer(chatID int64, lang string) *renderer {
 	return &renderer{chatID: chatID, text: func(msg string, vars ...string) string {
 		return b.svc.Text(lang, msg, vars...)
 	}}
+}
+
+// setReachable records whether a person can be reached in their private
+// chat, whether we learn it from an update or from a refused message: one
+// who blocked the bot also loses what was queued for them, for good.
+func setReachable(tx *store.Tx, chatID int64, userID string, reachable bool) error {
+	p, err := tx.Person(channel, userID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// Nobody to mark; replies to one who never started may be queued.
+	case err != nil:
+		return err
+	default:
+		p.Reachable = reachable
+		if err := tx.UpdatePerson(p); err != nil {
+			return err
+		}
+	}
+	if !reachable {
+		if _, err := tx.DropPending(chatID, "blocked by the user"); err != nil {
+			return err
+		}
+	}
+	return nil
 }

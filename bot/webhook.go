@@ -19,6 +19,13 @@ import (
 // secretHeader is where Telegram echoes the webhook's secret_token.
 const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
+// Telegram sends an update in one small request: a client slower than
+// this is not Telegram.
+const (
+	webhookHeaderTimeout = 10 * time.Second
+	webhookReadTimeout   = 30 * time.Second
+)
+
 // maxUpdateBytes bounds a webhook request body; updates are a few kilobytes.
 const maxUpdateBytes = 1 << 20
 
@@ -41,15 +48,15 @@ func (b *Bot) serveWebhook(ctx context.Context, api *tgbotapi.BotAPI) error {
 		if kind, _ := classify(err); kind == errAuth {
 			return ErrUnauthorized
 		}
-		return fmt.Errorf("setWebhook: %s", b.redact.Err(err))
+		return fmt.Errorf("setWebhook: %w", b.redact.Wrap(err))
 	}
 	mux := http.NewServeMux()
 	path := hook.Path
 	if path == "" {
 		path = "/"
 	}
-	mux.Handle(path, b.webhookHandler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	mux.Handle(path, b.webhookHandler(ctx))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: webhookHeaderTimeout, ReadTimeout: webhookReadTimeout}
 	ln, err := net.Listen("tcp", b.cfg.Webhook.Listen)
 	if err != nil {
 		return fmt.Errorf("listen for the webhook on %s: %w", b.cfg.Webhook.Listen, err)
@@ -62,18 +69,21 @@ func (b *Bot) serveWebhook(ctx context.Context, api *tgbotapi.BotAPI) error {
 		return fmt.Errorf("webhook server: %w", err)
 	case <-ctx.Done():
 	}
-	// Stop taking requests; those in hand finish (Shutdown waits for them).
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	// Stop taking requests; those in hand finish (Shutdown waits for them)
+	// within the shutdown grace, or are cut off: Telegram sends again what
+	// it got no answer for.
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("stop webhook server: %w", err)
+		b.log.Warn("webhook requests still in hand at shutdown; Telegram will send them again", "err", err)
+		_ = srv.Close()
 	}
 	return nil
 }
 
 // webhookHandler checks the secret, then applies the update before
-// answering.
-func (b *Bot) webhookHandler() http.Handler {
+// answering; stop is the bot's shutdown.
+func (b *Bot) webhookHandler(stop context.Context) http.Handler {
 	secret := []byte(b.cfg.Webhook.Secret)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -94,11 +104,12 @@ func (b *Bot) webhookHandler() http.Handler {
 			return
 		}
 		_, _ = io.Copy(io.Discard, body)
-		if err := <-b.queues.push(u, decide(u, b.name)); err != nil {
-			b.log.Error("could not apply a webhook update; Telegram will resend it", "update_id", u.UpdateID, "err", err)
+		if err := <-b.queues.push(stop, u, decide(u, b.name)); err != nil {
+			b.applyFaults.fail("update_id", u.UpdateID, "err", err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
+		b.applyFaults.ok()
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, strings.TrimSpace(`{"ok":true}`))
 	})

@@ -148,6 +148,14 @@ func (s *Server) allow(c *chat) *apiError {
 			return s.limited(d)
 		}
 	}
+	if s.window != nil {
+		if d := s.window.admit(); d > 0 {
+			if mine != nil {
+				mine.CancelAt(now)
+			}
+			return s.limited(d)
+		}
+	}
 	if s.global != nil {
 		r := s.global.ReserveN(now, 1)
 		if d := r.DelayFrom(now); d > 0 {

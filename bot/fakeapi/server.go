@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"mime"
 	"net"
 	"net/http"
@@ -55,10 +56,18 @@ type Options struct {
 	GlobalRate float64
 	// GlobalBurst is the global bucket size; 0 means GlobalRate rounded up.
 	GlobalBurst int
+	// GlobalWindow makes the global limit strict, as Telegram states it:
+	// at most GlobalRate (rounded down, at least 1) sends and edits in any
+	// one-second window, counted as they arrive. GlobalBurst is then unused.
+	GlobalWindow bool
 	// PerChatRate limits sends and edits to one chat, per second (0 = off).
 	PerChatRate float64
 	// PerChatBurst is the per-chat bucket size; 0 means 1.
 	PerChatBurst int
+	// Jitter holds each request a random time in [0, Jitter) before serving
+	// it, as a network whose delay varies would: requests sent in one order
+	// may arrive in another, and closer together than they were sent.
+	Jitter time.Duration
 	// UniqueButtons says the bot under test never sends the same buttons
 	// twice (assetbot numbers its questions in their callback data), so a
 	// message repeating one of a chat's latest buttoned messages counts as
@@ -79,7 +88,8 @@ type Options struct {
 type Server struct {
 	opts   Options
 	token  string
-	global *rate.Limiter
+	global *rate.Limiter  // token-bucket global limit
+	window *slidingWindow // strict global limit (Options.GlobalWindow)
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -112,7 +122,10 @@ func New(opts Options) *Server {
 	if s.token == "" {
 		s.token = DefaultToken
 	}
-	if opts.GlobalRate > 0 {
+	switch {
+	case opts.GlobalRate > 0 && opts.GlobalWindow:
+		s.window = newSlidingWindow(int(opts.GlobalRate), time.Second, time.Now)
+	case opts.GlobalRate > 0:
 		burst := opts.GlobalBurst
 		if burst <= 0 {
 			burst = int(opts.GlobalRate + 0.999)
@@ -182,6 +195,9 @@ var (
 // ServeHTTP serves /bot<token>/<method> requests, GET or POST, with form,
 // multipart or JSON parameters.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Jitter > 0 {
+		s.wait(rand.N(s.opts.Jitter))
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, name, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 {

@@ -384,6 +384,8 @@ func TestRateLimit(t *testing.T) {
 		{"per chat default burst 1", Options{PerChatRate: 0.5}, []int64{1, 1}, []bool{false, true}},
 		{"global", Options{GlobalRate: 0.5, GlobalBurst: 2}, []int64{1, 2, 3}, []bool{false, false, true}},
 		{"global default burst rounds up", Options{GlobalRate: 0.2}, []int64{1, 2}, []bool{false, true}},
+		{"global window", Options{GlobalRate: 2.5, GlobalWindow: true}, []int64{1, 2, 3}, []bool{false, false, true}},
+		{"global window below one a second", Options{GlobalRate: 0.5, GlobalWindow: true}, []int64{1, 2}, []bool{false, true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

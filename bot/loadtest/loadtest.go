@@ -37,7 +37,9 @@ type Options struct {
 	// Warmup runs before the window and is not measured; default 3s.
 	Warmup time.Duration
 	// GlobalRate, PerChatRate and PerChatBurst are the flood limits the
-	// fake Telegram enforces with 429s (0 = off).
+	// fake Telegram enforces with 429s (0 = off). The global limit is
+	// Telegram's as stated: at most GlobalRate messages in any one-second
+	// window, counted as they arrive.
 	GlobalRate   float64
 	PerChatRate  float64
 	PerChatBurst int
@@ -147,6 +149,7 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (Report, error) {
 	fake := fakeapi.New(fakeapi.Options{
 		Token:         token,
 		GlobalRate:    opts.GlobalRate,
+		GlobalWindow:  true,
 		PerChatRate:   opts.PerChatRate,
 		PerChatBurst:  opts.PerChatBurst,
 		Light:         true,

@@ -1,0 +1,128 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// sendWindow keeps the bot within "at most n messages in any second" as
+// Telegram counts them: when they arrive, which is some time between our
+// sending a message and its answer coming back. Each of n slots carries one
+// message at a time and is free again a second after that message's answer
+// (or failure): two messages of one slot then arrive at least a second
+// apart however the network delays them, so no second sees more than n.
+// A limiter that counts a message when it leaves cannot promise that: with
+// several in flight, their arrivals bunch.
+type sendWindow struct {
+	hold time.Duration // how long a slot stays taken after the answer
+	now  func() time.Time
+	// turn holds one token, taken by the one waiter that may take the
+	// next free slot. Go wakes goroutines blocked on a channel in the
+	// order they blocked, so workers get slots first come, first served:
+	// with many workers waiting, a free-for-all would leave some chats
+	// waiting far longer than others.
+	turn     chan struct{}
+	released chan struct{} // a slot was released (buffered, one signal)
+
+	mu     sync.Mutex
+	freeAt []time.Time // per slot: when it may carry the next message
+	busy   []bool      // per slot: a message is in flight
+}
+
+// newSendWindow allows rate messages a second, rounded down; a rate below
+// one allows one message per 1/rate seconds.
+func newSendWindow(rate float64, now func() time.Time) *sendWindow {
+	n := max(1, int(rate))
+	w := &sendWindow{
+		hold: max(time.Second, time.Duration(float64(n)/rate*float64(time.Second))), now: now,
+		turn: make(chan struct{}, 1), released: make(chan struct{}, 1),
+		freeAt: make([]time.Time, n), busy: make([]bool, n),
+	}
+	w.turn <- struct{}{}
+	return w
+}
+
+// acquire waits for a free slot and takes it. It returns -1 if ctx ends
+// first.
+func (w *sendWindow) acquire(ctx context.Context) int {
+	select {
+	case <-w.turn:
+	case <-ctx.Done():
+		return -1
+	}
+	defer func() { w.turn <- struct{}{} }()
+	for {
+		slot, wait := w.take()
+		if slot >= 0 {
+			return slot
+		}
+		if !w.await(ctx, wait) {
+			return -1
+		}
+	}
+}
+
+// await waits until a slot is released or wait passes (if not negative).
+// It reports false if ctx ends first.
+func (w *sendWindow) await(ctx context.Context, wait time.Duration) bool {
+	var fire <-chan time.Time
+	if wait >= 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		fire = timer.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-w.released:
+	case <-fire:
+	}
+	return true
+}
+
+// take takes the slot free the longest if it is free now; otherwise it
+// says how long until one is, or -1 if every slot is in flight.
+func (w *sendWindow) take() (int, time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	slot := -1
+	for i, at := range w.freeAt {
+		if !w.busy[i] && (slot < 0 || at.Before(w.freeAt[slot])) {
+			slot = i
+		}
+	}
+	if slot < 0 {
+		return -1, -1
+	}
+	if wait := w.freeAt[slot].Sub(w.now()); wait > 0 {
+		return -1, wait
+	}
+	w.busy[slot] = true
+	return slot, 0
+}
+
+// unused gives back a slot whose message was not sent after all.
+func (w *sendWindow) unused(slot int) {
+	w.mu.Lock()
+	w.busy[slot] = false
+	w.mu.Unlock()
+	w.signal()
+}
+
+// release frees a slot once its message's answer, or failure, is in.
+func (w *sendWindow) release(slot int) {
+	w.mu.Lock()
+	w.freeAt[slot] = w.now().Add(w.hold)
+	w.busy[slot] = false
+	w.mu.Unlock()
+	w.signal()
+}
+
+// signal wakes the waiter whose turn it is, if it waits for a release.
+func (w *sendWindow) signal() {
+	select {
+	case w.released <- struct{}{}:
+	default:
+	}
+}
