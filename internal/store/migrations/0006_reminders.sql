@@ -32,6 +32,22 @@ CREATE INDEX reminders_due ON reminders (due_at) WHERE outcome = '';
 CREATE INDEX reminders_sent ON reminders (person_id, sent_at) WHERE sent_at IS NOT NULL;
 
 -- Messages the bot sends first (reminders) wait behind the replies to
--- people's own messages.
-ALTER TABLE outbox ADD COLUMN scheduled INTEGER NOT NULL DEFAULT 0;
+-- people's own messages, and a running bot finds those queued by a job or
+-- another process by id: ids must only grow, even once the outbox has
+-- emptied, so the table is rebuilt with AUTOINCREMENT.
+CREATE TABLE outbox_new (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id    INTEGER NOT NULL,
+    kind       TEXT    NOT NULL,
+    payload    BLOB    NOT NULL,
+    created_at TEXT    NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT    NOT NULL DEFAULT '',
+    failed_at  TEXT,
+    scheduled  INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO outbox_new (id, chat_id, kind, payload, created_at, attempts, last_error, failed_at)
+    SELECT id, chat_id, kind, payload, created_at, attempts, last_error, failed_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_scheduled ON outbox (id) WHERE scheduled = 1 AND failed_at IS NULL;
