@@ -70,20 +70,20 @@ type chatQueue struct {
 // chat whose next message was queued first goes first), within the send
 // limits, retrying what can be retried.
 type sender struct {
-	store       *store.Store
-	api         *tgbotapi.BotAPI
-	log         *slog.Logger
-	redact      redactor
-	metrics     *metrics
-	global      *sendWindow // nil when there is no global limit
+	store   *store.Store
+	api     *tgbotapi.BotAPI
+	log     *slog.Logger
+	redact  redactor
+	metrics *metrics
+	global  *sendWindow // nil when there is no global limit
 	// scheduledRate limits scheduled messages, so that replies always
 	// find room in the global limit; nil when lifted.
 	scheduledRate *rate.Limiter
-	perChat     rate.Limit
-	burst       int
-	workers     int
-	maxAttempts int
-	now         func() time.Time
+	perChat       rate.Limit
+	burst         int
+	workers       int
+	maxAttempts   int
+	now           func() time.Time
 	// A lasting fault is logged when it starts, now and then while it
 	// lasts, and when it clears, not once per message.
 	sendFaults  *faultLog // the Bot API out of reach or failing
@@ -98,8 +98,8 @@ type sender struct {
 	// lastScheduled is the highest id of a scheduled message queued so
 	// far: pollScheduled looks for ones above it.
 	lastScheduled int64
-	wake        chan struct{}
-	emptied     chan struct{} // closed and replaced whenever depth reaches 0
+	wake          chan struct{}
+	emptied       chan struct{} // closed and replaced whenever depth reaches 0
 
 	// Deliveries waiting to be recorded.
 	recordMu   sync.Mutex
