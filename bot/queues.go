@@ -45,22 +45,24 @@ func (q *chatQueues) push(ctx context.Context, u tgbotapi.Update, a action) chan
 	return done
 }
 
+// drain handles a chat's updates until its queue is empty. The queue is
+// removed in the same critical section that finds it empty, so that a push
+// after that starts a new drain and never races this one.
 func (q *chatQueues) drain(chatID int64) {
 	defer q.running.Done()
+	q.mu.Lock()
 	for {
+		head := q.pending[chatID][0]
+		q.mu.Unlock()
+		head.done <- q.handle(head.ctx, head.update, head.action)
 		q.mu.Lock()
-		list := q.pending[chatID]
-		if len(list) == 0 {
+		rest := q.pending[chatID][1:]
+		if len(rest) == 0 {
 			delete(q.pending, chatID)
 			q.mu.Unlock()
 			return
 		}
-		head := list[0]
-		q.mu.Unlock()
-		head.done <- q.handle(head.ctx, head.update, head.action)
-		q.mu.Lock()
-		q.pending[chatID] = q.pending[chatID][1:]
-		q.mu.Unlock()
+		q.pending[chatID] = rest
 	}
 }
 

@@ -131,6 +131,10 @@ func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red reda
 	s.storeFaults = newFaultLog(log, slog.LevelError, "could not write to the outbox", s.now)
 	if l.rate > 0 {
 		s.global = newSendWindow(l.rate, s.now)
+		// A process that just started cannot know what the one before it
+		// sent in its last second, which Telegram still counts: start as
+		// if every slot had just been used.
+		s.global.holdAll()
 	}
 	if l.scheduledRate > 0 {
 		s.scheduledRate = rate.NewLimiter(rate.Limit(l.scheduledRate), 1)

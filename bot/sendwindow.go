@@ -102,6 +102,16 @@ func (w *sendWindow) take() (int, time.Duration) {
 	return slot, 0
 }
 
+// holdAll makes every slot free only a hold from now, as if each had just
+// carried a message.
+func (w *sendWindow) holdAll() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i := range w.freeAt {
+		w.freeAt[i] = w.now().Add(w.hold)
+	}
+}
+
 // unused gives back a slot whose message was not sent after all.
 func (w *sendWindow) unused(slot int) {
 	w.mu.Lock()

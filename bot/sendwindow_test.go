@@ -137,3 +137,21 @@ func TestSendRateAtTelegramsLimits(t *testing.T) {
 	}
 	t.Logf("%d messages at %.1f a second", len(times), steady)
 }
+
+// TestSendWindowHoldAll checks that a sender just started sends nothing
+// for a second: the process before it may have used the whole window in
+// its last second, which Telegram still counts.
+func TestSendWindowHoldAll(t *testing.T) {
+	t.Parallel()
+	w := newSendWindow(30, time.Now)
+	w.holdAll()
+	started := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if got := w.acquire(ctx); got >= 0 {
+		t.Fatalf("took slot %d half a second after holdAll", got)
+	}
+	if got := w.acquire(context.Background()); got < 0 || time.Since(started) < time.Second {
+		t.Errorf("got slot %d after %v; want one after a second", got, time.Since(started))
+	}
+}
