@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -219,4 +220,24 @@ func (tx *Tx) Freshness(personID int64) (EntryFreshness, error) {
 		return f, ErrNotFound
 	}
 	return f, wrap(err, fmt.Sprintf("read freshness of %d", personID))
+}
+
+// ReminderOutcomes counts every reminder planned, by outcome ("" for those
+// still due).
+func (s *Store) ReminderOutcomes(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT outcome, COUNT(*) FROM reminders GROUP BY outcome`)
+	if err != nil {
+		return nil, fmt.Errorf("count reminders: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var outcome string
+		var n int64
+		if err := rows.Scan(&outcome, &n); err != nil {
+			return nil, fmt.Errorf("count reminders: %w", err)
+		}
+		out[outcome] = n
+	}
+	return out, wrap(rows.Err(), "count reminders")
 }
