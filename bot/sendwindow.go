@@ -25,17 +25,24 @@ type sendWindow struct {
 	turn     chan struct{}
 	released chan struct{} // a slot was released (buffered, one signal)
 
+	// spacing keeps departures at least hold/n apart: slots alone would
+	// let a whole window's worth leave at once, and a burst of requests in
+	// flight is a burst sent again if the process is killed.
+	spacing time.Duration
+
 	mu     sync.Mutex
 	freeAt []time.Time // per slot: when it may carry the next message
 	busy   []bool      // per slot: a message is in flight
+	next   time.Time   // the earliest next departure
 }
 
 // newSendWindow allows rate messages a second, rounded down; a rate below
 // one allows one message per 1/rate seconds.
 func newSendWindow(rate float64, now func() time.Time) *sendWindow {
 	n := max(1, int(rate))
+	hold := max(time.Second, time.Duration(float64(n)/rate*float64(time.Second)))
 	w := &sendWindow{
-		hold: max(time.Second, time.Duration(float64(n)/rate*float64(time.Second))), now: now,
+		hold: hold, spacing: hold / time.Duration(n), now: now,
 		turn: make(chan struct{}, 1), released: make(chan struct{}, 1),
 		freeAt: make([]time.Time, n), busy: make([]bool, n),
 	}
@@ -95,10 +102,12 @@ func (w *sendWindow) take() (int, time.Duration) {
 	if slot < 0 {
 		return -1, -1
 	}
-	if wait := w.freeAt[slot].Sub(w.now()); wait > 0 {
+	now := w.now()
+	if wait := max(w.freeAt[slot].Sub(now), w.next.Sub(now)); wait > 0 {
 		return -1, wait
 	}
 	w.busy[slot] = true
+	w.next = now.Add(w.spacing)
 	return slot, 0
 }
 

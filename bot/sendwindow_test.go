@@ -155,3 +155,26 @@ func TestSendWindowHoldAll(t *testing.T) {
 		t.Errorf("got slot %d after %v; want one after a second", got, time.Since(started))
 	}
 }
+
+// TestSendWindowSpacing checks that a window's worth of messages leaves
+// spread over its second, not in one burst: a burst in flight is a burst
+// sent again when the process is killed.
+func TestSendWindowSpacing(t *testing.T) {
+	t.Parallel()
+	w := newSendWindow(10, time.Now)
+	start := time.Now()
+	var gaps []time.Duration
+	last := start
+	for range 5 {
+		if w.acquire(context.Background()) < 0 {
+			t.Fatal("no slot")
+		}
+		gaps = append(gaps, time.Since(last))
+		last = time.Now()
+	}
+	for i, g := range gaps[1:] {
+		if g < 90*time.Millisecond {
+			t.Errorf("departure %d came %v after the one before; want at least 100ms apart", i+2, g)
+		}
+	}
+}
