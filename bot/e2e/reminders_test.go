@@ -43,7 +43,7 @@ func TestReminders(t *testing.T) {
 
 	// Ann stops at the heart question and gets a nudge.
 	ann := newResident(t, d, 301, "Ann")
-	m = ann.play(ann.say("/start", "Hi Ann!"), p, "heart")
+	ann.play(ann.say("/start", "Hi Ann!"), p, "heart")
 	stopped := time.Now()
 	nudge := ann.next("You were part-way through")
 	if waited := time.Since(stopped); waited < 2*time.Second {
