@@ -282,10 +282,14 @@ func (s *sender) next(ctx context.Context) *chatQueue {
 					continue
 				}
 			}
-			if c.msgs[0].scheduled && s.scheduledRate != nil && !s.scheduledRate.AllowN(now, 1) {
-				c.notBefore = now.Add(untilToken(s.scheduledRate, now))
-				heap.Push(&s.sleeping, c)
-				continue
+			if c.msgs[0].scheduled && s.scheduledRate != nil {
+				// The token is taken only once the message has a slot (see
+				// deliver): a reminder refused for want of room costs none.
+				if d := untilToken(s.scheduledRate, now); d > 0 {
+					c.notBefore = now.Add(d)
+					heap.Push(&s.sleeping, c)
+					continue
+				}
 			}
 			c.busy = true
 			s.mu.Unlock()
@@ -337,11 +341,25 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 	}
 	slot := -1
 	if q.limited() {
-		if s.global != nil {
+		switch {
+		case s.global == nil:
+		case q.scheduled:
+			// A reminder never waits for a slot, holding a worker a reply
+			// may need: it takes one only if it is free now, leaves the
+			// replies' reserve alone, and no reply is waiting.
+			var wait time.Duration
+			if slot, wait = s.global.tryAcquire(); slot < 0 {
+				s.release(c, wait)
+				return
+			}
+		default:
 			if slot = s.global.acquire(ctx); slot < 0 {
 				s.release(c, 0)
 				return
 			}
+		}
+		if q.scheduled && s.scheduledRate != nil {
+			s.scheduledRate.ReserveN(s.now(), 1)
 		}
 		// Looked at only now, since a 429 may have come while this worker
 		// waited for its slot. The chat waits out the pause, not the worker.

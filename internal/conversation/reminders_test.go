@@ -26,7 +26,7 @@ func (p *person) remind(kind string) (store.Reminder, Reply) {
 		case store.ReminderNudge:
 			_, err = tx.PlanNudges(now, time.Nanosecond, 1)
 		case store.ReminderRefresh:
-			_, _, err = tx.PlanRefreshes(now, now, 0, 10)
+			_, err = tx.PlanRefreshes(now, now, 10)
 		}
 		if err != nil {
 			return err

@@ -178,21 +178,15 @@ func (r *Reminders) Run(ctx context.Context, now time.Time, update Updater) (Rep
 	if err != nil {
 		return rep, err
 	}
-	if r.set.RefreshAfter > 0 {
-		for after := int64(0); ; {
-			var n int64
-			err := update(ctx, func(tx *store.Tx) (err error) {
-				n, after, err = tx.PlanRefreshes(now, now.Add(-r.set.RefreshAfter), after, planPage)
-				return err
-			})
-			if err != nil {
-				return rep, err
-			}
-			rep.PlannedRefresh += n
-			if after == 0 {
-				break
-			}
+	for planned := int64(planPage); r.set.RefreshAfter > 0 && planned == planPage; {
+		err := update(ctx, func(tx *store.Tx) (err error) {
+			planned, err = tx.PlanRefreshes(now, now.Add(-r.set.RefreshAfter), planPage)
+			return err
+		})
+		if err != nil {
+			return rep, err
 		}
+		rep.PlannedRefresh += planned
 	}
 	return rep, r.queue(ctx, now, update, &rep)
 }
@@ -232,6 +226,17 @@ func (r *Reminders) queue(ctx context.Context, now time.Time, update Updater, re
 	}
 	window := min(r.every, r.set.Quiet.Until(now, r.set.Location))
 	budget := int(r.set.Rate * window.Seconds())
+	// What earlier runs queued and the sender has not sent yet counts
+	// against this run: when replies leave reminders less room than Rate,
+	// the outbox does not grow.
+	var unsent int
+	if err := update(ctx, func(tx *store.Tx) (err error) {
+		unsent, err = tx.UnsentScheduled()
+		return err
+	}); err != nil {
+		return err
+	}
+	budget -= unsent
 	for budget > 0 && ctx.Err() == nil {
 		var seen int
 		err := update(ctx, func(tx *store.Tx) error {

@@ -44,10 +44,12 @@ type world struct {
 	rem  *Reminders
 	fail func(n int) bool // fail the nth notification (from 1)
 	n    int
+	// delivered holds what deliver took from the outbox, by person.
+	delivered map[int64][]string
 }
 
 func newWorld(t *testing.T, set Settings) *world {
-	w := &world{t: t}
+	w := &world{t: t, delivered: map[int64][]string{}}
 	w.now.Store(t0.UnixNano())
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "assetbot.db"), store.WithClock(w.clock))
 	if err != nil {
@@ -75,8 +77,26 @@ func (w *world) Notify(tx *store.Tx, p store.Person, rep conversation.Reply) err
 	if w.fail != nil && w.fail(w.n) {
 		return errors.New("the channel is down")
 	}
-	_, err := tx.Enqueue(p.ID, "sendMessage", []byte(rep.Messages[0].Text))
+	_, err := tx.EnqueueScheduled(p.ID, "sendMessage", []byte(rep.Messages[0].Text))
 	return err
+}
+
+// deliver plays the sender: every message queued so far is sent.
+func (w *world) deliver() {
+	w.t.Helper()
+	rows, err := w.st.Pending(context.Background(), 0, 100000)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.update(func(tx *store.Tx) error {
+		for _, r := range rows {
+			if err := tx.Delivered(r.ID); err != nil {
+				return err
+			}
+			w.delivered[r.ChatID] = append(w.delivered[r.ChatID], string(r.Payload))
+		}
+		return nil
+	})
 }
 
 func (w *world) update(fn func(*store.Tx) error) {
@@ -139,6 +159,9 @@ func (w *world) run() Report {
 func (w *world) sent() map[int64][]string {
 	w.t.Helper()
 	out := map[int64][]string{}
+	for id, msgs := range w.delivered {
+		out[id] = append(out[id], msgs...)
+	}
 	w.update(func(tx *store.Tx) error {
 		rows, err := w.st.Pending(context.Background(), 0, 100000)
 		for _, r := range rows {
@@ -237,7 +260,7 @@ func TestRespect(t *testing.T) {
 		w := newWorld(t, settings(""))
 		stopped, blocked, asked := w.resident("Stopped"), w.resident("Blocked"), w.resident("Asked")
 		w.advance(180 * 24 * time.Hour)
-		w.update(func(tx *store.Tx) error { _, _, err := tx.PlanRefreshes(w.clock(), w.clock(), 0, 100); return err })
+		w.update(func(tx *store.Tx) error { _, err := tx.PlanRefreshes(w.clock(), w.clock(), 100); return err })
 		w.person(stopped, func(p *store.Person) { p.Reminders = false })
 		w.person(blocked, func(p *store.Person) { p.Reachable = false })
 		rep := w.run()
@@ -320,10 +343,46 @@ func TestLargeRunIsSpreadOverRuns(t *testing.T) {
 			t.Errorf("run %d: %s; want %d queued", i+1, rep, want)
 		}
 		total += rep.Queued[store.ReminderRefresh]
+		w.deliver() // the sender sends them all before the next run
 		w.advance(5 * time.Minute)
 	}
 	if got := len(w.sent()); got != 1500 || total != 1500 {
 		t.Errorf("%d people sent to, %d queued; want each of 1500 once", got, total)
+	}
+}
+
+func TestUnsentRemindersHoldBackTheNextRun(t *testing.T) {
+	set := settings("")
+	set.Rate = 2
+	w := newWorld(t, set)
+	for i := range 1000 {
+		w.resident("r" + strconv.Itoa(i))
+	}
+	w.advance(180 * 24 * time.Hour)
+	if rep := w.run(); rep.Queued[store.ReminderRefresh] != 600 {
+		t.Fatalf("first run: %s; want 600 queued", rep)
+	}
+	// Replies left no room: nothing was sent before the next run.
+	w.advance(5 * time.Minute)
+	if rep := w.run(); sum(rep.Queued) != 0 {
+		t.Errorf("a run with the last run's 600 unsent: %s; want nothing more queued", rep)
+	}
+	// Half went out: the next run tops the outbox up, no further.
+	rows, err := w.st.Pending(context.Background(), 0, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.update(func(tx *store.Tx) error {
+		for _, r := range rows {
+			if err := tx.Delivered(r.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	w.advance(5 * time.Minute)
+	if rep := w.run(); rep.Queued[store.ReminderRefresh] != 300 {
+		t.Errorf("a run after 300 went out: %s; want 300 queued", rep)
 	}
 }
 

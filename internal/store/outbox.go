@@ -79,6 +79,16 @@ func (tx *Tx) DropPending(chatID int64, reason string) (int64, error) {
 	return res.RowsAffected()
 }
 
+// UnsentScheduled counts the scheduled messages queued and not yet sent.
+func (tx *Tx) UnsentScheduled() (int, error) {
+	var n int
+	err := tx.queryRow(`SELECT COUNT(*) FROM outbox WHERE scheduled = 1 AND failed_at IS NULL`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count unsent scheduled messages: %w", err)
+	}
+	return n, nil
+}
+
 // Pending returns queued messages with an id above after, oldest first.
 func (s *Store) Pending(ctx context.Context, after int64, limit int) ([]OutboxMessage, error) {
 	return s.pending(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE failed_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)

@@ -78,26 +78,32 @@ func (tx *Tx) PlanNudges(now time.Time, after time.Duration, max int) (int64, er
 	return planned, nil
 }
 
-// PlanRefreshes plans a refresh for up to limit people, after the person
-// id afterID, whose entry was last confirmed at or before confirmedBy, who
-// take reminders, can be reached and are not stale already. It returns how
-// many it planned and the last person id it looked at (0 when there are
-// no more), so a large run is planned in short transactions.
-func (tx *Tx) PlanRefreshes(now, confirmedBy time.Time, afterID int64, limit int) (planned, lastID int64, err error) {
-	err = tx.queryRow(`SELECT COALESCE(MAX(id), 0) FROM (SELECT id FROM people WHERE id > ? ORDER BY id LIMIT ?)`, afterID, limit).Scan(&lastID)
-	if err != nil || lastID == 0 {
-		return 0, 0, wrap(err, "plan refreshes")
+// PlanRefreshes plans a refresh for up to limit people whose entry was
+// last confirmed at or before confirmedBy, who take reminders, can be
+// reached and are not stale already, in the order they confirmed, from
+// where the last planning left off. It returns how many it planned; 0
+// when there are no more, so a large run is planned in short transactions
+// and a run finds only the people who fell due since the last.
+func (tx *Tx) PlanRefreshes(now, confirmedBy time.Time, limit int) (int64, error) {
+	// The last confirmation planned for, and whose: people are planned in
+	// (confirmed_at, id) order, so everyone at or before it is planned.
+	var lastAt string
+	var lastID int64
+	err := tx.queryRow(`SELECT about, person_id FROM reminders WHERE kind = ? ORDER BY about DESC, person_id DESC LIMIT 1`, ReminderRefresh).
+		Scan(&lastAt, &lastID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("plan refreshes: %w", err)
 	}
 	res, err := tx.exec(`INSERT INTO reminders (person_id, kind, about, planned_at, due_at)
 		SELECT id, ?, confirmed_at, ?, ? FROM people
-		WHERE id > ? AND id <= ? AND confirmed_at <= ? AND stale_at IS NULL AND reminders = 1 AND reachable = 1
+		WHERE (confirmed_at, id) > (?, ?) AND confirmed_at <= ? AND stale_at IS NULL AND reminders = 1 AND reachable = 1
+		ORDER BY confirmed_at, id LIMIT ?
 		ON CONFLICT DO NOTHING`,
-		ReminderRefresh, formatTime(now), formatTime(now), afterID, lastID, formatTime(confirmedBy))
+		ReminderRefresh, formatTime(now), formatTime(now), lastAt, lastID, formatTime(confirmedBy), limit)
 	if err != nil {
-		return 0, 0, fmt.Errorf("plan refreshes: %w", err)
+		return 0, fmt.Errorf("plan refreshes: %w", err)
 	}
-	planned, _ = res.RowsAffected()
-	return planned, lastID, nil
+	return res.RowsAffected()
 }
 
 // wrap adds context to a non-nil error.
@@ -184,16 +190,23 @@ func (tx *Tx) RemindersSentSince(personID int64, t time.Time) (int, error) {
 }
 
 // MarkStale marks stale, at now, the entries of people sent a refresh at
-// or before sentBy who have not confirmed their entry since. It returns
-// how many went stale. Stale entries are kept.
+// or before sentBy who have not confirmed their entry since, and closes
+// every such refresh, answered or not. It returns how many entries went
+// stale. Stale entries are kept.
 func (tx *Tx) MarkStale(now, sentBy time.Time) (int64, error) {
-	res, err := tx.exec(`UPDATE people SET stale_at = ? WHERE stale_at IS NULL AND confirmed_at IS NOT NULL AND EXISTS (
-		SELECT 1 FROM reminders r WHERE r.person_id = people.id AND r.kind = ? AND r.about = people.confirmed_at
-		AND r.outcome = ? AND r.sent_at <= ?)`, formatTime(now), ReminderRefresh, OutcomeSent, formatTime(sentBy))
+	res, err := tx.exec(`UPDATE people SET stale_at = ? WHERE stale_at IS NULL AND id IN (
+		SELECT r.person_id FROM reminders r WHERE r.kind = ? AND r.outcome = ? AND r.closed = 0 AND r.sent_at <= ?
+		AND r.about = (SELECT p.confirmed_at FROM people p WHERE p.id = r.person_id))`,
+		formatTime(now), ReminderRefresh, OutcomeSent, formatTime(sentBy))
 	if err != nil {
 		return 0, fmt.Errorf("mark stale entries: %w", err)
 	}
-	return res.RowsAffected()
+	stale, _ := res.RowsAffected()
+	if _, err := tx.exec(`UPDATE reminders SET closed = 1 WHERE kind = ? AND outcome = ? AND closed = 0 AND sent_at <= ?`,
+		ReminderRefresh, OutcomeSent, formatTime(sentBy)); err != nil {
+		return stale, fmt.Errorf("close answered refreshes: %w", err)
+	}
+	return stale, nil
 }
 
 // ConfirmEntry records that the person went through or confirmed their

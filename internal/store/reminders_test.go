@@ -115,20 +115,16 @@ func TestRefreshesAndStale(t *testing.T) {
 	c.Advance(180 * 24 * time.Hour)
 	now := c.Now()
 	var planned int64
-	for after, rounds := int64(0), 0; ; rounds++ {
-		var n, last int64
+	rounds := 0
+	for n := int64(7); n == 7; rounds++ {
 		update(t, st, func(tx *store.Tx) (err error) {
-			n, last, err = tx.PlanRefreshes(now, now.Add(-180*24*time.Hour), after, 7)
+			n, err = tx.PlanRefreshes(now, now.Add(-180*24*time.Hour), 7)
 			return err
 		})
 		planned += n
-		if last == 0 {
-			if rounds != 4 {
-				t.Errorf("planned in %d rounds of 7; want 4", rounds)
-			}
-			break
-		}
-		after = last
+	}
+	if rounds != 3 {
+		t.Errorf("planned in %d rounds of 7; want 3", rounds)
 	}
 	if planned != 20 {
 		t.Errorf("planned %d refreshes; want 20", planned)
@@ -183,7 +179,7 @@ func TestRefreshesAndStale(t *testing.T) {
 	// 180 days on.
 	var again int64
 	update(t, st, func(tx *store.Tx) (err error) {
-		again, _, err = tx.PlanRefreshes(c.Now().Add(365*24*time.Hour), c.Now().Add(185*24*time.Hour), 0, 100)
+		again, err = tx.PlanRefreshes(c.Now().Add(365*24*time.Hour), c.Now().Add(185*24*time.Hour), 100)
 		return err
 	})
 	if again != 2 {

@@ -26,9 +26,16 @@ CREATE TABLE reminders (
     sent_at    TEXT,
     -- '' while due; 'sent', or why it was not sent.
     outcome    TEXT    NOT NULL DEFAULT '',
+    -- A sent refresh is closed once it is known whether it was answered
+    -- (the entry was confirmed since, or went stale), so that each run
+    -- looks only at the refreshes still open.
+    closed     INTEGER NOT NULL DEFAULT 0,
     UNIQUE (person_id, kind, about)
 );
 CREATE INDEX reminders_due ON reminders (due_at) WHERE outcome = '';
+-- The last confirmation planned for: the next run plans from there.
+CREATE INDEX reminders_planned ON reminders (kind, about, person_id);
+CREATE INDEX reminders_open ON reminders (sent_at) WHERE kind = 'refresh' AND outcome = 'sent' AND closed = 0;
 CREATE INDEX reminders_sent ON reminders (person_id, sent_at) WHERE sent_at IS NOT NULL;
 
 -- Messages the bot sends first (reminders) wait behind the replies to
