@@ -119,11 +119,20 @@ type Bot struct {
 	handleFaults *faultLog // an update's transaction fails (a full disk)
 	applyFaults  *faultLog // updates left unconfirmed, to come again
 	pollFaults   *faultLog // getUpdates fails
+	// scheduledRate bounds the messages the bot sends first (0: only the
+	// global limit), so that replies always find room.
+	scheduledRate float64
 }
+
+// Option configures New.
+type Option func(*Bot)
+
+// WithScheduledRate sends at most r scheduled messages (reminders) a second.
+func WithScheduledRate(r float64) Option { return func(b *Bot) { b.scheduledRate = r } }
 
 // New connects to the Bot API (retrying while it cannot be reached) and
 // returns a bot ready to Run.
-func New(ctx context.Context, cfg config.Telegram, st *store.Store, svc *conversation.Service, log *slog.Logger) (*Bot, error) {
+func New(ctx context.Context, cfg config.Telegram, st *store.Store, svc *conversation.Service, log *slog.Logger, opts ...Option) (*Bot, error) {
 	if cfg.Token == "" {
 		return nil, ErrNoToken
 	}
@@ -131,6 +140,9 @@ func New(ctx context.Context, cfg config.Telegram, st *store.Store, svc *convers
 		cfg: cfg, store: st, svc: svc, log: log, redact: redactor{token: cfg.Token},
 		client:  newHTTPClient(cfg.PollTimeout, cfg.Send.Workers),
 		metrics: newMetrics(),
+	}
+	for _, o := range opts {
+		o(b)
 	}
 	setLibraryLogger.Do(func() { tgbotapi.SetLogger(libraryLogger{log: log.Debug, redact: b.redact}) })
 	endpoint := cfg.APIEndpoint + "/bot%s/%s"
@@ -174,7 +186,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer stopSending()
 	b.sender = newSender(b.store, withContext(b.api, b.client, sendCtx), b.log.With("part", "sender"), b.redact, b.metrics, sendLimits{
 		rate: b.cfg.Send.Rate, perChatRate: b.cfg.Send.PerChatRate, burst: b.cfg.Send.PerChatBurst,
-		workers: b.cfg.Send.Workers, maxAttempts: b.cfg.Send.MaxAttempts,
+		workers: b.cfg.Send.Workers, maxAttempts: b.cfg.Send.MaxAttempts, scheduledRate: b.scheduledRate,
 	})
 	if err := b.sender.load(ctx); err != nil {
 		if ctx.Err() != nil {
@@ -189,6 +201,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	for range b.sender.workers {
 		workers.Go(func() { b.sender.run(sendCtx) })
 	}
+	workers.Go(func() { b.sender.pollScheduled(sendCtx) })
 
 	setup := withContext(b.api, b.client, ctx)
 	for _, menu := range b.commandMenus() {

@@ -29,6 +29,8 @@ type harness struct {
 	done   chan error
 	// logOut, if set, receives the bot's log at debug level.
 	logOut io.Writer
+	// opts are passed to New.
+	opts []Option
 }
 
 // newBotMu serialises calls to New across parallel tests.
@@ -88,7 +90,7 @@ func (h *harness) start(cfg config.Telegram) {
 	// New sets go-telegram-bot-api's package-wide logger: bots made at
 	// once in parallel tests would race on it.
 	newBotMu.Lock()
-	b, err := New(ctx, cfg, st, svc, log)
+	b, err := New(ctx, cfg, st, svc, log, h.opts...)
 	newBotMu.Unlock()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -67,36 +68,42 @@ func (m outMsg) params() tgbotapi.Params {
 	return p
 }
 
-// Callback data is "<kind>:<turn>:<value>"; the kinds are below.
+// Callback data is "<kind>:<turn>:<value>"; the kinds are below. A
+// reminder's buttons carry the reminder's id where others carry a turn.
 const (
-	cbOption = "o" // choose an option
-	cbToggle = "t" // tick or untick a multi option
-	cbDone   = "d" // finish a multi step
-	cbBack   = "b"
-	cbSkip   = "s"
-	cbKeep   = "k" // keep the current answer
-	cbMenu   = "m" // choose a menu action
+	cbOption   = "o" // choose an option
+	cbToggle   = "t" // tick or untick a multi option
+	cbDone     = "d" // finish a multi step
+	cbBack     = "b"
+	cbSkip     = "s"
+	cbKeep     = "k" // keep the current answer
+	cbMenu     = "m" // choose a menu action
+	cbReminder = "r" // act on a scheduled message: "r:<reminder id>:<action>"
 )
 
-func callbackData(kind string, turn int, value string) string {
-	return kind + ":" + strconv.Itoa(turn) + ":" + value
+func callbackData(kind string, turn int64, value string) string {
+	return kind + ":" + strconv.FormatInt(turn, 10) + ":" + value
 }
 
-// parseCallback reads callback data; ok is false for anything we did not make.
-func parseCallback(data string) (in flow.Input, menu bool, ok bool) {
+// parseCallback reads callback data as the event it stands for; ok is
+// false for anything we did not make.
+func parseCallback(data string) (ev conversation.Event, ok bool) {
 	if len(data) == 0 || len(data) > maxCallbackData {
-		return in, false, false
+		return ev, false
 	}
 	kind, rest, found := strings.Cut(data, ":")
 	if !found {
-		return in, false, false
+		return ev, false
 	}
-	turnText, value, found := strings.Cut(rest, ":")
-	turn, err := strconv.Atoi(turnText)
-	if !found || err != nil || turn <= 0 {
-		return in, false, false
+	numText, value, found := strings.Cut(rest, ":")
+	num, err := strconv.ParseInt(numText, 10, 64)
+	if !found || err != nil || num <= 0 || num > math.MaxInt32 && kind != cbReminder {
+		return ev, false
 	}
-	in.Turn = turn
+	if kind == cbReminder {
+		return conversation.Event{Kind: conversation.EventReminder, Reminder: num, Action: value}, value != ""
+	}
+	in := flow.Input{Turn: int(num)}
 	switch kind {
 	case cbOption, cbMenu:
 		in.Kind, in.Option = flow.InputOption, value
@@ -111,12 +118,12 @@ func parseCallback(data string) (in flow.Input, menu bool, ok bool) {
 	case cbKeep:
 		in.Kind = flow.InputKeep
 	default:
-		return in, false, false
+		return ev, false
 	}
 	if (in.Kind == flow.InputOption || in.Kind == flow.InputToggle) && value == "" {
-		return in, false, false
+		return ev, false
 	}
-	return in, kind == cbMenu, true
+	return conversation.Event{Kind: conversation.EventInput, Input: in}, true
 }
 
 // press is the button press an update carried, if any.
@@ -259,12 +266,20 @@ func mustJSON(v any) json.RawMessage {
 func (r *renderer) keyboard(m conversation.Message) json.RawMessage {
 	var rows [][]tgbotapi.InlineKeyboardButton
 	button := func(label, kind, value string) tgbotapi.InlineKeyboardButton {
-		return tgbotapi.NewInlineKeyboardButtonData(truncate(label, maxButtonRunes), callbackData(kind, m.Turn, value))
+		return tgbotapi.NewInlineKeyboardButtonData(truncate(label, maxButtonRunes), callbackData(kind, int64(m.Turn), value))
 	}
 	switch {
-	case m.Menu != "":
+	case m.Reminder != 0, m.Menu != "":
+		// One action a row. A reminder's buttons name the reminder, not a
+		// turn: they stay good whatever the person does meanwhile.
+		kind, num := cbMenu, int64(m.Turn)
+		if m.Reminder != 0 {
+			kind, num = cbReminder, m.Reminder
+		}
 		for _, o := range m.Options {
-			rows = append(rows, []tgbotapi.InlineKeyboardButton{button(o.Label, cbMenu, o.ID)})
+			rows = append(rows, []tgbotapi.InlineKeyboardButton{
+				tgbotapi.NewInlineKeyboardButtonData(truncate(o.Label, maxButtonRunes), callbackData(kind, num, o.ID)),
+			})
 		}
 		return mustJSON(tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows})
 	case m.Type == flow.TypeLocation:

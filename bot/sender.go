@@ -46,6 +46,9 @@ type queued struct {
 	created time.Time
 	tries   int
 	msg     outMsg
+	// scheduled marks a message the bot sends first (a reminder): it goes
+	// after every reply that is ready, and within its own rate.
+	scheduled bool
 }
 
 // limited reports whether the message counts against Telegram's limits:
@@ -67,17 +70,20 @@ type chatQueue struct {
 // chat whose next message was queued first goes first), within the send
 // limits, retrying what can be retried.
 type sender struct {
-	store       *store.Store
-	api         *tgbotapi.BotAPI
-	log         *slog.Logger
-	redact      redactor
-	metrics     *metrics
-	global      *sendWindow // nil when there is no global limit
-	perChat     rate.Limit
-	burst       int
-	workers     int
-	maxAttempts int
-	now         func() time.Time
+	store   *store.Store
+	api     *tgbotapi.BotAPI
+	log     *slog.Logger
+	redact  redactor
+	metrics *metrics
+	global  *sendWindow // nil when there is no global limit
+	// scheduledRate limits scheduled messages, so that replies always
+	// find room in the global limit; nil when lifted.
+	scheduledRate *rate.Limiter
+	perChat       rate.Limit
+	burst         int
+	workers       int
+	maxAttempts   int
+	now           func() time.Time
 	// A lasting fault is logged when it starts, now and then while it
 	// lasts, and when it clears, not once per message.
 	sendFaults  *faultLog // the Bot API out of reach or failing
@@ -89,8 +95,11 @@ type sender struct {
 	sleeping    chatHeap  // chats waiting out a limit
 	pausedUntil time.Time // a flood wait for the whole bot
 	depth       int
-	wake        chan struct{}
-	emptied     chan struct{} // closed and replaced whenever depth reaches 0
+	// lastScheduled is the highest id of a scheduled message queued so
+	// far: pollScheduled looks for ones above it.
+	lastScheduled int64
+	wake          chan struct{}
+	emptied       chan struct{} // closed and replaced whenever depth reaches 0
 
 	// Deliveries waiting to be recorded.
 	recordMu   sync.Mutex
@@ -105,6 +114,9 @@ type sendLimits struct {
 	burst       int
 	workers     int
 	maxAttempts int
+	// scheduledRate is the most scheduled messages a second; 0: no limit
+	// of their own.
+	scheduledRate float64
 }
 
 func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red redactor, m *metrics, l sendLimits) *sender {
@@ -124,6 +136,9 @@ func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red reda
 		// if every slot had just been used.
 		s.global.holdAll()
 	}
+	if l.scheduledRate > 0 {
+		s.scheduledRate = rate.NewLimiter(rate.Limit(l.scheduledRate), 1)
+	}
 	return s
 }
 
@@ -141,19 +156,58 @@ func (s *sender) load(ctx context.Context) error {
 		if len(rows) == 0 {
 			return nil
 		}
-		batch := make([]queued, 0, len(rows))
-		for _, r := range rows {
-			after = r.ID
-			var m outMsg
-			if err := json.Unmarshal(r.Payload, &m); err != nil {
-				s.log.Error("unreadable outbox message; giving it up", "message_id", r.ID, "chat_id", r.ChatID, "err", err)
-				s.giveUp(ctx, r.ID, "unreadable payload")
-				continue
-			}
-			batch = append(batch, queued{id: r.ID, created: r.CreatedAt, tries: r.Attempts, msg: m})
-		}
-		s.add(batch)
+		after = rows[len(rows)-1].ID
+		s.add(s.decode(ctx, rows))
 	}
+}
+
+// scheduledPoll is how often the sender looks in the outbox for scheduled
+// messages queued by a job or by another process.
+const scheduledPoll = time.Second
+
+// pollScheduled queues the scheduled messages committed since it last
+// looked, until ctx ends. It holds back while the sender has a page of
+// messages in hand, so memory stays bounded however many are due.
+func (s *sender) pollScheduled(ctx context.Context) {
+	tick := time.NewTicker(scheduledPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		s.mu.Lock()
+		after, full := s.lastScheduled, s.depth >= outboxPage
+		s.mu.Unlock()
+		if full {
+			continue
+		}
+		rows, err := s.store.PendingScheduled(ctx, after, outboxPage)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("read scheduled messages from the outbox", "err", err)
+			}
+			continue
+		}
+		s.add(s.decode(ctx, rows))
+	}
+}
+
+// decode turns outbox rows into queued messages, giving up any it cannot
+// read.
+func (s *sender) decode(ctx context.Context, rows []store.OutboxMessage) []queued {
+	batch := make([]queued, 0, len(rows))
+	for _, r := range rows {
+		var m outMsg
+		if err := json.Unmarshal(r.Payload, &m); err != nil {
+			s.log.Error("unreadable outbox message; giving it up", "message_id", r.ID, "chat_id", r.ChatID, "err", err)
+			s.giveUp(ctx, r.ID, "unreadable payload")
+			continue
+		}
+		batch = append(batch, queued{id: r.ID, created: r.CreatedAt, tries: r.Attempts, msg: m, scheduled: r.Scheduled})
+	}
+	return batch
 }
 
 // add queues messages already committed to the outbox.
@@ -175,6 +229,9 @@ func (s *sender) add(msgs []queued) {
 		c.msgs = append(c.msgs, q)
 		c.lastUsed = now
 		s.depth++
+		if q.scheduled {
+			s.lastScheduled = max(s.lastScheduled, q.id)
+		}
 		if !c.busy && c.index < 0 {
 			s.schedule(c, now)
 		}
@@ -220,6 +277,15 @@ func (s *sender) next(ctx context.Context) *chatQueue {
 			c := heap.Pop(&s.ready).(*chatQueue)
 			if c.limiter != nil && c.msgs[0].limited() {
 				if d := untilToken(c.limiter, now); d > 0 {
+					c.notBefore = now.Add(d)
+					heap.Push(&s.sleeping, c)
+					continue
+				}
+			}
+			if c.msgs[0].scheduled && s.scheduledRate != nil {
+				// The token is taken only once the message has a slot (see
+				// deliver): a reminder refused for want of room costs none.
+				if d := untilToken(s.scheduledRate, now); d > 0 {
 					c.notBefore = now.Add(d)
 					heap.Push(&s.sleeping, c)
 					continue
@@ -275,11 +341,25 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 	}
 	slot := -1
 	if q.limited() {
-		if s.global != nil {
+		switch {
+		case s.global == nil:
+		case q.scheduled:
+			// A reminder never waits for a slot, holding a worker a reply
+			// may need: it takes one only if it is free now, leaves the
+			// replies' reserve alone, and no reply is waiting.
+			var wait time.Duration
+			if slot, wait = s.global.tryAcquire(); slot < 0 {
+				s.release(c, wait)
+				return
+			}
+		default:
 			if slot = s.global.acquire(ctx); slot < 0 {
 				s.release(c, 0)
 				return
 			}
+		}
+		if q.scheduled && s.scheduledRate != nil {
+			s.scheduledRate.ReserveN(s.now(), 1)
 		}
 		// Looked at only now, since a 429 may have come while this worker
 		// waited for its slot. The chat waits out the pause, not the worker.
@@ -550,9 +630,14 @@ func (h *chatHeap) Pop() any {
 }
 func (h *chatHeap) peek() *chatQueue { return h.items[0] }
 
-// byHeadMessage is first come, first served across chats: the chat whose
-// next message was queued first goes first.
-func byHeadMessage(a, b *chatQueue) bool { return a.msgs[0].id < b.msgs[0].id }
+// byHeadMessage is replies first, then first come, first served across
+// chats: the chat whose next message was queued first goes first.
+func byHeadMessage(a, b *chatQueue) bool {
+	if sa, sb := a.msgs[0].scheduled, b.msgs[0].scheduled; sa != sb {
+		return sb
+	}
+	return a.msgs[0].id < b.msgs[0].id
+}
 
 // byWakeTime orders chats waiting out a limit by when they may go.
 func byWakeTime(a, b *chatQueue) bool { return a.notBefore.Before(b.notBefore) }

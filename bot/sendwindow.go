@@ -88,6 +88,40 @@ func (w *sendWindow) await(ctx context.Context, wait time.Duration) bool {
 	return true
 }
 
+// replyShare is the part of the window kept free for replies to people's
+// own messages: scheduled messages take a slot only while more than a
+// replyShare-th of them is free, so a reply finds one at once.
+const replyShare = 10
+
+// tryAcquire takes a slot for a scheduled message if one is free now, more
+// than the replies' reserve is free and no reply waits for a slot. If not,
+// it says how long to wait before trying again.
+func (w *sendWindow) tryAcquire() (int, time.Duration) {
+	select {
+	case <-w.turn:
+	default:
+		return -1, w.spacing // a reply is waiting
+	}
+	defer func() { w.turn <- struct{}{} }()
+	w.mu.Lock()
+	now := w.now()
+	free := 0
+	for i, at := range w.freeAt {
+		if !w.busy[i] && !at.After(now) {
+			free++
+		}
+	}
+	w.mu.Unlock()
+	if free <= len(w.freeAt)/replyShare {
+		return -1, w.spacing
+	}
+	slot, wait := w.take()
+	if slot < 0 && wait < 0 {
+		wait = w.spacing
+	}
+	return slot, wait
+}
+
 // take takes the slot free the longest if it is free now; otherwise it
 // says how long until one is, or -1 if every slot is in flight.
 func (w *sendWindow) take() (int, time.Duration) {

@@ -177,11 +177,11 @@ func decideCallback(q *tgbotapi.CallbackQuery) action {
 	}
 	p.messageID, p.text = q.Message.MessageID, q.Message.Text
 	a := action{kind: actConverse, chatID: q.Message.Chat.ID, id: identity(q.From), press: p}
-	in, _, ok := parseCallback(q.Data)
+	ev, ok := parseCallback(q.Data)
 	if !ok {
 		return reply(a, flow.MsgBadButton)
 	}
-	a.event = conversation.Event{Kind: conversation.EventInput, Input: in}
+	a.event = ev
 	return a
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/assetbot/assetbot/internal/flow"
 )
@@ -291,10 +292,12 @@ func TestWebhook(t *testing.T) {
 type exported struct {
 	Flow   string `json:"flow"`
 	People []struct {
-		FirstName string `json:"first_name"`
-		Answers   []struct {
-			Key   string     `json:"key"`
-			Value flow.Value `json:"value"`
+		FirstName        string    `json:"first_name"`
+		EntryConfirmedAt time.Time `json:"entry_confirmed_at"`
+		Answers          []struct {
+			Key         string     `json:"key"`
+			Value       flow.Value `json:"value"`
+			ConfirmedAt time.Time  `json:"confirmed_at"`
 		} `json:"answers"`
 	} `json:"people"`
 }

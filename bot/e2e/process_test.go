@@ -185,6 +185,8 @@ type deployment struct {
 	config string
 	// webhook has the bot receive updates by webhook instead of polling.
 	webhook bool
+	// extra is YAML added at the end of the config file.
+	extra string
 }
 
 func newDeployment(t *testing.T) *deployment {
@@ -221,7 +223,7 @@ log:
   level: debug
 http:
   listen: 127.0.0.1:%d
-`, strconv.Quote(filepath.Join(d.dir, "assetbot.db")), token, d.emu.url, receive, metricsPort)
+%s`, strconv.Quote(filepath.Join(d.dir, "assetbot.db")), token, d.emu.url, receive, metricsPort, d.extra)
 	if err := os.WriteFile(d.config, []byte(cfg), 0o600); err != nil {
 		d.t.Fatal(err)
 	}

@@ -27,6 +27,8 @@ type driver struct {
 	windowStart atomic.Int64
 	windowEnd   atomic.Int64
 	stopping    atomic.Bool // no new inputs
+	// think is how long a resident takes to answer.
+	think time.Duration
 }
 
 // resident is one simulated user.
@@ -46,8 +48,8 @@ type resident struct {
 	latencies  []time.Duration
 }
 
-func newDriver(ctx context.Context, n int, seed uint64) *driver {
-	d := &driver{residents: make(map[int64]*resident, n), base: time.Now()}
+func newDriver(ctx context.Context, n int, seed uint64, think time.Duration) *driver {
+	d := &driver{residents: make(map[int64]*resident, n), base: time.Now(), think: think}
 	d.ctx, d.cancel = context.WithCancel(ctx)
 	for i := range n {
 		id := int64(firstResident + i)
@@ -126,8 +128,23 @@ func (d *driver) play(r *resident) {
 			if !s.IsEdit() {
 				r.question = s.MessageID
 			}
+			if d.think > 0 && !d.pause() {
+				return
+			}
 			d.input(r, act)
 		}
+	}
+}
+
+// pause is a resident thinking; it reports false if the run ends first.
+func (d *driver) pause() bool {
+	t := time.NewTimer(d.think)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-d.ctx.Done():
+		return false
 	}
 }
 

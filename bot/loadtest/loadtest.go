@@ -65,6 +65,14 @@ type Options struct {
 	// UniqueButtons tells the fake that the bot never sends the same
 	// buttons twice, so any repeat counts as a duplicate (assetbot's case).
 	UniqueButtons bool
+	// Think is how long a resident takes to answer each question; 0
+	// answers at once.
+	Think time.Duration
+	// Due is how many people, besides the residents, have entries due for
+	// a "still true?" refresh when the bot starts (0 = none): the bot's
+	// reminders job finds them at once and sends their refreshes in the
+	// room the residents' replies leave.
+	Due int
 }
 
 // Errors that fail a run; Run wraps them with counts.
@@ -144,7 +152,7 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (Report, error) {
 		}
 		opts.Dir = dir
 	}
-	d := newDriver(ctx, opts.Residents, uint64(time.Now().UnixNano()))
+	d := newDriver(ctx, opts.Residents, uint64(time.Now().UnixNano()), opts.Think)
 	defer d.cancel()
 	fake := fakeapi.New(fakeapi.Options{
 		Token:         token,
@@ -162,9 +170,14 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (Report, error) {
 	}
 	defer fake.Close()
 
-	cfgPath := filepath.Join(opts.Dir, "load.yaml")
-	if err := writeConfig(cfgPath, filepath.Join(opts.Dir, "load.db"), fake.URL(), opts); err != nil {
+	cfgPath, dbPath := filepath.Join(opts.Dir, "load.yaml"), filepath.Join(opts.Dir, "load.db")
+	if err := writeConfig(cfgPath, dbPath, fake.URL(), opts); err != nil {
 		return Report{}, err
+	}
+	if opts.Due > 0 {
+		if err := seedDue(ctx, dbPath, opts.Due); err != nil {
+			return Report{}, err
+		}
 	}
 	sup := &supervisor{binary: opts.Binary, config: cfgPath, logPath: filepath.Join(opts.Dir, "bot.log"), log: log}
 	rep, err := run(ctx, d, sup, opts, log)
@@ -258,6 +271,11 @@ loop:
 		rep.Unapplied = d.fake.Stats().Updates - int64(d.fake.Pending()) - applied
 	}
 
+	if opts.Due > 0 {
+		if rep.Reminders, err = reminderFigures(ctx, filepath.Join(opts.Dir, "load.db"), sup.logPath, d.fake, opts.Due); err != nil {
+			return rep, err
+		}
+	}
 	var errs []error
 	if rep.Unapplied > 0 {
 		errs = append(errs, fmt.Errorf("%w: %d inputs delivered to the bot were never applied", ErrLost, rep.Unapplied))
@@ -359,6 +377,10 @@ type botConfig struct {
 	HTTP struct {
 		Listen string `yaml:"listen"`
 	} `yaml:"http"`
+	Reminders *struct {
+		CheckEvery string `yaml:"check_every"`
+		QuietHours string `yaml:"quiet_hours"`
+	} `yaml:"reminders,omitempty"`
 }
 
 // writeConfig writes the bot's config file for a run against the fake.
@@ -373,6 +395,15 @@ func writeConfig(path, dbPath, apiURL string, opts Options) error {
 	c.Telegram.Send.PerChatBurst = botPerChatBurst
 	c.Telegram.Send.Workers = botWorkers
 	c.Log.Level = "warn"
+	if opts.Due > 0 {
+		// The reminders job runs every second, at any hour, and logs each
+		// run (what it did, how long it took) at info.
+		c.Reminders = &struct {
+			CheckEvery string `yaml:"check_every"`
+			QuietHours string `yaml:"quiet_hours"`
+		}{CheckEvery: "@every 1s", QuietHours: ""}
+		c.Log.Level = "info"
+	}
 	b, err := yaml.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("encode bot config: %w", err)

@@ -45,6 +45,8 @@ type Report struct {
 	// Duplicates counts messages the bot sent twice in a row to a chat with
 	// no input in between.
 	Duplicates int64
+	// Reminders are the figures of a run with people due for a refresh.
+	Reminders Reminders
 	// Dir holds the bot's config, database and log when they were kept.
 	Dir string
 }
@@ -70,6 +72,13 @@ func (r Report) String() string {
 		row("inputs never applied", "%d\t", r.Unapplied)
 	}
 	row("duplicates", "%d\t", r.Duplicates)
+	if rm := r.Reminders; rm.Due > 0 {
+		row("people due for a refresh", "%d\t", rm.Due)
+		row("reminders job, first run", "%v\t(found, planned, first queued)", rm.FirstRun.Round(time.Millisecond))
+		row("refreshes planned", "%d\t", rm.Planned)
+		row("refreshes queued", "%d\t", rm.Queued)
+		row("refreshes delivered", "%d\t", rm.Delivered)
+	}
 	_ = w.Flush()
 	if r.Dir != "" {
 		fmt.Fprintf(&b, "  bot config, database and log kept in %s\n", r.Dir)

@@ -106,6 +106,8 @@ func parseFlags(args []string, stderr io.Writer) (loadtest.Options, string, erro
 	fs.DurationVar(&o.KillEvery, "kill-every", 0, "SIGKILL and restart the bot this often (0 = never)")
 	fs.Int64Var(&o.MaxDuplicates, "max-duplicates", 0, "duplicate messages allowed before the run fails (messages in flight at a kill are sent again)")
 	fs.StringVar(&o.Dir, "dir", "", "folder for the bot's config, database and log (default: a temporary one)")
+	fs.DurationVar(&o.Think, "think", 0, "how long each resident takes to answer (0 = at once)")
+	fs.IntVar(&o.Due, "due", 0, "people, besides the residents, whose entries are due for a refresh when the bot starts")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, "", err

@@ -4,6 +4,7 @@
 //	assetbot try                  the same conversation in this terminal, no token needed
 //	assetbot flows check [DIR]    check flow files
 //	assetbot export --format csv  people who consented and their answers
+//	assetbot reminders            the scheduled jobs; `reminders run JOB` runs one now
 //
 // Every command takes --config FILE (default config.yaml if present).
 package main
@@ -37,6 +38,8 @@ Usage:
   assetbot flows check [DIR]                               check flow files (default: the flows in use)
   assetbot export   [--config FILE] --format csv|json [--out FILE] [--flow ID]
                                                            people who consented and their latest answers
+  assetbot reminders [--config FILE]                       the scheduled jobs: schedule, next run, reminders due
+  assetbot reminders run JOB [--now TIME] [--dry-run]      run a job now, or as if at TIME (RFC 3339)
 
 The config file defaults to config.yaml when it exists; see config.example.yaml.
 `
@@ -83,6 +86,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.flows(rest)
 	case "export":
 		return env.export(ctx, rest)
+	case "reminders":
+		return env.reminders(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -10,7 +10,6 @@ import (
 
 	"github.com/assetbot/assetbot/bot"
 	"github.com/assetbot/assetbot/internal/conversation"
-	"github.com/assetbot/assetbot/internal/schedule"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
@@ -49,15 +48,15 @@ func (e *environment) run(ctx context.Context, args []string) error {
 			log.Error("close database", "err", err)
 		}
 	}()
-	b, err := bot.New(ctx, cfg.Telegram, st, svc, log)
+	b, err := bot.New(ctx, cfg.Telegram, st, svc, log, bot.WithScheduledRate(cfg.Reminders.Rate))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil
 		}
 		return err
 	}
-	sched := schedule.New(st, cfg.Location(), log.With("part", "scheduler"))
-	if err := sched.Add(schedule.Prune(st)); err != nil {
+	sched, _, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), log)
+	if err != nil {
 		return err
 	}
 	sched.Start()

@@ -28,9 +28,39 @@ type Config struct {
 	Telegram Telegram `yaml:"telegram"`
 	// Organisers are the Telegram user ids allowed to use organiser
 	// commands; default none.
-	Organisers []int64 `yaml:"organisers"`
-	Log        Log     `yaml:"log"`
-	HTTP       HTTP    `yaml:"http"`
+	Organisers []int64   `yaml:"organisers"`
+	Log        Log       `yaml:"log"`
+	HTTP       HTTP      `yaml:"http"`
+	Reminders  Reminders `yaml:"reminders"`
+}
+
+// Reminders configures the messages the bot sends first: nudges to finish
+// a flow and "is this still true?" refreshes.
+type Reminders struct {
+	// CheckEvery is the cron spec of the scan for due reminders, default
+	// "@every 5m".
+	CheckEvery string `yaml:"check_every"`
+	// NudgeAfter is how long after a person's last input an unfinished
+	// flow is nudged, default 24h; the next nudge waits as long again.
+	NudgeAfter time.Duration `yaml:"nudge_after"`
+	// MaxNudges is how many nudges one pause gets, default 2; 0 turns
+	// nudges off.
+	MaxNudges int `yaml:"max_nudges"`
+	// RefreshAfter is how long after an entry was last confirmed it is
+	// due for a refresh, default 180d; 0 turns refreshes off.
+	RefreshAfter time.Duration `yaml:"refresh_after"`
+	// StaleAfter is how long an unanswered refresh waits before the entry
+	// is marked stale, default 30d.
+	StaleAfter time.Duration `yaml:"stale_after"`
+	// QuietHours is a daily span of local time with no reminders,
+	// "HH:MM-HH:MM", default "21:00-09:00"; "" turns them off.
+	QuietHours string `yaml:"quiet_hours"`
+	// DailyCap is the most reminders one person gets in a day, default 1.
+	DailyCap int `yaml:"daily_cap"`
+	// Rate is the most reminders sent per second, default 20. Replies to
+	// people's own messages always go first: reminders only take what
+	// they leave of telegram.send.rate, up to this.
+	Rate float64 `yaml:"rate"`
 }
 
 // Database says where the SQLite database lives.
@@ -137,6 +167,16 @@ func Default() Config {
 			},
 		},
 		Log: Log{Level: "info", Format: "text"},
+		Reminders: Reminders{
+			CheckEvery:   "@every 5m",
+			NudgeAfter:   24 * time.Hour,
+			MaxNudges:    2,
+			RefreshAfter: 180 * day,
+			StaleAfter:   30 * day,
+			QuietHours:   "21:00-09:00",
+			DailyCap:     1,
+			Rate:         20,
+		},
 	}
 }
 

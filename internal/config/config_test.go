@@ -115,6 +115,15 @@ log:
   format: json
 http:
   listen: ":9090"
+reminders:
+  check_every: "*/10 * * * *"
+  nudge_after: 36h
+  max_nudges: 0
+  refresh_after: 90d12h
+  stale_after: 14d
+  quiet_hours: ""
+  daily_cap: 3
+  rate: 5
 `
 	want := Config{
 		Database: Database{Path: "/var/lib/assetbot/assetbot.db"},
@@ -136,6 +145,8 @@ http:
 		Organisers: []int64{111, 2222222222},
 		Log:        Log{Level: "debug", Format: "json"},
 		HTTP:       HTTP{Listen: ":9090"},
+		Reminders: Reminders{CheckEvery: "*/10 * * * *", NudgeAfter: 36 * time.Hour, RefreshAfter: 90*24*time.Hour + 12*time.Hour,
+			StaleAfter: 14 * 24 * time.Hour, DailyCap: 3, Rate: 5},
 	}
 	got, err := parse("config.yaml", []byte(data), env("TELEGRAM_BOT_TOKEN", "from-the-environment"))
 	if err != nil {
@@ -234,7 +245,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad bool", "telegram: {webhook: {insecure_no_secret: yes}}",
 			`config.yaml:1: telegram.webhook.insecure_no_secret: want true or false, got "yes"`},
 		{"duration without unit", "telegram:\n  poll_timeout: 50\n",
-			`config.yaml:2: telegram.poll_timeout: want a duration such as "50s" or "1m30s", got "50"`},
+			`config.yaml:2: telegram.poll_timeout: want a duration such as "50s", "1m30s", "24h" or "180d", got "50"`},
 		{"list for a duration", "telegram:\n  poll_timeout: [1s]\n",
 			`config.yaml:2: telegram.poll_timeout: want a duration, got a list`},
 		{"top level not a mapping", "- a\n- b\n",
@@ -245,6 +256,24 @@ func TestParseErrors(t *testing.T) {
 			`config.yaml:7: telegram.mode: must be "polling" or "webhook", got "push"`},
 		{"empty database path", "database:\n  path: ''\n",
 			`config.yaml:2: database.path: must not be empty`},
+		{"bad check_every", "reminders:\n  check_every: every five minutes\n",
+			`config.yaml:2: reminders.check_every: must be a cron spec such as "@every 5m" or "*/5 * * * *": expected exactly 5 fields, found 3: [every five minutes]`},
+		{"check_every too often", "reminders:\n  check_every: \"@every 100ms\"\n",
+			`config.yaml:2: reminders.check_every: must be a cron spec such as "@every 5m" or "*/5 * * * *": @every needs at least 1s, got 100ms`},
+		{"nudge_after in days with a fraction", "reminders:\n  nudge_after: 1.5d\n",
+			`config.yaml:2: reminders.nudge_after: want a duration such as "50s", "1m30s", "24h" or "180d", got "1.5d"`},
+		{"nudge_after zero", "reminders:\n  nudge_after: 0s\n",
+			`config.yaml:2: reminders.nudge_after: must be at least 1s, got 0s`},
+		{"negative max_nudges", "reminders:\n  max_nudges: -1\n",
+			`config.yaml:2: reminders.max_nudges: must be 0 (no nudges) or more, got -1`},
+		{"bad quiet hours", "reminders:\n  quiet_hours: 9pm-9am\n",
+			`config.yaml:2: reminders.quiet_hours: "9pm" is not a time of day like 09:00`},
+		{"empty quiet span", "reminders:\n  quiet_hours: 21:00-21:00\n",
+			`config.yaml:2: reminders.quiet_hours: quiet hours "21:00-21:00" start and end at the same time; use "" for none`},
+		{"daily_cap zero", "reminders:\n  daily_cap: 0\n",
+			`config.yaml:2: reminders.daily_cap: must be at least 1, got 0`},
+		{"reminder rate zero", "reminders:\n  rate: 0\n",
+			`config.yaml:2: reminders.rate: must be above 0, got 0`},
 		{"unknown timezone", "timezone: Mars/Olympus\n",
 			`config.yaml:1: timezone: unknown timezone "Mars/Olympus" (want a name such as "Europe/London")`},
 		{"empty timezone", "timezone: ''\n",
@@ -370,7 +399,7 @@ func TestEnvExpansion(t *testing.T) {
 		{name: "escaped reference", data: "flows: {dir: '$${DIR}'}",
 			get: func(c Config) any { return c.Flows.Dir }, want: "${DIR}"},
 		{name: "keys are not expanded", data: "${DIR}: x",
-			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http)`},
+			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders)`},
 		{name: "missing", data: "log:\n  level: ${LOG_LEVEL}\n",
 			wantErr: `config.yaml:2: log.level: environment variable LOG_LEVEL is not set and has no default`},
 		{name: "unterminated", data: "flows: {dir: '${DIR'}",
@@ -622,5 +651,32 @@ func TestListenOnAnyPort(t *testing.T) {
 	}
 	if _, err := Parse("config.yaml", []byte("http:\n  listen: 127.0.0.1:-1\n")); err == nil {
 		t.Error("port -1 accepted")
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"24h", 24 * time.Hour, true},
+		{"90m", 90 * time.Minute, true},
+		{"180d", 180 * 24 * time.Hour, true},
+		{"1d12h", 36 * time.Hour, true},
+		{"0d", 0, true},
+		{"2s", 2 * time.Second, true},
+		{"1.5d", 0, false},
+		{"-1d", 0, false},
+		{"d", 0, false},
+		{"10d-5h", 0, false},
+		{"3days", 0, false},
+		{"99999999d", 0, false},
+		{"", 0, false},
+	} {
+		got, err := ParseDuration(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
+		}
 	}
 }

@@ -107,9 +107,9 @@ func (d *decoder) value(key string, n *yaml.Node, v reflect.Value) {
 	}
 	if v.Type() == reflect.TypeFor[time.Duration]() {
 		if s, ok := d.scalar(key, n, "a duration"); ok {
-			dur, err := time.ParseDuration(s)
+			dur, err := ParseDuration(s)
 			if err != nil {
-				d.addf(n.Line, key, `want a duration such as "50s" or "1m30s", got %s`, quote(s))
+				d.addf(n.Line, key, `want a duration such as "50s", "1m30s", "24h" or "180d", got %s`, quote(s))
 				return
 			}
 			v.SetInt(int64(dur))
@@ -391,4 +391,33 @@ func dottedKeys(t reflect.Type, prefix string) []string {
 		}
 	}
 	return keys
+}
+
+// day is the "d" of a duration: 24 hours, whatever the clocks do.
+const day = 24 * time.Hour
+
+// ParseDuration reads a Go duration ("90m", "1h30m") that may start with
+// a whole number of days ("180d", "1d12h"), as months-long reminder
+// periods are written.
+func ParseDuration(s string) (time.Duration, error) {
+	days, rest, found := strings.Cut(s, "d")
+	if !found {
+		return time.ParseDuration(s)
+	}
+	n, err := strconv.ParseUint(days, 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("duration %q: %q is not a whole number of days", s, days)
+	}
+	total := time.Duration(n) * day
+	if rest != "" {
+		extra, err := time.ParseDuration(rest)
+		if err != nil || extra < 0 {
+			return 0, fmt.Errorf("duration %q: %q after the days is not a duration", s, rest)
+		}
+		total += extra
+	}
+	if total/day != time.Duration(n) {
+		return 0, fmt.Errorf("duration %q is too long", s)
+	}
+	return total, nil
 }

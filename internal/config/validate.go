@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/assetbot/assetbot/internal/schedule"
 )
 
 // officialEndpoint is Telegram's own Bot API, which only delivers webhooks
@@ -84,6 +86,34 @@ func (c Config) check(v *checker) {
 	}
 	if c.HTTP.Listen != "" {
 		checkListen(v, "http.listen", c.HTTP.Listen)
+	}
+	c.Reminders.check(v)
+}
+
+func (r Reminders) check(v *checker) {
+	if err := schedule.Parse(r.CheckEvery); err != nil {
+		v.addf("reminders.check_every", `must be a cron spec such as "@every 5m" or "*/5 * * * *": %v`, err)
+	}
+	if r.NudgeAfter < time.Second {
+		v.addf("reminders.nudge_after", "must be at least 1s, got %s", r.NudgeAfter)
+	}
+	if r.MaxNudges < 0 {
+		v.addf("reminders.max_nudges", "must be 0 (no nudges) or more, got %d", r.MaxNudges)
+	}
+	if r.RefreshAfter < 0 {
+		v.addf("reminders.refresh_after", "must be 0 (no refreshes) or more, got %s", r.RefreshAfter)
+	}
+	if r.StaleAfter < time.Second {
+		v.addf("reminders.stale_after", "must be at least 1s, got %s", r.StaleAfter)
+	}
+	if _, err := schedule.ParseQuietHours(r.QuietHours); err != nil {
+		v.addf("reminders.quiet_hours", "%v", err)
+	}
+	if r.DailyCap < 1 {
+		v.addf("reminders.daily_cap", "must be at least 1, got %d", r.DailyCap)
+	}
+	if r.Rate <= 0 || math.IsInf(r.Rate, 0) {
+		v.addf("reminders.rate", "must be above 0, got %v", r.Rate)
 	}
 }
 

@@ -39,12 +39,18 @@ const (
 	EventStop  EventKind = "stop"  // /stop: no more reminders
 	// EventLanguage is /language: choose the language to be spoken to in.
 	EventLanguage EventKind = "language"
+	// EventReminder is a press of a button on a scheduled message.
+	EventReminder EventKind = "reminder"
 )
 
 // Event is one thing the person did.
 type Event struct {
 	Kind  EventKind
 	Input flow.Input
+	// Reminder and Action say which button of which scheduled message was
+	// pressed, for EventReminder.
+	Reminder int64
+	Action   string
 }
 
 // Command returns the event a command such as "/skip" stands for, on any
@@ -79,6 +85,10 @@ func Command(name string) (ev Event, ok bool) {
 type Message struct {
 	flow.Prompt
 	Menu string
+	// Reminder is set on a scheduled message whose options are actions on
+	// that reminder (ReminderContinue, ...): its buttons stay valid
+	// whatever the person does in between.
+	Reminder int64
 }
 
 // Reply is what to show the person after an event.
@@ -143,6 +153,14 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	if !t.person.Reminders && ev.Kind != EventStop {
+		// Talking to us again after /stop: reminders are back on.
+		t.person.Reminders = true
+		if err := tx.UpdatePerson(t.person); err != nil {
+			return Reply{}, err
+		}
+		t.say(flow.MsgRemindersBack)
+	}
 	switch ev.Kind {
 	case EventStart:
 		err = s.start(t)
@@ -159,6 +177,8 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 		s.showMenu(t, menuLang, "")
 	case EventInput:
 		err = s.input(t, ev.Input)
+	case EventReminder:
+		err = s.reminder(t, ev)
 	default:
 		return Reply{}, fmt.Errorf("unknown event kind %q", ev.Kind)
 	}
@@ -398,6 +418,12 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 		t.reply.Messages = append(t.reply.Messages, Message{Prompt: p})
 	}
 	if r.Outcome == flow.OutcomeFinished {
+		if !r.State.Only {
+			// Gone through it all: the whole entry is as they say now.
+			if err := t.tx.ConfirmEntry(t.person.ID); err != nil {
+				return err
+			}
+		}
 		s.showMenu(t, menuSummary, "")
 	}
 	return nil

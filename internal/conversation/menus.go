@@ -177,6 +177,8 @@ func (s *Service) chooseLanguage(t *turn, lang string) error {
 
 // confirmAll marks every answer the person holds as still true now.
 func (s *Service) confirmAll(t *turn) error {
-	_, err := t.tx.ConfirmAnswers(t.person.ID, t.flow.ID)
-	return err
+	if _, err := t.tx.ConfirmAnswers(t.person.ID, t.flow.ID); err != nil {
+		return err
+	}
+	return t.tx.ConfirmEntry(t.person.ID)
 }

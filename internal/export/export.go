@@ -50,7 +50,7 @@ func CSV(w io.Writer, f *flow.Flow, records []store.Record) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	keys := columns(f, records)
-	header := append([]string{"person_id", "first_name", "language", "joined_at", "consented_at", "last_confirmed_at"}, keys...)
+	header := append([]string{"person_id", "first_name", "language", "joined_at", "consented_at", "last_confirmed_at", "stale_since"}, keys...)
 	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
@@ -65,7 +65,7 @@ func CSV(w io.Writer, f *flow.Flow, records []store.Record) error {
 		}
 		row := []string{
 			strconv.FormatInt(r.Person.ID, 10), cell(r.Person.FirstName), cell(r.Person.Language),
-			stamp(r.Person.CreatedAt), stamp(r.ConsentAt), stamp(confirmed),
+			stamp(r.Person.CreatedAt), stamp(r.ConsentAt), stamp(confirmed), stamp(r.Freshness.StaleAt),
 		}
 		for _, k := range keys {
 			a, ok := byKey[k]
@@ -112,13 +112,17 @@ func stamp(t time.Time) string {
 
 // jsonPerson is one person in the JSON export.
 type jsonPerson struct {
-	ID          int64        `json:"id"`
-	Channel     string       `json:"channel"`
-	FirstName   string       `json:"first_name"`
-	Language    string       `json:"language"`
-	JoinedAt    time.Time    `json:"joined_at"`
-	ConsentedAt time.Time    `json:"consented_at"`
-	Answers     []jsonAnswer `json:"answers"`
+	ID          int64     `json:"id"`
+	Channel     string    `json:"channel"`
+	FirstName   string    `json:"first_name"`
+	Language    string    `json:"language"`
+	JoinedAt    time.Time `json:"joined_at"`
+	ConsentedAt time.Time `json:"consented_at"`
+	// EntryConfirmedAt is when the person last went through or confirmed
+	// their whole entry; StaleSince when a refresh of it went unanswered.
+	EntryConfirmedAt time.Time    `json:"entry_confirmed_at,omitzero"`
+	StaleSince       time.Time    `json:"stale_since,omitzero"`
+	Answers          []jsonAnswer `json:"answers"`
 }
 
 type jsonAnswer struct {
@@ -143,7 +147,8 @@ func JSON(w io.Writer, f *flow.Flow, records []store.Record) error {
 	}{Flow: f.ID, FlowVersion: f.Version, People: []jsonPerson{}}
 	for _, r := range records {
 		p := jsonPerson{ID: r.Person.ID, Channel: r.Person.Channel, FirstName: r.Person.FirstName, Language: r.Person.Language,
-			JoinedAt: r.Person.CreatedAt, ConsentedAt: r.ConsentAt, Answers: []jsonAnswer{}}
+			JoinedAt: r.Person.CreatedAt, ConsentedAt: r.ConsentAt, EntryConfirmedAt: r.Freshness.ConfirmedAt, StaleSince: r.Freshness.StaleAt,
+			Answers: []jsonAnswer{}}
 		for _, a := range r.Answers {
 			ja := jsonAnswer{Key: a.Key, Step: a.Step, Value: a.Value, Text: readable(f, a, "en", ", "), FlowVersion: a.FlowVersion,
 				AnsweredAt: a.CreatedAt, ChangedAt: a.UpdatedAt, ConfirmedAt: a.ConfirmedAt}

@@ -85,7 +85,7 @@ func TestCSV(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read back: %v", err)
 	}
-	wantHeader := []string{"person_id", "first_name", "language", "joined_at", "consented_at", "last_confirmed_at",
+	wantHeader := []string{"person_id", "first_name", "language", "joined_at", "consented_at", "last_confirmed_at", "stale_since",
 		"hands", "head", "heart", "offer", "learn", "time", "when", "groups", "connector", "area", "pets"}
 	if !reflect.DeepEqual(rows[0], wantHeader) {
 		t.Errorf("header = %q; want %q", rows[0], wantHeader)
@@ -99,7 +99,7 @@ func TestCSV(t *testing.T) {
 	}
 	want := map[string]string{
 		"person_id": "3", "first_name": "'=HYPERLINK(\"http://x\")", "language": "en",
-		"joined_at": "2026-03-14T09:30:00Z", "consented_at": "2026-03-14T09:31:00Z", "last_confirmed_at": "2026-03-16T09:30:00Z",
+		"joined_at": "2026-03-14T09:30:00Z", "consented_at": "2026-03-14T09:31:00Z", "last_confirmed_at": "2026-03-16T09:30:00Z", "stale_since": "",
 		"hands": "Cooking; DIY & repairs; =1+1", "head": "'@SUM(A1)", "heart": "'-2+3", "offer": "(skipped)", "learn": "",
 		"time": "About an hour a week", "when": "", "groups": "", "connector": "Yes", "area": "LS6", "pets": "'+44 113 496 0000",
 	}
@@ -110,7 +110,7 @@ func TestCSV(t *testing.T) {
 			}
 		}
 	}
-	if rows[2][0] != "9" || rows[2][2] != "pt-BR" || rows[2][15] != "Hyde Park\nLeeds" || rows[2][6] != "" {
+	if rows[2][0] != "9" || rows[2][2] != "pt-BR" || rows[2][16] != "Hyde Park\nLeeds" || rows[2][6] != "" {
 		t.Errorf("second row = %q; want Bob with only an area", rows[2])
 	}
 }
@@ -120,7 +120,7 @@ func TestCSVNobody(t *testing.T) {
 	if err := export.CSV(&buf, resident(t), nil); err != nil {
 		t.Fatal(err)
 	}
-	want := "\uFEFFperson_id,first_name,language,joined_at,consented_at,last_confirmed_at,hands,head,heart,offer,learn,time,when,groups,connector,area\r\n"
+	want := "\uFEFFperson_id,first_name,language,joined_at,consented_at,last_confirmed_at,stale_since,hands,head,heart,offer,learn,time,when,groups,connector,area\r\n"
 	if got := buf.String(); got != want {
 		t.Errorf("CSV of nobody = %q; want just the header %q", got, want)
 	}
@@ -148,7 +148,7 @@ func TestCSVDefusesFormulas(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, col := range []int{1, 2, 7} { // first_name, language, head
+			for _, col := range []int{1, 2, 8} { // first_name, language, head
 				if got := rows[1][col]; got != tt.want {
 					t.Errorf("column %s = %q; want %q", rows[0][col], got, tt.want)
 				}
@@ -225,5 +225,40 @@ func TestJSONNobody(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), `"people": []`) {
 		t.Errorf("JSON of nobody = %s; want an empty people list, not null", buf.String())
+	}
+}
+
+func TestExportShowsFreshness(t *testing.T) {
+	confirmed := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+	stale := confirmed.Add(210 * 24 * time.Hour)
+	rec := []store.Record{{Person: store.Person{ID: 1, FirstName: "Ada", Language: "en"},
+		Freshness: store.EntryFreshness{ConfirmedAt: confirmed, StaleAt: stale}, Answers: []store.StoredAnswer{answer("area", flow.Value{Text: "LS6"})}}}
+	var csvOut, jsonOut bytes.Buffer
+	if err := export.CSV(&csvOut, resident(t), rec); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvOut.String(), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0][6] != "stale_since" || rows[1][6] != "2026-10-10T09:30:00Z" {
+		t.Errorf("CSV %s = %q; want the stale time", rows[0][6], rows[1][6])
+	}
+	if err := export.JSON(&jsonOut, resident(t), rec); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"entry_confirmed_at": "2026-03-14T09:30:00Z"`, `"stale_since": "2026-10-10T09:30:00Z"`} {
+		if !strings.Contains(jsonOut.String(), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, jsonOut.String())
+		}
+	}
+	// A fresh entry says nothing of staleness.
+	rec[0].Freshness.StaleAt = time.Time{}
+	jsonOut.Reset()
+	if err := export.JSON(&jsonOut, resident(t), rec); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(jsonOut.String(), "stale_since") {
+		t.Errorf("JSON of a fresh entry mentions stale_since:\n%s", jsonOut.String())
 	}
 }

@@ -83,6 +83,14 @@ const (
 	MsgLanguageMenu     = "language_menu"
 	MsgLanguageName     = "language_name"
 	MsgLanguageChosen   = "language_chosen"
+	// Reminders: the messages the bot sends first, and their buttons.
+	MsgNudge         = "nudge"
+	MsgRefresh       = "refresh"
+	MsgMenuStillTrue = "menu_still_true"
+	MsgMenuUpdate    = "menu_update"
+	MsgMenuRemoveMe  = "menu_remove_me"
+	MsgStillTrue     = "still_true"
+	MsgRemindersBack = "reminders_back"
 
 	// The Telegram adapter's own words.
 	MsgMovedOn        = "moved_on"
@@ -137,6 +145,7 @@ var messageIDs = []string{
 	MsgDeclinedBefore, MsgConfirmed, MsgPickMenu, MsgMenuCarryOn, MsgMenuStartAgain,
 	MsgMenuAllRight, MsgMenuChangeAnswer, MsgMenuGoThrough, MsgMenuDeleteAll, MsgMenuDeleteYes,
 	MsgMenuDeleteNo, MsgLanguageMenu, MsgLanguageName, MsgLanguageChosen,
+	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack,
 	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
 	MsgTrouble, MsgBrokenLink, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,

@@ -107,6 +107,17 @@ func Parse(spec string) error {
 	return err
 }
 
+// Interval is about how long spec waits between runs: the time between its
+// next two turns from now.
+func Interval(spec string) (time.Duration, error) {
+	sched, err := parse(spec)
+	if err != nil {
+		return 0, err
+	}
+	next := sched.Next(time.Now())
+	return sched.Next(next).Sub(next), nil
+}
+
 // Add adds a job; it fails on a bad spec or a name already used.
 func (s *Scheduler) Add(j Job) error {
 	sched, err := parse(j.Spec)

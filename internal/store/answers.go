@@ -170,6 +170,13 @@ func (tx *Tx) DeleteAnswers(personID int64) (int64, error) {
 		return 0, fmt.Errorf("delete answers of %d: %w", personID, err)
 	}
 	n, _ := res.RowsAffected()
+	// Nothing is left to confirm or remind them of.
+	if _, err := tx.exec(`UPDATE people SET confirmed_at = NULL, stale_at = NULL WHERE id = ?`, personID); err != nil {
+		return n, fmt.Errorf("forget confirmation of %d: %w", personID, err)
+	}
+	if _, err := tx.exec(`UPDATE reminders SET outcome = 'answers deleted' WHERE person_id = ? AND outcome = ''`, personID); err != nil {
+		return n, fmt.Errorf("cancel reminders of %d: %w", personID, err)
+	}
 	if err := tx.bump(personID); err != nil {
 		return n, err
 	}

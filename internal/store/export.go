@@ -12,12 +12,15 @@ type Record struct {
 	Person    Person
 	ConsentAt time.Time
 	Answers   []StoredAnswer
+	// Freshness is when the whole entry was last confirmed, and when it
+	// went stale.
+	Freshness EntryFreshness
 }
 
 // Consented returns, in order of joining, the people whose latest decision
 // on purpose is consent, each with their latest answers in flowID.
 func (s *Store) Consented(ctx context.Context, flowID, purpose string) ([]Record, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+"p."+strings.ReplaceAll(personColumns, ", ", ", p.")+`, c.at FROM people p
+	rows, err := s.db.QueryContext(ctx, `SELECT `+"p."+strings.ReplaceAll(personColumns, ", ", ", p.")+`, c.at, p.confirmed_at, p.stale_at FROM people p
 		JOIN consents c ON c.id = (SELECT MAX(id) FROM consents WHERE person_id = p.id AND purpose = ?)
 		WHERE c.granted = 1 ORDER BY p.id`, purpose)
 	if err != nil {
@@ -28,7 +31,7 @@ func (s *Store) Consented(ctx context.Context, flowID, purpose string) ([]Record
 	for rows.Next() {
 		var r Record
 		p := &r.Person
-		if err := rows.Scan(append(personFields(p), (*sqlTime)(&r.ConsentAt))...); err != nil {
+		if err := rows.Scan(append(personFields(p), (*sqlTime)(&r.ConsentAt), (*nullTime)(&r.Freshness.ConfirmedAt), (*nullTime)(&r.Freshness.StaleAt))...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read consented people: %w", err)
 		}

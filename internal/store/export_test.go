@@ -2,20 +2,10 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 )
 
 // What only the store_test package needs: the product reads none of it.
-
-// PersonByID returns the person with the given id.
-func (tx *Tx) PersonByID(id int64) (Person, error) {
-	p, err := scanPerson(tx.queryRow(`SELECT `+personColumns+` FROM people WHERE id = ?`, id))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return p, fmt.Errorf("read person %d: %w", id, err)
-	}
-	return p, err
-}
 
 // OutboxDepth returns how many messages wait to be sent.
 func (s *Store) OutboxDepth(ctx context.Context) (int, error) {

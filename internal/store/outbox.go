@@ -15,13 +15,26 @@ type OutboxMessage struct {
 	Payload   []byte
 	CreatedAt time.Time
 	Attempts  int
+	// Scheduled marks a message the bot sends first (a reminder): it goes
+	// after the replies to people's own messages.
+	Scheduled bool
 }
 
 // Enqueue adds a message to the outbox and returns its id. Messages to one
 // chat are sent in id order.
 func (tx *Tx) Enqueue(chatID int64, kind string, payload []byte) (int64, error) {
-	res, err := tx.exec(`INSERT INTO outbox (chat_id, kind, payload, created_at) VALUES (?, ?, ?, ?)`,
-		chatID, kind, payload, formatTime(tx.now))
+	return tx.enqueue(chatID, kind, payload, false)
+}
+
+// EnqueueScheduled adds a message the bot sends first (a reminder) to the
+// outbox and returns its id.
+func (tx *Tx) EnqueueScheduled(chatID int64, kind string, payload []byte) (int64, error) {
+	return tx.enqueue(chatID, kind, payload, true)
+}
+
+func (tx *Tx) enqueue(chatID int64, kind string, payload []byte, scheduled bool) (int64, error) {
+	res, err := tx.exec(`INSERT INTO outbox (chat_id, kind, payload, created_at, scheduled) VALUES (?, ?, ?, ?, ?)`,
+		chatID, kind, payload, formatTime(tx.now), scheduled)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue %s to %d: %w", kind, chatID, err)
 	}
@@ -66,10 +79,31 @@ func (tx *Tx) DropPending(chatID int64, reason string) (int64, error) {
 	return res.RowsAffected()
 }
 
+// UnsentScheduled counts the scheduled messages queued and not yet sent.
+func (tx *Tx) UnsentScheduled() (int, error) {
+	var n int
+	err := tx.queryRow(`SELECT COUNT(*) FROM outbox WHERE scheduled = 1 AND failed_at IS NULL`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count unsent scheduled messages: %w", err)
+	}
+	return n, nil
+}
+
 // Pending returns queued messages with an id above after, oldest first.
 func (s *Store) Pending(ctx context.Context, after int64, limit int) ([]OutboxMessage, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, chat_id, kind, payload, created_at, attempts FROM outbox
-		WHERE failed_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)
+	return s.pending(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE failed_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
+// PendingScheduled returns queued scheduled messages with an id above
+// after, oldest first: what another process (or a job) queued since.
+func (s *Store) PendingScheduled(ctx context.Context, after int64, limit int) ([]OutboxMessage, error) {
+	return s.pending(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE scheduled = 1 AND failed_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
+const outboxColumns = `id, chat_id, kind, payload, created_at, attempts, scheduled`
+
+func (s *Store) pending(ctx context.Context, query string, args ...any) ([]OutboxMessage, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
@@ -77,7 +111,7 @@ func (s *Store) Pending(ctx context.Context, after int64, limit int) ([]OutboxMe
 	var out []OutboxMessage
 	for rows.Next() {
 		var m OutboxMessage
-		if err := rows.Scan(&m.ID, &m.ChatID, &m.Kind, &m.Payload, (*sqlTime)(&m.CreatedAt), &m.Attempts); err != nil {
+		if err := rows.Scan(&m.ID, &m.ChatID, &m.Kind, &m.Payload, (*sqlTime)(&m.CreatedAt), &m.Attempts, &m.Scheduled); err != nil {
 			return nil, fmt.Errorf("read outbox: %w", err)
 		}
 		out = append(out, m)

@@ -52,6 +52,15 @@ func (tx *Tx) Person(channel, userID string) (Person, error) {
 	return p, err
 }
 
+// PersonByID returns the person with the given id.
+func (tx *Tx) PersonByID(id int64) (Person, error) {
+	p, err := scanPerson(tx.queryRow(`SELECT `+personColumns+` FROM people WHERE id = ?`, id))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return p, fmt.Errorf("read person %d: %w", id, err)
+	}
+	return p, err
+}
+
 // CreatePerson adds a person and returns them with their new id.
 func (tx *Tx) CreatePerson(p Person) (Person, error) {
 	if p.Language == "" {

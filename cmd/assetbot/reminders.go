@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/assetbot/assetbot/bot"
+	"github.com/assetbot/assetbot/internal/config"
+	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/reminders"
+	"github.com/assetbot/assetbot/internal/schedule"
+	"github.com/assetbot/assetbot/internal/store"
+)
+
+// scheduled builds the scheduler with every periodic job, as `run` runs
+// them and `reminders` shows them.
+func scheduled(cfg config.Config, st *store.Store, svc *conversation.Service, n reminders.Notifier, log *slog.Logger) (*schedule.Scheduler, *reminders.Reminders, error) {
+	quiet, err := schedule.ParseQuietHours(cfg.Reminders.QuietHours)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reminders.quiet_hours: %w", err)
+	}
+	r := cfg.Reminders
+	rem, err := reminders.New(st, reminders.Settings{
+		NudgeAfter: r.NudgeAfter, MaxNudges: r.MaxNudges, RefreshAfter: r.RefreshAfter, StaleAfter: r.StaleAfter,
+		Quiet: quiet, Location: cfg.Location(), DailyCap: r.DailyCap, Rate: r.Rate, CheckEvery: r.CheckEvery,
+	}, svc, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	sched := schedule.New(st, cfg.Location(), log.With("part", "scheduler"))
+	for _, j := range []schedule.Job{schedule.Prune(st), rem.Job()} {
+		if err := sched.Add(j); err != nil {
+			return nil, nil, err
+		}
+	}
+	return sched, rem, nil
+}
+
+// reminders runs `assetbot reminders` (list the jobs) and `assetbot
+// reminders run JOB` (run one now).
+func (e *environment) reminders(ctx context.Context, args []string) error {
+	running := len(args) > 0 && args[0] == "run"
+	if running {
+		args = args[1:]
+	}
+	fs := e.flagSet("reminders")
+	nowText := fs.String("now", "", "run as if at this time (RFC 3339, e.g. 2026-12-01T09:00:00Z; default: now)")
+	dry := fs.Bool("dry-run", false, "say what the reminders job would send, changing nothing")
+	var job string
+	if running {
+		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+			fmt.Fprintln(e.stderr, "usage: assetbot reminders run JOB [--now TIME] [--dry-run]")
+			return errUsage
+		}
+		job, args = args[0], args[1:]
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	now := time.Now()
+	if *nowText != "" {
+		t, err := time.Parse(time.RFC3339, *nowText)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "assetbot reminders: --now wants a time like 2026-12-01T09:00:00Z, got %q\n", *nowText)
+			return errUsage
+		}
+		now = t
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	fl, err := loadFlows(cfg)
+	if err != nil {
+		return err
+	}
+	log := e.logger(cfg)
+	svc, err := conversation.New(fl, "resident", log)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.Database.Path, store.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sched, rem, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), log)
+	if err != nil {
+		return err
+	}
+	loc := cfg.Location()
+	switch {
+	case !running:
+		due, err := rem.DryRun(ctx, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%-10s %-14s %-22s %s\n", "JOB", "SCHEDULE", "NEXT RUN", "DUE")
+		for _, j := range sched.Jobs(now) {
+			dueText := "-"
+			if j.Name == reminders.JobName {
+				dueText = due.Due()
+			}
+			fmt.Fprintf(e.stdout, "%-10s %-14s %-22s %s\n", j.Name, j.Spec, j.Next.In(loc).Format("2006-01-02 15:04 MST"), dueText)
+		}
+		return nil
+	case *dry && job != reminders.JobName:
+		fmt.Fprintf(e.stderr, "assetbot reminders: --dry-run works for the %s job only\n", reminders.JobName)
+		return errUsage
+	case *dry:
+		rep, err := rem.DryRun(ctx, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "dry run at %s: %s\n", now.In(loc).Format(time.RFC3339), rep)
+		for _, q := range rep.Sample {
+			fmt.Fprintf(e.stdout, "  would send a %s to person %d\n", q.Kind, q.PersonID)
+		}
+		if more := rep.Total() - len(rep.Sample); more > 0 {
+			fmt.Fprintf(e.stdout, "  and %d more\n", more)
+		}
+		return nil
+	}
+	result, err := sched.RunNow(ctx, job, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s at %s: %s\n", job, now.In(loc).Format(time.RFC3339), result)
+	return nil
+}

@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The kinds of reminder.
+const (
+	ReminderNudge   = "nudge"   // carry on with an unfinished conversation
+	ReminderRefresh = "refresh" // is what we hold still true?
+)
+
+// OutcomeSent settles a reminder whose message was queued.
+const OutcomeSent = "sent"
+
+// Reminder is a scheduled message to one person.
+type Reminder struct {
+	ID       int64
+	PersonID int64
+	Kind     string
+	// About names what it is about: for a nudge, the time of the input
+	// the person paused after and the nudge's number ("…#2"); for a
+	// refresh, the confirmation it asks about.
+	About   string
+	DueAt   time.Time
+	SentAt  time.Time // zero until sent
+	Outcome string    // "" while due
+}
+
+const reminderColumns = `id, person_id, kind, about, due_at, sent_at, outcome`
+
+func scanReminder(row interface{ Scan(...any) error }) (Reminder, error) {
+	var r Reminder
+	err := row.Scan(&r.ID, &r.PersonID, &r.Kind, &r.About, (*sqlTime)(&r.DueAt), (*nullTime)(&r.SentAt), &r.Outcome)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+// AboutTime returns the time a reminder is about: the input a nudge's
+// pause began after, or the confirmation a refresh asks about.
+func (r Reminder) AboutTime() (time.Time, error) {
+	at, _, _ := strings.Cut(r.About, "#")
+	return time.Parse(timeFormat, at)
+}
+
+// PlanNudges plans the nudges due at now: one for each unfinished
+// conversation whose last input was at least after ago per nudge already
+// planned for that pause, up to max per pause, for people who take
+// reminders and can be reached. It returns how many it planned; planning
+// again plans nothing twice.
+func (tx *Tx) PlanNudges(now time.Time, after time.Duration, max int) (int64, error) {
+	var planned int64
+	for n := 0; n < max; n++ {
+		// A pause is named by the time of its last input; its nudges by
+		// that and their number. Their keys sort between pause+"#" and
+		// pause+"$".
+		res, err := tx.exec(`INSERT INTO reminders (person_id, kind, about, planned_at, due_at)
+			SELECT c.person_id, ?, c.updated_at || '#' || ?, ?, ? FROM conversations c JOIN people p ON p.id = c.person_id
+			WHERE c.status IN ('active', 'paused') AND c.updated_at <= ? AND p.reminders = 1 AND p.reachable = 1
+			AND (SELECT COUNT(*) FROM reminders r WHERE r.person_id = c.person_id AND r.kind = ?
+				AND r.about > c.updated_at || '#' AND r.about < c.updated_at || '$') = ?
+			ON CONFLICT DO NOTHING`,
+			ReminderNudge, strconv.Itoa(n+1), formatTime(now), formatTime(now), formatTime(now.Add(-time.Duration(n+1)*after)), ReminderNudge, n)
+		if err != nil {
+			return planned, fmt.Errorf("plan nudges: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		planned += k
+	}
+	return planned, nil
+}
+
+// PlanRefreshes plans a refresh for up to limit people whose entry was
+// last confirmed at or before confirmedBy, who take reminders, can be
+// reached and are not stale already, in the order they confirmed, from
+// where the last planning left off. It returns how many it planned; 0
+// when there are no more, so a large run is planned in short transactions
+// and a run finds only the people who fell due since the last.
+func (tx *Tx) PlanRefreshes(now, confirmedBy time.Time, limit int) (int64, error) {
+	// The last confirmation planned for, and whose: people are planned in
+	// (confirmed_at, id) order, so everyone at or before it is planned.
+	var lastAt string
+	var lastID int64
+	err := tx.queryRow(`SELECT about, person_id FROM reminders WHERE kind = ? ORDER BY about DESC, person_id DESC LIMIT 1`, ReminderRefresh).
+		Scan(&lastAt, &lastID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("plan refreshes: %w", err)
+	}
+	res, err := tx.exec(`INSERT INTO reminders (person_id, kind, about, planned_at, due_at)
+		SELECT id, ?, confirmed_at, ?, ? FROM people
+		WHERE (confirmed_at, id) > (?, ?) AND confirmed_at <= ? AND stale_at IS NULL AND reminders = 1 AND reachable = 1
+		ORDER BY confirmed_at, id LIMIT ?
+		ON CONFLICT DO NOTHING`,
+		ReminderRefresh, formatTime(now), formatTime(now), lastAt, lastID, formatTime(confirmedBy), limit)
+	if err != nil {
+		return 0, fmt.Errorf("plan refreshes: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// wrap adds context to a non-nil error.
+func wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// DueReminders returns up to limit reminders not yet settled and due at
+// now, the longest due first.
+func (tx *Tx) DueReminders(now time.Time, limit int) ([]Reminder, error) {
+	rows, err := tx.query(`SELECT `+reminderColumns+` FROM reminders WHERE outcome = '' AND due_at <= ? ORDER BY due_at, id LIMIT ?`, formatTime(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("read due reminders: %w", err)
+	}
+	defer rows.Close()
+	var out []Reminder
+	for rows.Next() {
+		r, err := scanReminder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read due reminders: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, wrap(rows.Err(), "read due reminders")
+}
+
+// CountDueReminders counts the reminders planned and not yet settled.
+func (tx *Tx) CountDueReminders(now time.Time) (map[string]int, error) {
+	rows, err := tx.query(`SELECT kind, COUNT(*) FROM reminders WHERE outcome = '' AND due_at <= ? GROUP BY kind`, formatTime(now))
+	if err != nil {
+		return nil, fmt.Errorf("count due reminders: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var kind string
+		var n int
+		if err := rows.Scan(&kind, &n); err != nil {
+			return nil, fmt.Errorf("count due reminders: %w", err)
+		}
+		out[kind] = n
+	}
+	return out, wrap(rows.Err(), "count due reminders")
+}
+
+// Reminder returns one reminder, or ErrNotFound.
+func (tx *Tx) Reminder(id int64) (Reminder, error) {
+	r, err := scanReminder(tx.queryRow(`SELECT `+reminderColumns+` FROM reminders WHERE id = ?`, id))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return r, fmt.Errorf("read reminder %d: %w", id, err)
+	}
+	return r, err
+}
+
+// SettleReminder records a reminder's outcome: OutcomeSent (its message
+// was queued now) or why it was not sent.
+func (tx *Tx) SettleReminder(id int64, outcome string) error {
+	var sentAt any
+	if outcome == OutcomeSent {
+		sentAt = formatTime(tx.now)
+	}
+	if _, err := tx.exec(`UPDATE reminders SET outcome = ?, sent_at = ? WHERE id = ?`, outcome, sentAt, id); err != nil {
+		return fmt.Errorf("settle reminder %d: %w", id, err)
+	}
+	return nil
+}
+
+// PostponeReminder moves a due reminder to until.
+func (tx *Tx) PostponeReminder(id int64, until time.Time) error {
+	if _, err := tx.exec(`UPDATE reminders SET due_at = ? WHERE id = ?`, formatTime(until), id); err != nil {
+		return fmt.Errorf("postpone reminder %d: %w", id, err)
+	}
+	return nil
+}
+
+// RemindersSentSince counts the reminders sent to the person since t.
+func (tx *Tx) RemindersSentSince(personID int64, t time.Time) (int, error) {
+	var n int
+	err := tx.queryRow(`SELECT COUNT(*) FROM reminders WHERE person_id = ? AND sent_at >= ?`, personID, formatTime(t)).Scan(&n)
+	return n, wrap(err, fmt.Sprintf("count reminders sent to %d", personID))
+}
+
+// MarkStale marks stale, at now, the entries of people sent a refresh at
+// or before sentBy who have not confirmed their entry since, and closes
+// every such refresh, answered or not. It returns how many entries went
+// stale. Stale entries are kept.
+func (tx *Tx) MarkStale(now, sentBy time.Time) (int64, error) {
+	res, err := tx.exec(`UPDATE people SET stale_at = ? WHERE stale_at IS NULL AND id IN (
+		SELECT r.person_id FROM reminders r WHERE r.kind = ? AND r.outcome = ? AND r.closed = 0 AND r.sent_at <= ?
+		AND r.about = (SELECT p.confirmed_at FROM people p WHERE p.id = r.person_id))`,
+		formatTime(now), ReminderRefresh, OutcomeSent, formatTime(sentBy))
+	if err != nil {
+		return 0, fmt.Errorf("mark stale entries: %w", err)
+	}
+	stale, _ := res.RowsAffected()
+	if _, err := tx.exec(`UPDATE reminders SET closed = 1 WHERE kind = ? AND outcome = ? AND closed = 0 AND sent_at <= ?`,
+		ReminderRefresh, OutcomeSent, formatTime(sentBy)); err != nil {
+		return stale, fmt.Errorf("close answered refreshes: %w", err)
+	}
+	return stale, nil
+}
+
+// ConfirmEntry records that the person went through or confirmed their
+// whole entry now: it is fresh again.
+func (tx *Tx) ConfirmEntry(personID int64) error {
+	if _, err := tx.exec(`UPDATE people SET confirmed_at = ?, stale_at = NULL WHERE id = ?`, formatTime(tx.now), personID); err != nil {
+		return fmt.Errorf("confirm entry of %d: %w", personID, err)
+	}
+	return nil
+}
+
+// EntryFreshness is when the person's entry was last confirmed, and when
+// it went stale (zero if it is not stale).
+type EntryFreshness struct {
+	ConfirmedAt time.Time
+	StaleAt     time.Time
+}
+
+// Freshness returns when the person's entry was confirmed and went stale.
+func (tx *Tx) Freshness(personID int64) (EntryFreshness, error) {
+	var f EntryFreshness
+	err := tx.queryRow(`SELECT confirmed_at, stale_at FROM people WHERE id = ?`, personID).Scan((*nullTime)(&f.ConfirmedAt), (*nullTime)(&f.StaleAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, ErrNotFound
+	}
+	return f, wrap(err, fmt.Sprintf("read freshness of %d", personID))
+}
+
+// ReminderOutcomes counts every reminder planned, by outcome ("" for those
+// still due).
+func (s *Store) ReminderOutcomes(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT outcome, COUNT(*) FROM reminders GROUP BY outcome`)
+	if err != nil {
+		return nil, fmt.Errorf("count reminders: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var outcome string
+		var n int64
+		if err := rows.Scan(&outcome, &n); err != nil {
+			return nil, fmt.Errorf("count reminders: %w", err)
+		}
+		out[outcome] = n
+	}
+	return out, wrap(rows.Err(), "count reminders")
+}
