@@ -72,16 +72,8 @@ func (e *environment) reminders(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fl, err := loadFlows(cfg)
-	if err != nil {
-		return err
-	}
 	log := e.logger(cfg)
-	svc, err := conversation.New(fl, "resident", log)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Database.Path, store.WithLogger(log))
+	svc, st, err := openService(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

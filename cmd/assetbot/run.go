@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/assetbot/assetbot/bot"
+	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/conversation"
 	"github.com/assetbot/assetbot/internal/store"
 )
@@ -31,15 +33,7 @@ func (e *environment) run(ctx context.Context, args []string) error {
 	if cfg.Telegram.Token == "" {
 		return bot.ErrNoToken
 	}
-	fl, err := loadFlows(cfg)
-	if err != nil {
-		return err
-	}
-	svc, err := conversation.New(fl, "resident", log)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Database.Path, store.WithLogger(log))
+	svc, st, err := openService(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -81,4 +75,22 @@ func (e *environment) run(ctx context.Context, args []string) error {
 	}
 	log.Info("assetbot stopped")
 	return nil
+}
+
+// openService loads the flows in use and opens the database: what the bot
+// and its scheduled jobs work with. The caller closes the store.
+func openService(ctx context.Context, cfg config.Config, log *slog.Logger) (*conversation.Service, *store.Store, error) {
+	fl, err := loadFlows(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := conversation.New(fl, "resident", log)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, cfg.Database.Path, store.WithLogger(log))
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, st, nil
 }
