@@ -79,8 +79,10 @@ func New(st *store.Store, loc *time.Location, log *slog.Logger, opts ...Option) 
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	// Recover catches a panic that escapes a run (runs recover their own,
 	// so this is a last resort); robfig/cron's default chain recovers
-	// nothing. Overlap is handled per job by entry.busy.
-	s.cron = cron.New(cron.WithLocation(loc), cron.WithLogger(cronLogger{log}), cron.WithChain(cron.Recover(cronLogger{log})))
+	// nothing. SkipIfStillRunning skips a tick while the last one runs;
+	// entry.busy does the same for runs started outside cron (a run made
+	// up at start-up, RunNow).
+	s.cron = cron.New(cron.WithLocation(loc), cron.WithLogger(cronLogger{log}), cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
 	return s
 }
 
