@@ -98,8 +98,11 @@ type sender struct {
 	// lastScheduled is the highest id of a scheduled message queued so
 	// far: pollScheduled looks for ones above it.
 	lastScheduled int64
-	wake          chan struct{}
-	emptied       chan struct{} // closed and replaced whenever depth reaches 0
+	// chatsFresh is when a chat's per-chat limit may start with its
+	// burst: before then, the process before this one may have spent it.
+	chatsFresh time.Time
+	wake       chan struct{}
+	emptied    chan struct{} // closed and replaced whenever depth reaches 0
 
 	// Deliveries waiting to be recorded.
 	recordMu   sync.Mutex
@@ -138,6 +141,11 @@ func newSender(st *store.Store, api *tgbotapi.BotAPI, log *slog.Logger, red reda
 	}
 	if l.scheduledRate > 0 {
 		s.scheduledRate = rate.NewLimiter(rate.Limit(l.scheduledRate), 1)
+	}
+	if l.perChatRate > 0 {
+		// How long a chat's burst spent by the process before this one
+		// takes to come back.
+		s.chatsFresh = s.now().Add(time.Duration(float64(s.burst) / l.perChatRate * float64(time.Second)))
 	}
 	return s
 }
@@ -223,6 +231,13 @@ func (s *sender) add(msgs []queued) {
 			c = &chatQueue{id: q.msg.ChatID, index: -1}
 			if s.perChat > 0 {
 				c.limiter = rate.NewLimiter(s.perChat, s.burst)
+				if now.Before(s.chatsFresh) {
+					// As with the global window: the process before this
+					// one may have spent this chat's burst just before it
+					// died, so a chat met in the first moments starts with
+					// none.
+					c.limiter.ReserveN(now, s.burst)
+				}
 			}
 			s.chats[c.id] = c
 		}

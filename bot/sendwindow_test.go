@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -176,5 +177,20 @@ func TestSendWindowSpacing(t *testing.T) {
 		if g < 90*time.Millisecond {
 			t.Errorf("departure %d came %v after the one before; want at least 100ms apart", i+2, g)
 		}
+	}
+}
+
+// TestFreshChatsStartWithoutBurst checks that a chat first met just after
+// start-up gets no burst: the process before this one may have spent it.
+func TestFreshChatsStartWithoutBurst(t *testing.T) {
+	s := newSender(nil, nil, slog.New(slog.DiscardHandler), redactor{}, newMetrics(), sendLimits{perChatRate: 1, burst: 3, workers: 1, maxAttempts: 1})
+	s.add([]queued{{id: 1, msg: outMsg{Method: methodSend, ChatID: 7}}})
+	if tokens := s.chats[7].limiter.TokensAt(s.now()); tokens > 0.5 {
+		t.Errorf("a chat met at start-up has %.1f of its burst; want none", tokens)
+	}
+	s.chatsFresh = s.now().Add(-time.Millisecond) // three seconds on
+	s.add([]queued{{id: 2, msg: outMsg{Method: methodSend, ChatID: 8}}})
+	if tokens := s.chats[8].limiter.TokensAt(s.now()); tokens < 2.9 {
+		t.Errorf("a chat met later has %.1f of its burst; want all 3", tokens)
 	}
 }
