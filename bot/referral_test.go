@@ -12,7 +12,8 @@ import (
 // TestStartThroughVolunteerLink: /start with a volunteer's code starts the
 // flow as plain /start does and attributes the person; a later different
 // link, an unknown code or a paused volunteer's link attributes nobody but
-// still starts the bot. The bot keeps the username getMe reported.
+// still starts the bot; a resident's own link extends the chain. The bot
+// keeps the username getMe reported.
 func TestStartThroughVolunteerLink(t *testing.T) {
 	h := newHarness(t, fakeapi.Options{})
 	ctx := context.Background()
@@ -53,11 +54,26 @@ func TestStartThroughVolunteerLink(t *testing.T) {
 	r.seen = len(h.fake.Messages(501))
 	r.say("/start " + bea.Code)
 	r.next()
+	// Resident 501 invites 507: a second generation under Ann.
+	var invite string
+	if err := h.store.Update(ctx, func(tx *store.Tx) error {
+		p, err := tx.Person("telegram", "501")
+		if err != nil {
+			return err
+		}
+		invite, err = tx.InviteCode(p.ID, referral.NewCode(referral.Resident))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	friend := h.resident(t, 507, "Friend")
+	friend.say("/start " + invite)
+	friend.asked("consent")
 	vs, err := h.store.Volunteers(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(vs) != 2 || vs[0].Started != 2 || vs[1].Started != 0 {
-		t.Errorf("volunteers %+v; want Ann with 2 started, Bea with none", vs)
+	if len(vs) != 2 || vs[0].Started != 2 || vs[0].BroughtOthers != 1 || vs[0].LongestChain != 2 || vs[1].Started != 0 {
+		t.Errorf("volunteers %+v; want Ann with 2 started, 1 who brought others, a chain of 2; Bea with none", vs)
 	}
 }

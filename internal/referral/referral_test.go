@@ -86,3 +86,23 @@ func TestLink(t *testing.T) {
 		t.Errorf("Link = %q; want %q", got, want)
 	}
 }
+
+func FuzzParsePayload(f *testing.F) {
+	for _, s := range []string{"vAbC_12-xyzXYZ09", "r1", "", "v'; DROP TABLE--", "../..", "vcafé"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, ok := referral.ParsePayload(s)
+		if !ok {
+			return
+		}
+		if p.Code != s || len(s) < 2 || len(s) > 64 || (p.Kind != referral.Volunteer && p.Kind != referral.Resident) || byte(p.Kind) != s[0] {
+			t.Fatalf("ParsePayload(%q) = %+v; want it refused", s, p)
+		}
+		for _, r := range s {
+			if !strings.ContainsRune("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", r) {
+				t.Fatalf("ParsePayload accepted %q with %q in it", s, r)
+			}
+		}
+	})
+}
