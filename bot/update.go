@@ -157,12 +157,16 @@ func decideCommand(a action, text, botName string) action {
 	if !ok {
 		return reply(a, flow.MsgUnknownCommand, "command", truncate(word, maxCommandEcho))
 	}
-	a.event = ev
-	// A deep-link payload ("/start abc") will attribute volunteers'
-	// referrals; until then it is checked and otherwise ignored.
-	if args = strings.TrimSpace(args); ev.Kind == conversation.EventStart && args != "" && !startPayload.MatchString(args) {
-		a.prefix = flow.MsgBrokenLink
+	// A deep-link payload ("/start abc") goes to the conversation, which
+	// attributes the person to the link's owner; one Telegram would never
+	// send also gets a word that the link looks broken.
+	if args = strings.TrimSpace(args); ev.Kind == conversation.EventStart && args != "" {
+		ev.Payload = args
+		if !startPayload.MatchString(args) {
+			a.prefix = flow.MsgBrokenLink
+		}
 	}
+	a.event = ev
 	return a
 }
 

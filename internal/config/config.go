@@ -86,6 +86,10 @@ type Telegram struct {
 	// a local Bot API server or an emulator can stand in. Parse trims a
 	// trailing slash.
 	APIEndpoint string `yaml:"api_endpoint"`
+	// Username is the bot's username, for the deep links of volunteers
+	// and residents. Empty (the default): the one getMe reported when the
+	// bot last started.
+	Username string `yaml:"username"`
 	// Mode is how updates arrive: "polling" (the default) or "webhook".
 	Mode string `yaml:"mode"`
 	// PollTimeout is the long-polling timeout of getUpdates, default 50s,

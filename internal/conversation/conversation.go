@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/referral"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
@@ -51,6 +52,9 @@ type Event struct {
 	// pressed, for EventReminder.
 	Reminder int64
 	Action   string
+	// Payload is what followed /start, from a deep link: a referral code
+	// attributes the person to its owner. It arrives unchecked.
+	Payload string
 }
 
 // Command returns the event a command such as "/skip" stands for, on any
@@ -163,7 +167,9 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 	}
 	switch ev.Kind {
 	case EventStart:
-		err = s.start(t)
+		if err = s.attribute(t, ev.Payload); err == nil {
+			err = s.start(t)
+		}
 	case EventHelp:
 		t.say(flow.MsgHelp)
 	case EventMe:
@@ -333,6 +339,27 @@ func (s *Service) start(t *turn) error {
 		return nil
 	}
 	return s.run(t, flow.Options{})
+}
+
+// attribute credits whoever owns the link the person started through, if
+// anyone may be credited. A link that credits nobody still starts the bot:
+// it is logged, never shown as an error. The payload is logged only by
+// length, since it came from anybody.
+func (s *Service) attribute(t *turn, payload string) error {
+	if payload == "" {
+		return nil
+	}
+	pl, ok := referral.ParsePayload(payload)
+	if !ok {
+		s.log.Info("start link not a referral code", "person_id", t.person.ID, "payload_len", len(payload))
+		return nil
+	}
+	got, err := t.tx.Attribute(t.person, pl)
+	if err != nil {
+		return err
+	}
+	s.log.Info("start link", "person_id", t.person.ID, "kind", string(pl.Kind), "attribution", string(got))
+	return nil
 }
 
 // hasAnswers reports whether the person has told us anything in the flow.

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/assetbot/assetbot/internal/config"
+	"github.com/assetbot/assetbot/internal/referral"
+	"github.com/assetbot/assetbot/internal/store"
+)
+
+const volunteerUsage = `usage:
+  assetbot volunteer add NAME      register a volunteer; prints their code and link
+  assetbot volunteer list          volunteers, their links and what they achieved
+  assetbot volunteer pause CODE    their link still starts the bot but credits nobody
+  assetbot volunteer resume CODE   their link credits them again
+  assetbot volunteer remove CODE   as pause, for good; what they achieved stays counted
+(quote a NAME with spaces: assetbot volunteer add "Ann Jones")`
+
+// errUnknownUsername says the bot's username, needed for links, is not known.
+var errUnknownUsername = errors.New("the bot's username is not known: set telegram.username in the config or start the bot once")
+
+// volunteerStatuses maps the commands that set a status to that status.
+var volunteerStatuses = map[string]string{"pause": store.VolunteerPaused, "resume": store.VolunteerActive, "remove": store.VolunteerRemoved}
+
+// volunteer runs `assetbot volunteer ...`.
+func (e *environment) volunteer(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, volunteerUsage)
+		return errUsage
+	}
+	sub := args[0]
+	fs := e.flagSet("volunteer " + sub)
+	if err := fs.Parse(args[1:]); err != nil {
+		return errUsage
+	}
+	wantArgs := 1
+	if sub == "list" {
+		wantArgs = 0
+	}
+	status, setsStatus := volunteerStatuses[sub]
+	if (sub != "add" && sub != "list" && !setsStatus) || fs.NArg() != wantArgs {
+		fmt.Fprintln(e.stderr, volunteerUsage)
+		return errUsage
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.Database.Path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "add":
+		return e.addVolunteer(ctx, cfg, st, fs.Arg(0))
+	case "list":
+		return e.listVolunteers(ctx, cfg, st)
+	}
+	return e.setVolunteerStatus(ctx, st, fs.Arg(0), status)
+}
+
+func (e *environment) addVolunteer(ctx context.Context, cfg config.Config, st *store.Store, name string) error {
+	// Known first, so that nobody is added without a link to hand out.
+	username, err := botUsername(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	var v store.Volunteer
+	err = st.Update(ctx, func(tx *store.Tx) (err error) {
+		v, err = tx.AddVolunteer(name, referral.NewCode(referral.Volunteer))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "added volunteer %s\ncode: %s\nlink: %s\n", v.Name, v.Code, referral.Link(username, v.Code))
+	return nil
+}
+
+func (e *environment) listVolunteers(ctx context.Context, cfg config.Config, st *store.Store) error {
+	username, err := botUsername(ctx, cfg, st)
+	if err != nil && !errors.Is(err, errUnknownUsername) {
+		return err
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "no links shown: %v\n", err)
+	}
+	vs, err := st.Volunteers(ctx)
+	if err != nil {
+		return err
+	}
+	if len(vs) == 0 {
+		fmt.Fprintln(e.stdout, "no volunteers yet: add one with `assetbot volunteer add NAME`")
+		return nil
+	}
+	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "CODE\tNAME\tSTATUS\tSTARTED\tFINISHED\tBROUGHT OTHERS\tLONGEST CHAIN\tLINK")
+	for _, v := range vs {
+		link := "-"
+		if username != "" {
+			link = referral.Link(username, v.Code)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", v.Code, v.Name, v.Status, v.Started, v.Finished, v.BroughtOthers, v.LongestChain, link)
+	}
+	return w.Flush()
+}
+
+func (e *environment) setVolunteerStatus(ctx context.Context, st *store.Store, code, status string) error {
+	var v store.Volunteer
+	err := st.Update(ctx, func(tx *store.Tx) (err error) {
+		v, err = tx.SetVolunteerStatus(code, status)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no volunteer has the code %s (see `assetbot volunteer list`)", strconv.Quote(code))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "volunteer %s (%s) is now %s\n", v.Name, v.Code, v.Status)
+	return nil
+}
+
+// botUsername returns the bot's username: the config's, else the one the
+// bot learned at its last start, else errUnknownUsername.
+func botUsername(ctx context.Context, cfg config.Config, st *store.Store) (string, error) {
+	if cfg.Telegram.Username != "" {
+		return cfg.Telegram.Username, nil
+	}
+	name, err := st.BotUsername(ctx)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && name == "") {
+		return "", errUnknownUsername
+	}
+	return name, err
+}
