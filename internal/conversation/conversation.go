@@ -40,6 +40,8 @@ const (
 	EventStop  EventKind = "stop"  // /stop: no more reminders
 	// EventLanguage is /language: choose the language to be spoken to in.
 	EventLanguage EventKind = "language"
+	// EventInvite is /invite: the person's own link to invite others.
+	EventInvite EventKind = "invite"
 	// EventReminder is a press of a button on a scheduled message.
 	EventReminder EventKind = "reminder"
 )
@@ -72,6 +74,8 @@ func Command(name string) (ev Event, ok bool) {
 		return Event{Kind: EventMe}, true
 	case "/stop":
 		return Event{Kind: EventStop}, true
+	case "/invite":
+		return Event{Kind: EventInvite}, true
 	case "/language":
 		return Event{Kind: EventLanguage}, true
 	case "/back":
@@ -109,6 +113,10 @@ type Reply struct {
 	Stale bool
 	// Person is the person as stored after the event.
 	Person store.Person
+	// Invite is the person's own invitation code, when the reply should
+	// end with their link to invite others (/invite, and the end of the
+	// flow); the channel makes the link.
+	Invite string
 }
 
 // Service handles events against a set of flows.
@@ -179,6 +187,8 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 		if err = tx.UpdatePerson(t.person); err == nil {
 			t.say(flow.MsgStopped)
 		}
+	case EventInvite:
+		err = s.invite(t)
 	case EventLanguage:
 		s.showMenu(t, menuLang, "")
 	case EventInput:
@@ -541,4 +551,15 @@ func (s *Service) PersonLanguage(tx *store.Tx, id Identity) (string, error) {
 		return s.Language(id.Language), nil
 	}
 	return p.Language, nil
+}
+
+// invite gives the person their own invitation code, made the first time
+// they ask.
+func (s *Service) invite(t *turn) error {
+	code, err := t.tx.InviteCode(t.person.ID, referral.NewCode(referral.Resident))
+	if err != nil {
+		return err
+	}
+	t.reply.Invite = code
+	return nil
 }

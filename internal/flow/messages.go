@@ -125,6 +125,17 @@ const (
 	MsgCmdLanguage    = "cmd_language"
 	MsgCmdStop        = "cmd_stop"
 	MsgCmdHelp        = "cmd_help"
+	MsgCmdInvite      = "cmd_invite"
+	// Volunteers and invitations.
+	MsgInvite         = "invite"
+	MsgInviteCaption  = "invite_caption"
+	MsgVolunteerAdded = "volunteer_added"
+	MsgVolunteerUsage = "volunteer_usage"
+	MsgVolunteerName  = "volunteer_name"
+	MsgVolunteersNone = "volunteers_none"
+	MsgVolunteersLine = "volunteers_line"
+	MsgMyStats        = "my_stats"
+	MsgNotVolunteer   = "not_volunteer"
 
 	// The terminal's own words.
 	MsgTermMulti    = "term_multi"
@@ -150,7 +161,9 @@ var messageIDs = []string{
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
 	MsgTrouble, MsgBrokenLink, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
 	MsgMediaVideos, MsgMediaAudio, MsgMediaFiles, MsgMediaDice, MsgMediaPolls, MsgMediaOther,
-	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp,
+	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite,
+	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,
+	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
 	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep,
 }
 
