@@ -281,36 +281,40 @@ type cardFaces struct {
 	invitation, botName, firstName font.Face
 }
 
-// goFonts parses the Go fonts once: parsed fonts are read-only and safe to
-// share.
-var goFonts = sync.OnceValues(func() ([2]*opentype.Font, error) {
+// goFonts are the two Go fonts a card uses.
+type goFonts struct {
+	regular, bold *opentype.Font
+}
+
+// parseGoFonts parses the Go fonts once: parsed fonts are read-only and
+// safe to share.
+var parseGoFonts = sync.OnceValues(func() (goFonts, error) {
 	regular, err := opentype.Parse(goregular.TTF)
 	if err != nil {
-		return [2]*opentype.Font{}, fmt.Errorf("qrcard: parse Go Regular: %w", err)
+		return goFonts{}, fmt.Errorf("qrcard: parse Go Regular: %w", err)
 	}
 	bold, err := opentype.Parse(gobold.TTF)
 	if err != nil {
-		return [2]*opentype.Font{}, fmt.Errorf("qrcard: parse Go Bold: %w", err)
+		return goFonts{}, fmt.Errorf("qrcard: parse Go Bold: %w", err)
 	}
-	return [2]*opentype.Font{regular, bold}, nil
+	return goFonts{regular: regular, bold: bold}, nil
 })
 
 // newCardFaces makes the faces for one card.
 func newCardFaces() (*cardFaces, error) {
-	fonts, err := goFonts()
+	fonts, err := parseGoFonts()
 	if err != nil {
 		return nil, err
 	}
-	regular, bold := fonts[0], fonts[1]
 	f := &cardFaces{}
 	for _, spec := range []struct {
 		dst  *font.Face
 		font *opentype.Font
 		px   float64
 	}{
-		{&f.invitation, bold, invitationPx},
-		{&f.botName, bold, botNamePx},
-		{&f.firstName, regular, firstNamePx},
+		{&f.invitation, fonts.bold, invitationPx},
+		{&f.botName, fonts.bold, botNamePx},
+		{&f.firstName, fonts.regular, firstNamePx},
 	} {
 		face, err := opentype.NewFace(spec.font, &opentype.FaceOptions{Size: spec.px, DPI: fontDPI, Hinting: font.HintingFull})
 		if err != nil {
