@@ -123,6 +123,8 @@ type Bot struct {
 	// scheduledRate bounds the messages the bot sends first (0: only the
 	// global limit), so that replies always find room.
 	scheduledRate float64
+	// organisers are the Telegram user ids allowed the organiser commands.
+	organisers []int64
 }
 
 // Option configures New.

@@ -15,8 +15,9 @@ import (
 // hold as a whole word.
 var englishWords = regexp.MustCompile(`(?i)\b(the|and|you|your|please|what|send|back|done|skip|keep|yes|no|share|type|sorry|thank|thanks|answer|question|again|change|delete|here|that|this|with|for|not|are|have|any|all|welcome|only|none|or|my|location|something|else|carry|start)\b`)
 
-// commandPattern matches commands, which are the same in every language.
-var commandPattern = regexp.MustCompile(`/[a-z_]+(@\w+)?`)
+// commandPattern matches commands and links, which are the same in every
+// language.
+var commandPattern = regexp.MustCompile(`https://\S+|/[a-z_]+(@\w+)?`)
 
 // placeholderPattern splits a text at its {placeholders}.
 var placeholderPattern = regexp.MustCompile(`\{[a-z_]+\}`)

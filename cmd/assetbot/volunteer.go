@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/assetbot/assetbot/internal/config"
+	"github.com/assetbot/assetbot/internal/qrcard"
 	"github.com/assetbot/assetbot/internal/referral"
 	"github.com/assetbot/assetbot/internal/store"
 )
@@ -18,6 +21,8 @@ const volunteerUsage = `usage:
   assetbot volunteer pause CODE    their link still starts the bot but credits nobody
   assetbot volunteer resume CODE   their link credits them again
   assetbot volunteer remove CODE   as pause, for good; what they achieved stays counted
+  assetbot volunteer qr CODE --out FILE.png     their link as a QR code
+  assetbot volunteer card CODE --out FILE.png   a printable A6 doorstep card (300 dpi) with the QR code
 (quote a NAME with spaces: assetbot volunteer add "Ann Jones")`
 
 // errUnknownUsername says the bot's username, needed for links, is not known.
@@ -32,17 +37,25 @@ func (e *environment) volunteer(ctx context.Context, args []string) error {
 		fmt.Fprintln(e.stderr, volunteerUsage)
 		return errUsage
 	}
-	sub := args[0]
+	sub, rest := args[0], args[1:]
 	fs := e.flagSet("volunteer " + sub)
-	if err := fs.Parse(args[1:]); err != nil {
+	out := fs.String("out", "", "the PNG file to write (qr and card)")
+	// CODE may come before the flags: "qr CODE --out FILE".
+	var positional []string
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		positional, rest = rest[:1], rest[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
 		return errUsage
 	}
+	positional = append(positional, fs.Args()...)
 	wantArgs := 1
 	if sub == "list" {
 		wantArgs = 0
 	}
+	image := sub == "qr" || sub == "card"
 	status, setsStatus := volunteerStatuses[sub]
-	if (sub != "add" && sub != "list" && !setsStatus) || fs.NArg() != wantArgs {
+	if (sub != "add" && sub != "list" && !image && !setsStatus) || len(positional) != wantArgs || image != (*out != "") {
 		fmt.Fprintln(e.stderr, volunteerUsage)
 		return errUsage
 	}
@@ -57,12 +70,53 @@ func (e *environment) volunteer(ctx context.Context, args []string) error {
 	defer st.Close()
 	switch sub {
 	case "add":
-		return e.addVolunteer(ctx, cfg, st, fs.Arg(0))
+		return e.addVolunteer(ctx, cfg, st, positional[0])
 	case "list":
 		return e.listVolunteers(ctx, cfg, st)
+	case "qr", "card":
+		return e.volunteerImage(ctx, cfg, st, sub, positional[0], *out)
 	}
-	return e.setVolunteerStatus(ctx, st, fs.Arg(0), status)
+	return e.setVolunteerStatus(ctx, st, positional[0], status)
 }
+
+// volunteerImage writes a volunteer's link as a QR code (what "qr") or a
+// printable doorstep card ("card") to the PNG file out.
+func (e *environment) volunteerImage(ctx context.Context, cfg config.Config, st *store.Store, what, code, out string) error {
+	username, err := botUsername(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	var v store.Volunteer
+	err = st.Update(ctx, func(tx *store.Tx) (err error) {
+		v, err = tx.Volunteer(code)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no volunteer has the code %s (see `assetbot volunteer list`)", strconv.Quote(code))
+	}
+	if err != nil {
+		return err
+	}
+	link := referral.Link(username, v.Code)
+	var png []byte
+	if what == "qr" {
+		png, err = qrcard.QR(link)
+	} else {
+		first, _, _ := strings.Cut(v.Name, " ")
+		png, err = qrcard.Card{Link: link, BotName: username, Invitation: cfg.Volunteers.Invitation, FirstName: first}.PNG()
+	}
+	if err != nil {
+		return fmt.Errorf("make the %s of %s: %w", what, v.Code, err)
+	}
+	if err := os.WriteFile(out, png, imageFileMode); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	fmt.Fprintf(e.stdout, "wrote %s for %s (%s) to %s\n", what, v.Name, link, out)
+	return nil
+}
+
+// imageFileMode is the mode of a written QR code or card: nothing private.
+const imageFileMode = 0o644
 
 func (e *environment) addVolunteer(ctx context.Context, cfg config.Config, st *store.Store, name string) error {
 	// Known first, so that nobody is added without a link to hand out.

@@ -12,6 +12,10 @@ import (
 
 	"github.com/assetbot/assetbot/internal/referral"
 	"github.com/assetbot/assetbot/internal/store"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+	"image"
+	"image/png"
 )
 
 // withStore opens the database of config file cfg for fn, then closes it.
@@ -165,5 +169,68 @@ func TestVolunteerListCounts(t *testing.T) {
 		if got := strings.Fields(lines[i]); strings.Join(got, " ") != strings.Join(w, " ") {
 			t.Errorf("line %d: got %q; want %q", i, got, w)
 		}
+	}
+}
+
+// scan decodes the QR code in a PNG file.
+func scan(t *testing.T, path string) (string, image.Image) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("decode %s: %v", path, err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("read the QR code in %s: %v", path, err)
+	}
+	return res.GetText(), img
+}
+
+func TestVolunteerQRAndCard(t *testing.T) {
+	cfg := configFile(t, "telegram:\n  username: map_bot\n")
+	code := add(t, cfg, "Ann Jones", "map_bot")
+	link := "https://t.me/map_bot?start=" + code
+	dir := t.TempDir()
+
+	qrPath := filepath.Join(dir, "qr.png")
+	if _, errOut, err := invoke(t, "", "--config", cfg, "volunteer", "qr", code, "--out", qrPath); err != nil {
+		t.Fatalf("volunteer qr: %v (%s)", err, errOut)
+	}
+	if got, _ := scan(t, qrPath); got != link {
+		t.Errorf("QR code reads %q; want %q", got, link)
+	}
+
+	cardPath := filepath.Join(dir, "card.png")
+	if _, errOut, err := invoke(t, "", "--config", cfg, "volunteer", "card", code, "--out", cardPath); err != nil {
+		t.Fatalf("volunteer card: %v (%s)", err, errOut)
+	}
+	got, img := scan(t, cardPath)
+	if got != link {
+		t.Errorf("the card's QR code reads %q; want %q", got, link)
+	}
+	if b := img.Bounds(); b.Dx() != 1240 || b.Dy() != 1748 {
+		t.Errorf("card is %dx%d; want A6 at 300 dpi, 1240x1748", b.Dx(), b.Dy())
+	}
+
+	for _, args := range [][]string{
+		{"volunteer", "qr", code},                      // no --out
+		{"volunteer", "card", "--out", cardPath},       // no code
+		{"volunteer", "add", "Bea", "--out", cardPath}, // --out where it means nothing
+	} {
+		if _, _, err := invoke(t, "", append([]string{"--config", cfg}, args...)...); !errors.Is(err, errUsage) {
+			t.Errorf("%v: got %v; want a usage error", args, err)
+		}
+	}
+	if _, _, err := invoke(t, "", "--config", cfg, "volunteer", "qr", "vnosuchcode00000", "--out", qrPath); err == nil || !strings.Contains(err.Error(), "no volunteer has the code") {
+		t.Errorf("qr of an unknown code: %v; want it named", err)
 	}
 }

@@ -124,6 +124,8 @@ reminders:
   quiet_hours: ""
   daily_cap: 3
   rate: 5
+volunteers:
+  invitation: Scan me, neighbour
 `
 	want := Config{
 		Database: Database{Path: "/var/lib/assetbot/assetbot.db"},
@@ -147,6 +149,7 @@ reminders:
 		HTTP:       HTTP{Listen: ":9090"},
 		Reminders: Reminders{CheckEvery: "*/10 * * * *", NudgeAfter: 36 * time.Hour, RefreshAfter: 90*24*time.Hour + 12*time.Hour,
 			StaleAfter: 14 * 24 * time.Hour, DailyCap: 3, Rate: 5},
+		Volunteers: Volunteers{Invitation: "Scan me, neighbour"},
 	}
 	got, err := parse("config.yaml", []byte(data), env("TELEGRAM_BOT_TOKEN", "from-the-environment"))
 	if err != nil {
@@ -404,7 +407,7 @@ func TestEnvExpansion(t *testing.T) {
 		{name: "escaped reference", data: "flows: {dir: '$${DIR}'}",
 			get: func(c Config) any { return c.Flows.Dir }, want: "${DIR}"},
 		{name: "keys are not expanded", data: "${DIR}: x",
-			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders)`},
+			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers)`},
 		{name: "missing", data: "log:\n  level: ${LOG_LEVEL}\n",
 			wantErr: `config.yaml:2: log.level: environment variable LOG_LEVEL is not set and has no default`},
 		{name: "unterminated", data: "flows: {dir: '${DIR'}",
