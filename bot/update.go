@@ -2,7 +2,6 @@ package bot
 
 import (
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -15,9 +14,6 @@ import (
 
 // channel is how Telegram people are stored.
 const channel = "telegram"
-
-// startPayload is what a deep link may carry after /start.
-var startPayload = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // action is what the bot will do with an update.
 type action struct {
@@ -168,13 +164,11 @@ func decideCommand(a action, text, botName string) action {
 		return reply(a, flow.MsgUnknownCommand, "command", truncate(word, maxCommandEcho))
 	}
 	// A deep-link payload ("/start abc") goes to the conversation, which
-	// attributes the person to the link's owner; one Telegram would never
-	// send also gets a word that the link looks broken.
+	// attributes the person to the link's owner; one that is unknown,
+	// malformed or oversized starts the bot as plain /start does, and is
+	// only logged.
 	if args = strings.TrimSpace(args); ev.Kind == conversation.EventStart && args != "" {
 		ev.Payload = args
-		if !startPayload.MatchString(args) {
-			a.prefix = flow.MsgBrokenLink
-		}
 	}
 	a.event = ev
 	return a

@@ -2,11 +2,13 @@ package bot
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/assetbot/assetbot/bot/fakeapi"
 	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/store"
 )
 
 // en is a catalogue message in English.
@@ -99,5 +101,18 @@ func TestVolunteerCommands(t *testing.T) {
 	vs, err := h.store.Volunteers(context.Background())
 	if err != nil || len(vs) != 1 || vs[0].Started != 1 {
 		t.Errorf("stored volunteers = %+v, %v", vs, err)
+	}
+
+	// Sam, once his Telegram id is on his record, sees his own results.
+	const sam = 703
+	if err := h.store.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.SetVolunteerTelegram(code, strconv.Itoa(sam))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.resident(t, sam, "Sam").say("/mystats")
+	if got, want := h.next(sam).Text, en(flow.MsgMyStats, "started", "1", "finished", "0", "brought", "0", "chain", "1"); got != want {
+		t.Errorf("/mystats from Sam = %q; want %q", got, want)
 	}
 }

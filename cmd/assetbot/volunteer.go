@@ -16,7 +16,9 @@ import (
 )
 
 const volunteerUsage = `usage:
-  assetbot volunteer add NAME      register a volunteer; prints their code and link
+  assetbot volunteer add NAME [--telegram-id ID]
+                                   register a volunteer; prints their code and link. With their
+                                   Telegram user id, /mystats shows them their results
   assetbot volunteer list          volunteers, their links and what they achieved
   assetbot volunteer pause CODE    their link still starts the bot but credits nobody
   assetbot volunteer resume CODE   their link credits them again
@@ -40,6 +42,7 @@ func (e *environment) volunteer(ctx context.Context, args []string) error {
 	sub, rest := args[0], args[1:]
 	fs := e.flagSet("volunteer " + sub)
 	out := fs.String("out", "", "the PNG file to write (qr and card)")
+	telegramID := fs.Int64("telegram-id", 0, "the volunteer's own Telegram user id (add)")
 	// CODE may come before the flags: "qr CODE --out FILE".
 	var positional []string
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
@@ -55,7 +58,8 @@ func (e *environment) volunteer(ctx context.Context, args []string) error {
 	}
 	image := sub == "qr" || sub == "card"
 	status, setsStatus := volunteerStatuses[sub]
-	if (sub != "add" && sub != "list" && !image && !setsStatus) || len(positional) != wantArgs || image != (*out != "") {
+	if (sub != "add" && sub != "list" && !image && !setsStatus) || len(positional) != wantArgs || image != (*out != "") ||
+		*telegramID < 0 || (sub != "add" && *telegramID != 0) {
 		fmt.Fprintln(e.stderr, volunteerUsage)
 		return errUsage
 	}
@@ -70,7 +74,7 @@ func (e *environment) volunteer(ctx context.Context, args []string) error {
 	defer st.Close()
 	switch sub {
 	case "add":
-		return e.addVolunteer(ctx, cfg, st, positional[0])
+		return e.addVolunteer(ctx, cfg, st, positional[0], *telegramID)
 	case "list":
 		return e.listVolunteers(ctx, cfg, st)
 	case "qr", "card":
@@ -118,7 +122,7 @@ func (e *environment) volunteerImage(ctx context.Context, cfg config.Config, st 
 // imageFileMode is the mode of a written QR code or card: nothing private.
 const imageFileMode = 0o644
 
-func (e *environment) addVolunteer(ctx context.Context, cfg config.Config, st *store.Store, name string) error {
+func (e *environment) addVolunteer(ctx context.Context, cfg config.Config, st *store.Store, name string, telegramID int64) error {
 	// Known first, so that nobody is added without a link to hand out.
 	username, err := botUsername(ctx, cfg, st)
 	if err != nil {
@@ -127,6 +131,10 @@ func (e *environment) addVolunteer(ctx context.Context, cfg config.Config, st *s
 	var v store.Volunteer
 	err = st.Update(ctx, func(tx *store.Tx) (err error) {
 		v, err = tx.AddVolunteer(name, referral.NewCode(referral.Volunteer))
+		if err != nil || telegramID == 0 {
+			return err
+		}
+		v, err = tx.SetVolunteerTelegram(v.Code, strconv.FormatInt(telegramID, 10))
 		return err
 	})
 	if err != nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,12 +12,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assetbot/assetbot/internal/referral"
-	"github.com/assetbot/assetbot/internal/store"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
-	"image"
-	"image/png"
+
+	"github.com/assetbot/assetbot/internal/referral"
+	"github.com/assetbot/assetbot/internal/store"
 )
 
 // withStore opens the database of config file cfg for fn, then closes it.
@@ -232,5 +233,35 @@ func TestVolunteerQRAndCard(t *testing.T) {
 	}
 	if _, _, err := invoke(t, "", "--config", cfg, "volunteer", "qr", "vnosuchcode00000", "--out", qrPath); err == nil || !strings.Contains(err.Error(), "no volunteer has the code") {
 		t.Errorf("qr of an unknown code: %v; want it named", err)
+	}
+}
+
+func TestVolunteerTelegramID(t *testing.T) {
+	cfg := configFile(t, "telegram:\n  username: map_bot\n")
+	for _, tc := range []struct {
+		args []string
+		want string // "" for success, else in the error
+	}{
+		{[]string{"volunteer", "add", "Ann", "--telegram-id", "4242"}, ""},
+		{[]string{"volunteer", "add", "Bea", "--telegram-id", "4242"}, "already on another volunteer"},
+		{[]string{"volunteer", "add", "Cai", "--telegram-id", "-5"}, "usage"},
+		{[]string{"volunteer", "list", "--telegram-id", "5"}, "usage"},
+	} {
+		_, _, err := invoke(t, "", append([]string{"--config", cfg}, tc.args...)...)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v: %v", tc.args, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v: got %v; want an error with %q", tc.args, err, tc.want)
+		}
+	}
+	st, err := store.Open(context.Background(), filepath.Join(filepath.Dir(cfg), "assetbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	v, err := st.VolunteerStatsByTelegram(context.Background(), "4242")
+	if err != nil || v.Name != "Ann" {
+		t.Errorf("volunteer with Telegram id 4242 = %+v, %v; want Ann", v, err)
 	}
 }

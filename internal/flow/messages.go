@@ -106,7 +106,6 @@ const (
 	MsgBadButton      = "bad_button"
 	MsgInlineButton   = "inline_button"
 	MsgTrouble        = "trouble"
-	MsgBrokenLink     = "broken_link"
 	MsgCantRead       = "cant_read"
 	MsgMediaStickers  = "media_stickers"
 	MsgMediaPhotos    = "media_photos"
@@ -159,7 +158,7 @@ var messageIDs = []string{
 	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack,
 	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
-	MsgTrouble, MsgBrokenLink, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
+	MsgTrouble, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
 	MsgMediaVideos, MsgMediaAudio, MsgMediaFiles, MsgMediaDice, MsgMediaPolls, MsgMediaOther,
 	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite,
 	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,

@@ -74,6 +74,32 @@ func (tx *Tx) AddVolunteer(name, code string) (Volunteer, error) {
 	return v, nil
 }
 
+// ErrTelegramTaken is returned when a Telegram user is already on another
+// volunteer's record.
+var ErrTelegramTaken = errors.New("that Telegram user is already on another volunteer's record")
+
+// SetVolunteerTelegram puts the volunteer's own Telegram user id on their
+// record, so that /mystats knows them and their own link credits nobody.
+func (tx *Tx) SetVolunteerTelegram(code, userID string) (Volunteer, error) {
+	v, err := tx.Volunteer(code)
+	if err != nil {
+		return v, err
+	}
+	var other int64
+	err = tx.queryRow(`SELECT id FROM volunteers WHERE telegram_user_id = ? AND id != ?`, userID, v.ID).Scan(&other)
+	switch {
+	case err == nil:
+		return v, ErrTelegramTaken
+	case !errors.Is(err, sql.ErrNoRows):
+		return v, fmt.Errorf("check telegram id of volunteer %d: %w", v.ID, err)
+	}
+	if _, err := tx.exec(`UPDATE volunteers SET telegram_user_id = ? WHERE id = ?`, userID, v.ID); err != nil {
+		return v, fmt.Errorf("set telegram id of volunteer %d: %w", v.ID, err)
+	}
+	v.TelegramUserID = userID
+	return v, nil
+}
+
 // Volunteer returns the volunteer with the given code, or ErrNotFound.
 func (tx *Tx) Volunteer(code string) (Volunteer, error) {
 	var v Volunteer
