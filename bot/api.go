@@ -76,24 +76,30 @@ func classify(err error) (errorKind, time.Duration) {
 		return errCanceled, 0
 	case errors.As(err, &apiErr):
 		desc := strings.ToLower(apiErr.Message)
+		code := apiErr.Code
+		if code == 0 {
+			// Uploads (sendPhoto) come back without an error code:
+			// Telegram's descriptions start with the status's name.
+			code = codeOf(desc)
+		}
 		switch {
-		case apiErr.Code == http.StatusTooManyRequests:
+		case code == http.StatusTooManyRequests:
 			wait := time.Duration(apiErr.RetryAfter) * time.Second
 			if wait <= 0 {
 				wait = defaultFloodWait
 			}
 			return errFlood, wait
-		case apiErr.Code == http.StatusForbidden:
+		case code == http.StatusForbidden:
 			return errBlocked, 0
-		case apiErr.Code == http.StatusUnauthorized:
+		case code == http.StatusUnauthorized:
 			return errAuth, 0
-		case apiErr.Code == http.StatusConflict:
+		case code == http.StatusConflict:
 			return errConflict, 0
-		case apiErr.Code == http.StatusBadRequest && strings.Contains(desc, "message is not modified"):
+		case code == http.StatusBadRequest && strings.Contains(desc, "message is not modified"):
 			return errUnchanged, 0
-		case apiErr.Code == http.StatusBadRequest && strings.Contains(desc, "query is too old"):
+		case code == http.StatusBadRequest && strings.Contains(desc, "query is too old"):
 			return errQueryTooOld, 0
-		case apiErr.Code >= 400 && apiErr.Code < 500:
+		case code >= 400 && code < 500:
 			return errBadRequest, 0
 		}
 		return errServer, 0
@@ -104,6 +110,23 @@ func classify(err error) (errorKind, time.Duration) {
 		return errNetwork, 0
 	}
 	return errServer, 0
+}
+
+// codeOf reads the HTTP status from the start of a lower-cased Bot API
+// error description ("too many requests: retry after 5"), or 0.
+func codeOf(desc string) int {
+	for prefix, code := range map[string]int{
+		"too many requests": http.StatusTooManyRequests,
+		"forbidden":         http.StatusForbidden,
+		"unauthorized":      http.StatusUnauthorized,
+		"conflict":          http.StatusConflict,
+		"bad request":       http.StatusBadRequest,
+	} {
+		if strings.HasPrefix(desc, prefix) {
+			return code
+		}
+	}
+	return 0
 }
 
 func isTimeout(err error) bool {

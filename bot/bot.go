@@ -45,6 +45,7 @@ var commands = []struct{ command, description string }{
 	{"cancel", flow.MsgCmdCancel},
 	{"me", flow.MsgCmdMe},
 	{"language", flow.MsgCmdLanguage},
+	{"invite", flow.MsgCmdInvite},
 	{"stop", flow.MsgCmdStop},
 	{"help", flow.MsgCmdHelp},
 }
@@ -122,6 +123,8 @@ type Bot struct {
 	// scheduledRate bounds the messages the bot sends first (0: only the
 	// global limit), so that replies always find room.
 	scheduledRate float64
+	// organisers are the Telegram user ids allowed the organiser commands.
+	organisers []int64
 }
 
 // Option configures New.
@@ -166,6 +169,11 @@ func New(ctx context.Context, cfg config.Telegram, st *store.Store, svc *convers
 		}
 	}
 	b.name = b.api.Self.UserName
+	// Kept so that commands run while the bot is not, such as `assetbot
+	// volunteer add`, can make its deep links.
+	if err := st.Update(ctx, func(tx *store.Tx) error { return tx.SetBotUsername(b.name) }); err != nil {
+		return nil, fmt.Errorf("record the bot's username: %w", err)
+	}
 	b.handleFaults = newFaultLog(log, slog.LevelWarn, "handling an update failed; retrying", time.Now)
 	b.applyFaults = newFaultLog(log, slog.LevelError, "could not apply updates; Telegram will send them again", time.Now)
 	b.pollFaults = newFaultLog(log, slog.LevelWarn, "getUpdates failed; retrying", time.Now)

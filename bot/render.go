@@ -20,6 +20,7 @@ const (
 	methodEditText   = "editMessageText"
 	methodEditMarkup = "editMessageReplyMarkup"
 	methodAnswer     = "answerCallbackQuery"
+	methodPhoto      = "sendPhoto"
 )
 
 // Telegram's limits that shape what we send.
@@ -28,6 +29,7 @@ const (
 	maxCallbackRunes = 200
 	maxCallbackData  = 64
 	maxButtonRunes   = 40
+	maxCaptionRunes  = 1024
 )
 
 // maxPairedLabel is the longest option label that still fits two buttons
@@ -42,6 +44,21 @@ type outMsg struct {
 	Text      string          `json:"t,omitempty"`
 	Markup    json.RawMessage `json:"k,omitempty"`
 	Callback  string          `json:"cb,omitempty"`
+	// Photo is a PNG to upload with sendPhoto; Text is then its caption.
+	Photo []byte `json:"p,omitempty"`
+}
+
+// photoName is the file name a photo is uploaded under.
+const photoName = "photo.png"
+
+// send makes the call: an upload for a photo, a plain request otherwise.
+func (m outMsg) send(api *tgbotapi.BotAPI) error {
+	if m.Method == methodPhoto {
+		_, err := api.UploadFiles(m.Method, m.params(), []tgbotapi.RequestFile{{Name: "photo", Data: tgbotapi.FileBytes{Name: photoName, Bytes: m.Photo}}})
+		return err
+	}
+	_, err := api.MakeRequest(m.Method, m.params())
+	return err
 }
 
 // params turns the call into the library's request parameters.
@@ -59,7 +76,11 @@ func (m outMsg) params() tgbotapi.Params {
 	if m.MessageID != 0 {
 		p["message_id"] = strconv.Itoa(m.MessageID)
 	}
-	if m.Text != "" {
+	switch {
+	case m.Text == "":
+	case m.Method == methodPhoto:
+		p["caption"] = m.Text
+	default:
 		p["text"] = m.Text
 	}
 	if len(m.Markup) > 0 {
@@ -144,6 +165,23 @@ type renderer struct {
 func (r *renderer) add(m outMsg) {
 	m.ChatID = r.chatID
 	r.out = append(r.out, m)
+}
+
+// appendText adds text, after a blank line, to the last message sent, or
+// sends it alone if there is none or it would not fit.
+func (r *renderer) appendText(text string) {
+	for i := len(r.out) - 1; i >= 0; i-- {
+		m := &r.out[i]
+		if m.Method != methodSend {
+			continue
+		}
+		if joined := m.Text + "\n\n" + text; utf8.RuneCountInString(joined) <= maxMessageRunes {
+			m.Text = joined
+			return
+		}
+		break
+	}
+	r.add(outMsg{Method: methodSend, Text: text})
 }
 
 // answer acknowledges a button press, with an optional short note.

@@ -387,7 +387,7 @@ func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 		}
 	}
 	start := s.now()
-	_, err := s.api.MakeRequest(q.msg.Method, q.msg.params())
+	err := q.msg.send(s.api)
 	done := s.now()
 	if slot >= 0 {
 		s.global.release(slot)

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -15,9 +14,6 @@ import (
 
 // channel is how Telegram people are stored.
 const channel = "telegram"
-
-// startPayload is what a deep link may carry after /start.
-var startPayload = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // action is what the bot will do with an update.
 type action struct {
@@ -34,6 +30,10 @@ type action struct {
 	// reply; media, for the cant_read note, the message id naming what
 	// was sent.
 	prefix, media string
+	// command and args are, for actVolunteers, the command and what
+	// followed it; word is the command as typed, for the unknown-command
+	// reply a non-organiser gets.
+	command, args, word string
 }
 
 type actionKind int
@@ -44,11 +44,12 @@ const (
 	actReply                         // answer with a fixed text, change nothing
 	actReachable                     // the person unblocked the bot
 	actUnreachable                   // the person blocked the bot
+	actVolunteers                    // a volunteer command: /volunteer, /volunteers, /mystats
 )
 
 // kindName names an action kind in logs and metrics.
 func (k actionKind) String() string {
-	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable"}[k]
+	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable", "volunteers"}[k]
 }
 
 // decide works out what an update asks of the bot. It never panics on an
@@ -153,16 +154,23 @@ func decideCommand(a action, text, botName string) action {
 	if addressed && !strings.EqualFold(target, botName) {
 		return reply(a, flow.MsgOtherBot)
 	}
+	switch cmd {
+	case cmdVolunteer, cmdVolunteers, cmdMyStats:
+		a.kind, a.command, a.args, a.word = actVolunteers, cmd, strings.TrimSpace(args), truncate(word, maxCommandEcho)
+		return a
+	}
 	ev, ok := conversation.Command(cmd)
 	if !ok {
 		return reply(a, flow.MsgUnknownCommand, "command", truncate(word, maxCommandEcho))
 	}
-	a.event = ev
-	// A deep-link payload ("/start abc") will attribute volunteers'
-	// referrals; until then it is checked and otherwise ignored.
-	if args = strings.TrimSpace(args); ev.Kind == conversation.EventStart && args != "" && !startPayload.MatchString(args) {
-		a.prefix = flow.MsgBrokenLink
+	// A deep-link payload ("/start abc") goes to the conversation, which
+	// attributes the person to the link's owner; one that is unknown,
+	// malformed or oversized starts the bot as plain /start does, and is
+	// only logged.
+	if args = strings.TrimSpace(args); ev.Kind == conversation.EventStart && args != "" {
+		ev.Payload = args
 	}
+	a.event = ev
 	return a
 }
 
@@ -217,11 +225,22 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 			prefix = r.text(a.prefix)
 		}
 		r.reply(rep, a.press, prefix, a.event.Input.Kind == flow.InputLocation)
+		switch {
+		case rep.Invite == "":
+		case a.event.Kind == conversation.EventInvite:
+			b.sendLink(r, flow.MsgInvite, rep.Invite, "link", b.link(rep.Invite))
+		default:
+			// The end of the flow: the link goes under the thanks, and
+			// /invite gives the QR code too.
+			r.appendText(r.text(flow.MsgInvite, "link", b.link(rep.Invite)))
+		}
 		return r.out, nil
 	case actReachable, actUnreachable:
 		if err := setReachable(tx, a.chatID, a.id.UserID, a.kind == actReachable); err != nil {
 			return nil, err
 		}
+	case actVolunteers:
+		return b.volunteerCommand(tx, a)
 	}
 	return nil, nil
 }

@@ -356,14 +356,20 @@ func (b *botProcess) awaitCallbackAnswers(t *testing.T, want int) {
 
 // export runs `assetbot export --format json` on the deployment's database.
 func (d *deployment) export() exported {
+	return decodeExport(d.t, []byte(d.cli("export", "--format", "json")))
+}
+
+// cli runs an assetbot command on the deployment's config and returns
+// what it printed, failing the test if it fails.
+func (d *deployment) cli(args ...string) string {
 	t := d.t
 	t.Helper()
-	cmd := exec.Command(binary(t), "export", "--format", "json", "--config", d.config)
+	cmd := exec.Command(binary(t), append(args, "--config", d.config)...)
 	cmd.Env = childEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("assetbot export: %v\n%s", err, stderr.String())
+		t.Fatalf("assetbot %v: %v\n%s", args, err, stderr.String())
 	}
-	return decodeExport(t, stdout.Bytes())
+	return stdout.String()
 }

@@ -5,6 +5,7 @@
 //	assetbot flows check [DIR]    check flow files
 //	assetbot export --format csv  people who consented and their answers
 //	assetbot reminders            the scheduled jobs; `reminders run JOB` runs one now
+//	assetbot volunteer            volunteers' personal links: add, list, pause, resume, remove
 //
 // Every command takes --config FILE (default config.yaml if present).
 package main
@@ -40,6 +41,8 @@ Usage:
                                                            people who consented and their latest answers
   assetbot reminders [--config FILE]                       the scheduled jobs: schedule, next run, reminders due
   assetbot reminders run JOB [--now TIME] [--dry-run]      run a job now, or as if at TIME (RFC 3339)
+  assetbot volunteer add NAME | list                       register a volunteer (prints their link); list them with results
+  assetbot volunteer pause|resume|remove CODE              stop or restart crediting a volunteer's link
 
 The config file defaults to config.yaml when it exists; see config.example.yaml.
 `
@@ -88,6 +91,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.export(ctx, rest)
 	case "reminders":
 		return env.reminders(ctx, rest)
+	case "volunteer":
+		return env.volunteer(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -42,7 +42,7 @@ func (e *environment) run(ctx context.Context, args []string) error {
 			log.Error("close database", "err", err)
 		}
 	}()
-	b, err := bot.New(ctx, cfg.Telegram, st, svc, log, bot.WithScheduledRate(cfg.Reminders.Rate))
+	b, err := bot.New(ctx, cfg.Telegram, st, svc, log, bot.WithScheduledRate(cfg.Reminders.Rate), bot.WithOrganisers(cfg.Organisers))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil

@@ -28,10 +28,18 @@ type Config struct {
 	Telegram Telegram `yaml:"telegram"`
 	// Organisers are the Telegram user ids allowed to use organiser
 	// commands; default none.
-	Organisers []int64   `yaml:"organisers"`
-	Log        Log       `yaml:"log"`
-	HTTP       HTTP      `yaml:"http"`
-	Reminders  Reminders `yaml:"reminders"`
+	Organisers []int64    `yaml:"organisers"`
+	Log        Log        `yaml:"log"`
+	HTTP       HTTP       `yaml:"http"`
+	Reminders  Reminders  `yaml:"reminders"`
+	Volunteers Volunteers `yaml:"volunteers"`
+}
+
+// Volunteers configures what volunteers hand out on the doorstep.
+type Volunteers struct {
+	// Invitation is the one line printed above the QR code on a doorstep
+	// card.
+	Invitation string `yaml:"invitation"`
 }
 
 // Reminders configures the messages the bot sends first: nudges to finish
@@ -86,6 +94,10 @@ type Telegram struct {
 	// a local Bot API server or an emulator can stand in. Parse trims a
 	// trailing slash.
 	APIEndpoint string `yaml:"api_endpoint"`
+	// Username is the bot's username, for the deep links of volunteers
+	// and residents. Empty (the default): the one getMe reported when the
+	// bot last started.
+	Username string `yaml:"username"`
 	// Mode is how updates arrive: "polling" (the default) or "webhook".
 	Mode string `yaml:"mode"`
 	// PollTimeout is the long-polling timeout of getUpdates, default 50s,
@@ -166,7 +178,8 @@ func Default() Config {
 				MaxAttempts:  10,
 			},
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log:        Log{Level: "info", Format: "text"},
+		Volunteers: Volunteers{Invitation: "Tell us what you could share with your neighbours: scan this to start."},
 		Reminders: Reminders{
 			CheckEvery:   "@every 5m",
 			NudgeAfter:   24 * time.Hour,

@@ -124,6 +124,8 @@ reminders:
   quiet_hours: ""
   daily_cap: 3
   rate: 5
+volunteers:
+  invitation: Scan me, neighbour
 `
 	want := Config{
 		Database: Database{Path: "/var/lib/assetbot/assetbot.db"},
@@ -147,6 +149,7 @@ reminders:
 		HTTP:       HTTP{Listen: ":9090"},
 		Reminders: Reminders{CheckEvery: "*/10 * * * *", NudgeAfter: 36 * time.Hour, RefreshAfter: 90*24*time.Hour + 12*time.Hour,
 			StaleAfter: 14 * 24 * time.Hour, DailyCap: 3, Rate: 5},
+		Volunteers: Volunteers{Invitation: "Scan me, neighbour"},
 	}
 	got, err := parse("config.yaml", []byte(data), env("TELEGRAM_BOT_TOKEN", "from-the-environment"))
 	if err != nil {
@@ -175,6 +178,7 @@ func TestParseValues(t *testing.T) {
 		{"numeric string", "telegram: {webhook: {secret: 12345678}}", func(c Config) any { return c.Telegram.Webhook.Secret }, "12345678"},
 		{"empty list", "organisers: []", func(c Config) any { return c.Organisers }, []int64(nil)},
 		{"flow list", "organisers: [1, +2]", func(c Config) any { return c.Organisers }, []int64{1, 2}},
+		{"bot username", "telegram: {username: Map_bot1}", func(c Config) any { return c.Telegram.Username }, "Map_bot1"},
 		{"endpoint slash trimmed", "telegram: {api_endpoint: 'https://example.org/'}", func(c Config) any { return c.Telegram.APIEndpoint }, "https://example.org"},
 		{"null keeps default", "database: {path: null}", func(c Config) any { return c.Database.Path }, "assetbot.db"},
 		{"anchor and alias", "http: {listen: &a ':9090'}\ntelegram: {webhook: {listen: *a}}", func(c Config) any { return c.Telegram.Webhook.Listen }, ":9090"},
@@ -286,6 +290,10 @@ func TestParseErrors(t *testing.T) {
 			`config.yaml:1: telegram.api_endpoint: must be an http or https URL with no path, such as "https://api.telegram.org", got "api.telegram.org"`},
 		{"endpoint with query", "telegram: {api_endpoint: 'https://example.org?x=1'}",
 			`config.yaml:1: telegram.api_endpoint: must be an http or https URL with no path, such as "https://api.telegram.org", got "https://example.org?x=1"`},
+		{"username with @", "telegram: {username: '@mapbot'}",
+			`config.yaml:1: telegram.username: must be a bot username of 5 to 32 characters of A-Z, a-z, 0-9 and _, without the @, got "@mapbot"`},
+		{"username too short", "telegram: {username: abc}",
+			`config.yaml:1: telegram.username: must be a bot username of 5 to 32 characters of A-Z, a-z, 0-9 and _, without the @, got "abc"`},
 		{"poll timeout too long", "telegram: {poll_timeout: 11m}",
 			`config.yaml:1: telegram.poll_timeout: must be between 0s and 10m, got 11m0s`},
 		{"negative poll timeout", "telegram: {poll_timeout: -1s}",
@@ -399,7 +407,7 @@ func TestEnvExpansion(t *testing.T) {
 		{name: "escaped reference", data: "flows: {dir: '$${DIR}'}",
 			get: func(c Config) any { return c.Flows.Dir }, want: "${DIR}"},
 		{name: "keys are not expanded", data: "${DIR}: x",
-			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders)`},
+			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers)`},
 		{name: "missing", data: "log:\n  level: ${LOG_LEVEL}\n",
 			wantErr: `config.yaml:2: log.level: environment variable LOG_LEVEL is not set and has no default`},
 		{name: "unterminated", data: "flows: {dir: '${DIR'}",

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,9 @@ import (
 // officialEndpoint is Telegram's own Bot API, which only delivers webhooks
 // over https.
 const officialEndpoint = "https://api.telegram.org"
+
+// botUsername is what Telegram allows as a bot's username.
+var botUsername = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{4,31}$`)
 
 // maxPollTimeout bounds telegram.poll_timeout: a longer poll only delays
 // noticing a dead connection.
@@ -120,6 +124,9 @@ func (r Reminders) check(v *checker) {
 func (t Telegram) check(v *checker) {
 	if !isBaseURL(t.APIEndpoint) {
 		v.addf("telegram.api_endpoint", `must be an http or https URL with no path, such as %q, got %s`, officialEndpoint, quote(t.APIEndpoint))
+	}
+	if t.Username != "" && !botUsername.MatchString(t.Username) {
+		v.addf("telegram.username", "must be a bot username of 5 to 32 characters of A-Z, a-z, 0-9 and _, without the @, got %s", quote(t.Username))
 	}
 	webhook := t.Mode == "webhook"
 	if t.Mode != "polling" && !webhook {

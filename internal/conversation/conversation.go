@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/referral"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
@@ -39,6 +40,8 @@ const (
 	EventStop  EventKind = "stop"  // /stop: no more reminders
 	// EventLanguage is /language: choose the language to be spoken to in.
 	EventLanguage EventKind = "language"
+	// EventInvite is /invite: the person's own link to invite others.
+	EventInvite EventKind = "invite"
 	// EventReminder is a press of a button on a scheduled message.
 	EventReminder EventKind = "reminder"
 )
@@ -51,6 +54,9 @@ type Event struct {
 	// pressed, for EventReminder.
 	Reminder int64
 	Action   string
+	// Payload is what followed /start, from a deep link: a referral code
+	// attributes the person to its owner. It arrives unchecked.
+	Payload string
 }
 
 // Command returns the event a command such as "/skip" stands for, on any
@@ -68,6 +74,8 @@ func Command(name string) (ev Event, ok bool) {
 		return Event{Kind: EventMe}, true
 	case "/stop":
 		return Event{Kind: EventStop}, true
+	case "/invite":
+		return Event{Kind: EventInvite}, true
 	case "/language":
 		return Event{Kind: EventLanguage}, true
 	case "/back":
@@ -105,6 +113,10 @@ type Reply struct {
 	Stale bool
 	// Person is the person as stored after the event.
 	Person store.Person
+	// Invite is the person's own invitation code, when the reply should
+	// end with their link to invite others (/invite, and the end of the
+	// flow); the channel makes the link.
+	Invite string
 }
 
 // Service handles events against a set of flows.
@@ -163,7 +175,9 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 	}
 	switch ev.Kind {
 	case EventStart:
-		err = s.start(t)
+		if err = s.attribute(t, ev.Payload); err == nil {
+			err = s.start(t)
+		}
 	case EventHelp:
 		t.say(flow.MsgHelp)
 	case EventMe:
@@ -173,6 +187,8 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 		if err = tx.UpdatePerson(t.person); err == nil {
 			t.say(flow.MsgStopped)
 		}
+	case EventInvite:
+		err = s.invite(t)
 	case EventLanguage:
 		s.showMenu(t, menuLang, "")
 	case EventInput:
@@ -333,6 +349,27 @@ func (s *Service) start(t *turn) error {
 		return nil
 	}
 	return s.run(t, flow.Options{})
+}
+
+// attribute credits whoever owns the link the person started through, if
+// anyone may be credited. A link that credits nobody still starts the bot:
+// it is logged, never shown as an error. The payload is logged only by
+// length, since it came from anybody.
+func (s *Service) attribute(t *turn, payload string) error {
+	if payload == "" {
+		return nil
+	}
+	pl, ok := referral.ParsePayload(payload)
+	if !ok {
+		s.log.Info("start link not a referral code", "person_id", t.person.ID, "payload_len", len(payload))
+		return nil
+	}
+	got, err := t.tx.Attribute(t.person, pl)
+	if err != nil {
+		return err
+	}
+	s.log.Info("start link", "person_id", t.person.ID, "kind", string(pl.Kind), "attribution", string(got))
+	return nil
 }
 
 // hasAnswers reports whether the person has told us anything in the flow.
@@ -514,4 +551,15 @@ func (s *Service) PersonLanguage(tx *store.Tx, id Identity) (string, error) {
 		return s.Language(id.Language), nil
 	}
 	return p.Language, nil
+}
+
+// invite gives the person their own invitation code, made the first time
+// they ask.
+func (s *Service) invite(t *turn) error {
+	code, err := t.tx.InviteCode(t.person.ID, referral.NewCode(referral.Resident))
+	if err != nil {
+		return err
+	}
+	t.reply.Invite = code
+	return nil
 }

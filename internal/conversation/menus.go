@@ -138,6 +138,10 @@ func (s *Service) menuInput(t *turn, in flow.Input) error {
 			return err
 		}
 		t.say(flow.MsgConfirmed)
+		if menu == menuSummary {
+			// The end of the flow: their link to bring others.
+			return s.invite(t)
+		}
 	case action == actChange:
 		s.showMenu(t, menuChange, "")
 	case action == actBackToMenu:

@@ -214,3 +214,25 @@ func TestFinishingConfirmsTheEntry(t *testing.T) {
 		return nil
 	})
 }
+
+func TestInviteCode(t *testing.T) {
+	w := newWorld(t, shippedFlows(t))
+	p := w.person("Ada")
+	r := p.answerUpTo("")
+	if r.Invite != "" {
+		t.Errorf("the summary already carries an invitation %q; want it after confirming", r.Invite)
+	}
+	p.press(actConfirm)
+	code := p.last.Invite
+	if len(code) != 16 || code[0] != 'r' {
+		t.Fatalf("invitation after confirming the summary = %q; want the person's own code", code)
+	}
+	if got := p.send(Event{Kind: EventInvite}); got.Invite != code || len(got.Messages) != 0 {
+		t.Errorf("/invite = %s with %q; want the same code and no other message", describe(got), got.Invite)
+	}
+	// Confirming again from /me is not the end of a flow.
+	shows(t, p.send(Event{Kind: EventMe}), menuReview)
+	if got := p.press(actConfirm); got.Invite != "" {
+		t.Errorf("confirming from /me carries an invitation %q", got.Invite)
+	}
+}

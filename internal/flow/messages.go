@@ -106,7 +106,6 @@ const (
 	MsgBadButton      = "bad_button"
 	MsgInlineButton   = "inline_button"
 	MsgTrouble        = "trouble"
-	MsgBrokenLink     = "broken_link"
 	MsgCantRead       = "cant_read"
 	MsgMediaStickers  = "media_stickers"
 	MsgMediaPhotos    = "media_photos"
@@ -125,6 +124,17 @@ const (
 	MsgCmdLanguage    = "cmd_language"
 	MsgCmdStop        = "cmd_stop"
 	MsgCmdHelp        = "cmd_help"
+	MsgCmdInvite      = "cmd_invite"
+	// Volunteers and invitations.
+	MsgInvite         = "invite"
+	MsgInviteCaption  = "invite_caption"
+	MsgVolunteerAdded = "volunteer_added"
+	MsgVolunteerUsage = "volunteer_usage"
+	MsgVolunteerName  = "volunteer_name"
+	MsgVolunteersNone = "volunteers_none"
+	MsgVolunteersLine = "volunteers_line"
+	MsgMyStats        = "my_stats"
+	MsgNotVolunteer   = "not_volunteer"
 
 	// The terminal's own words.
 	MsgTermMulti    = "term_multi"
@@ -148,9 +158,11 @@ var messageIDs = []string{
 	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack,
 	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
-	MsgTrouble, MsgBrokenLink, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
+	MsgTrouble, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
 	MsgMediaVideos, MsgMediaAudio, MsgMediaFiles, MsgMediaDice, MsgMediaPolls, MsgMediaOther,
-	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp,
+	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite,
+	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,
+	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
 	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep,
 }
 
