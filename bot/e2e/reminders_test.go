@@ -6,6 +6,22 @@ import (
 	"time"
 )
 
+// shortPlan answers the resident flow in as few steps as it allows.
+func shortPlan() plan {
+	return plan{
+		"consent":   {option: "yes"},
+		"hands":     {ticks: []string{"cooking"}},
+		"head":      {skip: true},
+		"heart":     {ticks: []string{"food"}},
+		"offer":     {skip: true},
+		"learn":     {skip: true},
+		"time":      {option: "not_now"},
+		"groups":    {skip: true},
+		"connector": {option: "yes"},
+		"area":      {text: "LS6"},
+	}
+}
+
 // fastReminders is a schedule that runs in seconds: nudges two seconds
 // after the last input, refreshes eight seconds after confirming.
 const fastReminders = `reminders:
@@ -22,18 +38,7 @@ func TestReminders(t *testing.T) {
 	d := newDeployment(t)
 	d.extra = fastReminders
 	bot := d.start()
-	p := plan{
-		"consent":   {option: "yes"},
-		"hands":     {ticks: []string{"cooking"}},
-		"head":      {skip: true},
-		"heart":     {ticks: []string{"food"}},
-		"offer":     {skip: true},
-		"learn":     {skip: true},
-		"time":      {option: "not_now"},
-		"groups":    {skip: true},
-		"connector": {option: "yes"},
-		"area":      {text: "LS6"},
-	}
+	p := shortPlan()
 
 	// Bea finishes at once; her refresh comes eight seconds later.
 	bea := newResident(t, d, 302, "Bea")

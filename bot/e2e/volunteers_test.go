@@ -25,18 +25,7 @@ func TestVolunteers(t *testing.T) {
 		return m[1]
 	}
 	ann, bea := code("Ann"), code("Bea")
-	p := plan{
-		"consent":   {option: "yes"},
-		"hands":     {ticks: []string{"music"}},
-		"head":      {skip: true},
-		"heart":     {ticks: []string{"arts"}},
-		"offer":     {skip: true},
-		"learn":     {skip: true},
-		"time":      {option: "not_now"},
-		"groups":    {skip: true},
-		"connector": {option: "no"},
-		"area":      {text: "LS6"},
-	}
+	p := shortPlan()
 	// finish plays a resident who started through link code to the end and
 	// returns their own invitation code, from the thanks.
 	finish := func(id int64, name, code string) string {
