@@ -414,15 +414,11 @@ func (b *Bot) commit(ctx context.Context, updateID int, fn func(*store.Tx) ([]ou
 				out = append(out, queued{created: tx.Now(), msg: m})
 				continue
 			}
-			payload, err := json.Marshal(m)
+			q, err := enqueue(tx, m, false)
 			if err != nil {
 				return err
 			}
-			id, err := tx.Enqueue(m.ChatID, m.Method, payload)
-			if err != nil {
-				return err
-			}
-			out = append(out, queued{id: id, created: tx.Now(), msg: m})
+			out = append(out, q)
 		}
 		return nil
 	})
@@ -431,4 +427,19 @@ func (b *Bot) commit(ctx context.Context, updateID int, fn func(*store.Tx) ([]ou
 	}
 	b.sender.add(out)
 	return nil
+}
+
+// enqueue writes m to the outbox in tx, as a reply or a scheduled
+// message, and returns it as the sender queues it.
+func enqueue(tx *store.Tx, m outMsg, scheduled bool) (queued, error) {
+	payload, err := json.Marshal(m)
+	if err != nil {
+		return queued{}, fmt.Errorf("encode %s to %d: %w", m.Method, m.ChatID, err)
+	}
+	write := tx.Enqueue
+	if scheduled {
+		write = tx.EnqueueScheduled
+	}
+	id, err := write(m.ChatID, m.Method, payload)
+	return queued{id: id, created: tx.Now(), msg: m, scheduled: scheduled}, err
 }

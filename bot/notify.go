@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -30,14 +29,10 @@ func (n *Notifier) Notify(tx *store.Tx, p store.Person, rep conversation.Reply) 
 	if err != nil {
 		return fmt.Errorf("person %d has chat id %q: %w", p.ID, p.ChannelUserID, reminders.ErrNoChannel)
 	}
-	r := &renderer{chatID: chatID, text: func(msg string, vars ...string) string { return n.svc.Text(p.Language, msg, vars...) }}
+	r := newRenderer(n.svc, chatID, p.Language)
 	r.messages(rep.Messages, "", false)
 	for _, m := range r.out {
-		payload, err := json.Marshal(m)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.EnqueueScheduled(m.ChatID, m.Method, payload); err != nil {
+		if _, err := enqueue(tx, m, true); err != nil {
 			return err
 		}
 	}

@@ -249,9 +249,13 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 const maxCommandEcho = 40
 
 // renderer returns a renderer for a chat whose person reads lang.
-func (b *Bot) renderer(chatID int64, lang string) *renderer {
+func (b *Bot) renderer(chatID int64, lang string) *renderer { return newRenderer(b.svc, chatID, lang) }
+
+// newRenderer returns a renderer for a chat whose person reads lang, in
+// svc's words.
+func newRenderer(svc *conversation.Service, chatID int64, lang string) *renderer {
 	return &renderer{chatID: chatID, text: func(msg string, vars ...string) string {
-		return b.svc.Text(lang, msg, vars...)
+		return svc.Text(lang, msg, vars...)
 	}}
 }
 

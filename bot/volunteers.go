@@ -56,17 +56,17 @@ func (b *Bot) sendLink(r *renderer, msg, code string, vars ...string) {
 
 // volunteerCommand carries out /volunteer NAME, /volunteers and /mystats.
 func (b *Bot) volunteerCommand(tx *store.Tx, a action) ([]outMsg, error) {
+	if a.command != cmdMyStats && !b.organiser(a.id.UserID) {
+		b.log.Warn("organiser command from someone not an organiser", "user_id", a.id.UserID, "command", a.command)
+		// The very reply to a command the bot does not know.
+		return b.apply(tx, reply(a, flow.MsgUnknownCommand, "command", a.word))
+	}
 	lang, err := b.svc.PersonLanguage(tx, a.id)
 	if err != nil {
 		return nil, err
 	}
 	r := b.renderer(a.chatID, lang)
 	say := func(msg string, vars ...string) { r.add(outMsg{Method: methodSend, Text: r.text(msg, vars...)}) }
-	if a.command != cmdMyStats && !b.organiser(a.id.UserID) {
-		b.log.Warn("organiser command from someone not an organiser", "user_id", a.id.UserID, "command", a.command)
-		say(flow.MsgUnknownCommand, "command", a.word)
-		return r.out, nil
-	}
 	ctx := context.Background()
 	switch a.command {
 	case cmdVolunteer:
