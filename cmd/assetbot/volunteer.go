@@ -90,14 +90,7 @@ func (e *environment) volunteerImage(ctx context.Context, cfg config.Config, st 
 	if err != nil {
 		return err
 	}
-	var v store.Volunteer
-	err = st.Update(ctx, func(tx *store.Tx) (err error) {
-		v, err = tx.Volunteer(code)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no volunteer has the code %s (see `assetbot volunteer list`)", strconv.Quote(code))
-	}
+	v, err := volunteerByCode(ctx, st, code, func(tx *store.Tx) (store.Volunteer, error) { return tx.Volunteer(code) })
 	if err != nil {
 		return err
 	}
@@ -173,14 +166,7 @@ func (e *environment) listVolunteers(ctx context.Context, cfg config.Config, st 
 }
 
 func (e *environment) setVolunteerStatus(ctx context.Context, st *store.Store, code, status string) error {
-	var v store.Volunteer
-	err := st.Update(ctx, func(tx *store.Tx) (err error) {
-		v, err = tx.SetVolunteerStatus(code, status)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no volunteer has the code %s (see `assetbot volunteer list`)", strconv.Quote(code))
-	}
+	v, err := volunteerByCode(ctx, st, code, func(tx *store.Tx) (store.Volunteer, error) { return tx.SetVolunteerStatus(code, status) })
 	if err != nil {
 		return err
 	}
@@ -199,4 +185,18 @@ func botUsername(ctx context.Context, cfg config.Config, st *store.Store) (strin
 		return "", errUnknownUsername
 	}
 	return name, err
+}
+
+// volunteerByCode runs fn, which finds (and may change) the volunteer
+// with code, in a transaction; an unknown code is an error that says so.
+func volunteerByCode(ctx context.Context, st *store.Store, code string, fn func(*store.Tx) (store.Volunteer, error)) (store.Volunteer, error) {
+	var v store.Volunteer
+	err := st.Update(ctx, func(tx *store.Tx) (err error) {
+		v, err = fn(tx)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return v, fmt.Errorf("no volunteer has the code %s (see `assetbot volunteer list`)", strconv.Quote(code))
+	}
+	return v, err
 }
