@@ -95,9 +95,9 @@ func reminderFigures(ctx context.Context, dbPath, logPath string, fake *fakeapi.
 		return r, err
 	}
 	for outcome, n := range counts {
-		r.Planned += n
+		r.Planned += int64(n)
 		if outcome == store.OutcomeSent {
-			r.Queued = n
+			r.Queued = int64(n)
 		}
 	}
 	for i := range due {

@@ -136,20 +136,25 @@ func (tx *Tx) DueReminders(now time.Time, limit int) ([]Reminder, error) {
 // CountDueReminders counts the reminders planned and not yet settled.
 func (tx *Tx) CountDueReminders(now time.Time) (map[string]int, error) {
 	rows, err := tx.query(`SELECT kind, COUNT(*) FROM reminders WHERE outcome = '' AND due_at <= ? GROUP BY kind`, formatTime(now))
+	return counts(rows, err, "count due reminders")
+}
+
+// counts reads rows of (name, count), as a GROUP BY gives them.
+func counts(rows *sql.Rows, err error, what string) (map[string]int, error) {
 	if err != nil {
-		return nil, fmt.Errorf("count due reminders: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
 	for rows.Next() {
-		var kind string
+		var name string
 		var n int
-		if err := rows.Scan(&kind, &n); err != nil {
-			return nil, fmt.Errorf("count due reminders: %w", err)
+		if err := rows.Scan(&name, &n); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out[kind] = n
+		out[name] = n
 	}
-	return out, wrap(rows.Err(), "count due reminders")
+	return out, wrap(rows.Err(), what)
 }
 
 // Reminder returns one reminder, or ErrNotFound.
@@ -237,20 +242,7 @@ func (tx *Tx) Freshness(personID int64) (EntryFreshness, error) {
 
 // ReminderOutcomes counts every reminder planned, by outcome ("" for those
 // still due).
-func (s *Store) ReminderOutcomes(ctx context.Context) (map[string]int64, error) {
+func (s *Store) ReminderOutcomes(ctx context.Context) (map[string]int, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT outcome, COUNT(*) FROM reminders GROUP BY outcome`)
-	if err != nil {
-		return nil, fmt.Errorf("count reminders: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var outcome string
-		var n int64
-		if err := rows.Scan(&outcome, &n); err != nil {
-			return nil, fmt.Errorf("count reminders: %w", err)
-		}
-		out[outcome] = n
-	}
-	return out, wrap(rows.Err(), "count reminders")
+	return counts(rows, err, "count reminders")
 }
