@@ -282,9 +282,13 @@ func (r *Reminders) settle(tx *store.Tx, now time.Time, d store.Reminder, rep *R
 	case !p.Reachable:
 		return false, r.drop(tx, d, dropUnreachable, rep)
 	}
-	if why, later, err := r.stillDue(tx, now, p, d); err != nil || why != "" {
-		return false, errors.Join(err, r.drop(tx, d, why, rep))
-	} else if !later.IsZero() {
+	why, later, err := r.stillDue(tx, now, p, d)
+	switch {
+	case err != nil:
+		return false, err
+	case why != "":
+		return false, r.drop(tx, d, why, rep)
+	case !later.IsZero():
 		rep.Waiting++
 		return false, tx.PostponeReminder(d.ID, later)
 	}
