@@ -682,9 +682,9 @@ func TestParseDuration(t *testing.T) {
 		{"99999999d", 0, false},
 		{"", 0, false},
 	} {
-		got, err := ParseDuration(tc.in)
+		got, err := parseDuration(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
+			t.Errorf("parseDuration(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
 		}
 	}
 }

@@ -107,7 +107,7 @@ func (d *decoder) value(key string, n *yaml.Node, v reflect.Value) {
 	}
 	if v.Type() == reflect.TypeFor[time.Duration]() {
 		if s, ok := d.scalar(key, n, "a duration"); ok {
-			dur, err := ParseDuration(s)
+			dur, err := parseDuration(s)
 			if err != nil {
 				d.addf(n.Line, key, `want a duration such as "50s", "1m30s", "24h" or "180d", got %s`, quote(s))
 				return
@@ -396,10 +396,10 @@ func dottedKeys(t reflect.Type, prefix string) []string {
 // day is the "d" of a duration: 24 hours, whatever the clocks do.
 const day = 24 * time.Hour
 
-// ParseDuration reads a Go duration ("90m", "1h30m") that may start with
+// parseDuration reads a Go duration ("90m", "1h30m") that may start with
 // a whole number of days ("180d", "1d12h"), as months-long reminder
 // periods are written.
-func ParseDuration(s string) (time.Duration, error) {
+func parseDuration(s string) (time.Duration, error) {
 	days, rest, found := strings.Cut(s, "d")
 	if !found {
 		return time.ParseDuration(s)
