@@ -29,8 +29,46 @@ func Check(f *Flow) Problems {
 	for i, s := range f.Steps {
 		c.checkStep(f, i, s, keys)
 	}
+	c.checkAsset(f, keys)
 	c.checkGraph(f)
 	return c.problems
+}
+
+// checkAsset checks what makes an asset flow: the answers that name and
+// place the asset, and the links its answers make.
+func (c *parser) checkAsset(f *Flow, keys map[string]*Step) {
+	if a := f.Asset; a != nil {
+		if s, ok := keys[a.Name]; a.Name != "" && (!ok || s.Type != TypeText) {
+			c.add(a.Line, "asset.name: %q is not the key of a text step", a.Name)
+		}
+		if s, ok := keys[a.Area]; a.Area != "" && (!ok || s.Type != TypeText && s.Type != TypeLocation) {
+			c.add(a.Line, "asset.area: %q is not the key of a text or location step", a.Area)
+		}
+	}
+	for _, r := range f.Links {
+		c.checkLink(f, "links", r, []string{EndPerson, EndThis})
+		if r.When != nil {
+			c.checkCondition("links: when", r.When, nil, keys)
+		}
+	}
+}
+
+// checkLink checks a link rule's type and ends; ends lists those it may name.
+func (c *parser) checkLink(f *Flow, what string, r LinkRule, ends []string) {
+	if r.Type != "" && !contains(LinkTypes, r.Type) {
+		c.add(r.Line, "%s: unknown link type %q (want one of %s)%s", what, r.Type, strings.Join(LinkTypes, ", "), suggest(r.Type, LinkTypes))
+	}
+	for _, end := range []string{r.From, r.To} {
+		if !contains(ends, end) {
+			c.add(r.Line, "%s: a link end must be one of %s, not %q", what, strings.Join(ends, ", "), end)
+		}
+	}
+	if r.From == r.To {
+		c.add(r.Line, "%s: a link joins two different ends, not %q to itself", what, r.From)
+	}
+	if (r.From == EndThis || r.To == EndThis) && f.Asset == nil {
+		c.add(r.Line, "%s: %q is the asset an asset flow records, and this flow has no `asset:`", what, EndThis)
+	}
 }
 
 func (c *parser) checkStep(f *Flow, i int, s *Step, keys map[string]*Step) {
@@ -57,8 +95,19 @@ func (c *parser) checkStep(f *Flow, i int, s *Step, keys map[string]*Step) {
 	if s.Other && s.Type != TypeMulti {
 		c.add(s.Line, "%s: other is only for multi steps", what)
 	}
-	if (s.MinLength != 0 || s.MaxLength != 0 || s.Validate != nil) && s.Type != TypeText {
-		c.add(s.Line, "%s: min_length, max_length and validate are only for text steps", what)
+	if (s.MinLength != 0 || s.MaxLength != 0 || s.Validate != nil) && s.Type != TypeText && s.Type != TypeLookup {
+		c.add(s.Line, "%s: min_length, max_length and validate are only for text and lookup steps", what)
+	}
+	switch {
+	case s.Type == TypeLookup && s.Lookup == "":
+		c.add(s.Line, "%s: a lookup step needs `lookup:`, the id of the asset flow whose assets it finds", what)
+	case s.Type != TypeLookup && (s.Lookup != "" || s.Link != nil):
+		c.add(s.Line, "%s: lookup and link are only for lookup steps", what)
+	case s.Link != nil:
+		c.checkLink(f, what+": link", *s.Link, []string{EndPerson, EndThis, EndFound})
+		if s.Link.From != EndFound && s.Link.To != EndFound {
+			c.add(s.Link.Line, "%s: link: one end of a lookup's link is %q, the asset it finds", what, EndFound)
+		}
 	}
 	if s.MinLength < 0 || s.MaxLength < 0 || (s.MaxLength > 0 && s.MinLength > s.MaxLength) {
 		c.add(s.Line, "%s: want 0 <= min_length <= max_length", what)
@@ -289,6 +338,7 @@ func LoadFS(fsys fs.FS, dir string) (map[string]*Flow, Problems) {
 	if found == 0 {
 		problems = append(problems, Problem{File: dir, Msg: "no flow files (*.yaml) found"})
 	}
+	problems = append(problems, checkLookups(flows)...)
 	sort.SliceStable(problems, func(i, j int) bool {
 		if problems[i].File != problems[j].File {
 			return problems[i].File < problems[j].File
@@ -360,4 +410,22 @@ func checkTranslations(f *Flow) Problems {
 		}
 	}
 	return c.problems
+}
+
+// checkLookups reports lookup steps that look for a kind of asset no flow
+// of the folder records.
+func checkLookups(flows map[string]*Flow) Problems {
+	var problems Problems
+	for _, f := range flows {
+		for _, s := range f.Steps {
+			if s.Type != TypeLookup || s.Lookup == "" {
+				continue
+			}
+			if target, ok := flows[s.Lookup]; !ok || target.Asset == nil {
+				problems = append(problems, Problem{File: f.File, Line: s.Line,
+					Msg: fmt.Sprintf("step %q: lookup %q is not an asset flow of this folder (one with `asset:`)", s.ID, s.Lookup)})
+			}
+		}
+	}
+	return problems
 }

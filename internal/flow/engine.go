@@ -26,6 +26,11 @@ type Value struct {
 	Bool     *bool     `json:"bool,omitempty"`
 	Location *Location `json:"location,omitempty"`
 	Skipped  bool      `json:"skipped,omitempty"`
+	// Asset is, for a lookup, the asset chosen; Text then holds its name
+	// as it was shown. New marks a lookup answered with a name not yet on
+	// the map: Text is that name.
+	Asset int64 `json:"asset,omitempty"`
+	New   bool  `json:"new,omitempty"`
 }
 
 // Equal reports whether two answers say the same thing.
@@ -35,7 +40,7 @@ func (v Value) Equal(w Value) bool {
 	eql := func(a, b *Location) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 	return v.Text == w.Text && eqf(v.Number, w.Number) && v.Choice == w.Choice &&
 		slices.Equal(v.Choices, w.Choices) && v.Other == w.Other && eqb(v.Bool, w.Bool) &&
-		eql(v.Location, w.Location) && v.Skipped == w.Skipped
+		eql(v.Location, w.Location) && v.Skipped == w.Skipped && v.Asset == w.Asset && v.New == w.New
 }
 
 // Status is where a conversation stands.
@@ -68,6 +73,12 @@ type State struct {
 	Selected []string `json:"selected,omitempty"`
 	// AwaitingOther is set while asking for the free "something else" text.
 	AwaitingOther bool `json:"awaiting_other,omitempty"`
+	// Typed and Found are set on a lookup step while the person picks
+	// from the assets found for what they typed.
+	Typed string      `json:"typed,omitempty"`
+	Found []Candidate `json:"found,omitempty"`
+	// FoundAll counts every asset that matched, shown or not.
+	FoundAll int `json:"found_all,omitempty"`
 	// Review asks every step again, showing the known answer as a default,
 	// instead of skipping steps already answered.
 	Review bool `json:"review,omitempty"`
@@ -83,6 +94,24 @@ type Env struct {
 	// Known holds the person's answers recorded before this run, by key.
 	// Steps answered there are not asked again (unless State.Review).
 	Known map[string]Value
+	// Directory finds the assets already on the map, for lookup steps.
+	// Without one, every name looked up is new.
+	Directory Directory
+}
+
+// Directory finds assets already on the map.
+type Directory interface {
+	// Search returns at most limit assets of kind that match text, best
+	// first, and how many matched in all.
+	Search(kind, text string, limit int) (found []Candidate, total int)
+}
+
+// Candidate is an asset a lookup offers.
+type Candidate struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	// Detail tells apart assets of the same name, such as their area.
+	Detail string `json:"detail,omitempty"`
 }
 
 // InputKind says what the person did.
@@ -234,7 +263,7 @@ func Resume(f *Flow, st State, env Env) Result {
 		return Result{State: st, Outcome: OutcomeInactive}
 	}
 	st.Status, st.Version = StatusActive, f.Version
-	st.Selected, st.AwaitingOther = nil, false
+	st.clearPending()
 	r := Result{State: st}
 	s := f.Step(st.Step)
 	if s == nil || s.Type == TypeInfo {
@@ -270,7 +299,7 @@ func Advance(f *Flow, st State, in Input, env Env) Result {
 	switch in.Kind {
 	case InputCancel:
 		r.State.Status = StatusPaused
-		r.State.Selected, r.State.AwaitingOther = nil, false
+		r.State.clearPending()
 		r.Prompts = []Prompt{{Type: TypeInfo, Text: f.Msg(MsgPaused, env.Lang)}}
 		r.Outcome = OutcomePaused
 		return r
@@ -302,8 +331,8 @@ func Advance(f *Flow, st State, in Input, env Env) Result {
 	case actionToggled:
 		r.Outcome = OutcomeToggled
 		r.Prompts = []Prompt{prompt(f, r.State, env, s, "")}
-	case actionAskOther:
-		r.State.AwaitingOther = true
+	case actionAskOther, actionPick:
+		r.State.AwaitingOther = action == actionAskOther
 		r.State.Turn++
 		r.Outcome = OutcomeAsked
 		r.Prompts = []Prompt{prompt(f, r.State, env, s, "")}
@@ -324,7 +353,15 @@ func (st State) own() State {
 	}
 	st.Asked = slices.Clone(st.Asked)
 	st.Selected = slices.Clone(st.Selected)
+	st.Found = slices.Clone(st.Found)
 	return st
+}
+
+// clearPending forgets what was part-way through one question: the ticks
+// of a multi step, a "something else" awaited, the assets a lookup found.
+func (st *State) clearPending() {
+	st.Selected, st.AwaitingOther = nil, false
+	st.Typed, st.Found, st.FoundAll = "", nil, 0
 }
 
 // other takes the free text of a multi step's "something else".
@@ -345,8 +382,9 @@ func other(f *Flow, r *Result, env Env, s *Step, in Input) {
 
 func back(f *Flow, r *Result, env Env, s *Step) {
 	st := &r.State
-	if st.AwaitingOther {
+	if st.AwaitingOther || st.picking() {
 		st.AwaitingOther = false
+		st.Typed, st.Found, st.FoundAll = "", nil, 0
 		st.Turn++
 		r.Outcome = OutcomeBack
 		r.Prompts = []Prompt{prompt(f, *st, env, s, "")}
@@ -380,7 +418,7 @@ func reask(f *Flow, r *Result, env Env, s *Step, problem string) {
 func accept(f *Flow, r *Result, env Env, s *Step, v Value) {
 	st := &r.State
 	st.Answers[s.Key] = v
-	st.Selected, st.AwaitingOther = nil, false
+	st.clearPending()
 	r.Answers = append(r.Answers, Answer{Key: s.Key, Step: s.ID, Value: v, Version: f.Version, Consent: s.Consent})
 	r.Echo = Display(f, s, v, env.Lang)
 	if s.Consent != "" && v.Bool != nil && !*v.Bool {
@@ -439,7 +477,7 @@ func walkChanged(f *Flow, r *Result, env Env) {
 
 func finish(r *Result) {
 	r.State.Status, r.State.Step = StatusDone, ""
-	r.State.Selected, r.State.AwaitingOther = nil, false
+	r.State.clearPending()
 	r.Outcome = OutcomeFinished
 }
 
@@ -559,6 +597,10 @@ func prompt(f *Flow, st State, env Env, s *Step, problem string) Prompt {
 			p.Text = f.Msg(MsgOtherPrompt, env.Lang)
 		}
 		p.Hint, p.Current, p.Optional, p.CanBack = "", "", false, true
+		return p
+	}
+	if s.Type == TypeLookup && st.picking() {
+		lookupPrompt(f, st, env.Lang, &p)
 		return p
 	}
 	switch s.Type {

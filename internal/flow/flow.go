@@ -24,9 +24,12 @@ const (
 	TypeYesNo    StepType = "yesno"
 	TypeLocation StepType = "location"
 	TypeInfo     StepType = "info"
+	// TypeLookup takes a typed name and offers the assets of a kind
+	// already on the map that match it, or to add a new one.
+	TypeLookup StepType = "lookup"
 )
 
-var stepTypes = []StepType{TypeText, TypeNumber, TypeChoice, TypeMulti, TypeYesNo, TypeLocation, TypeInfo}
+var stepTypes = []StepType{TypeText, TypeNumber, TypeChoice, TypeMulti, TypeYesNo, TypeLocation, TypeInfo, TypeLookup}
 
 // End is the target of a route that finishes the flow.
 const End = "end"
@@ -125,6 +128,12 @@ type Step struct {
 	// the flow at once with the flow's Declined message and records nothing
 	// but the refusal.
 	Consent string
+	// Lookup is, for a lookup step, the kind of asset it finds: the id of
+	// the flow that records that kind.
+	Lookup string
+	// Link, on a lookup step, is the link its answer makes with the asset
+	// found (or added).
+	Link *LinkRule
 
 	Line int
 }
@@ -136,6 +145,12 @@ type Flow struct {
 	Version int
 	// Declined is said when the person refuses a consent step.
 	Declined Text
+	// Asset is set when the flow records an asset (a group, a place, ...)
+	// rather than the person answering it.
+	Asset *AssetSpec
+	// Links are the links between the person answering and the asset the
+	// flow records that its answers make.
+	Links    []LinkRule
 	Steps    []*Step
 	Messages Messages
 	File     string
@@ -152,6 +167,49 @@ type Flow struct {
 	// titleLine and declinedLine where those texts are.
 	langLines               map[string]int
 	titleLine, declinedLine int
+}
+
+// AssetSpec says which answers of an asset flow name the asset and place
+// it: Name (a text step's key) and, optionally, Area (a text or location
+// step's key), which together tell whether it is already on the map.
+type AssetSpec struct {
+	Name string
+	Area string
+	Line int
+}
+
+// The link types between people and assets.
+const (
+	LinkMemberOf      = "member_of"
+	LinkRuns          = "runs"
+	LinkOwns          = "owns"
+	LinkUses          = "uses"
+	LinkOffersTo      = "offers_to"
+	LinkConnectedWith = "connected_with"
+)
+
+// LinkTypes lists the link types, in the order they are explained.
+var LinkTypes = []string{LinkMemberOf, LinkRuns, LinkOwns, LinkUses, LinkOffersTo, LinkConnectedWith}
+
+// The ends a link rule may name.
+const (
+	EndPerson = "person" // the person answering
+	EndThis   = "this"   // the asset the flow records
+	EndFound  = "found"  // the asset a lookup step found or added
+)
+
+// LinkRule is a link a flow makes: of Type, From one end To another, when
+// When holds (always when it is nil).
+type LinkRule struct {
+	Type     string
+	From, To string
+	When     *Condition
+	Line     int
+}
+
+// Holds reports whether the rule applies to the answers in env.
+func (r LinkRule) Holds(env Env) bool {
+	return r.When == nil || holds(r.When, State{}, env)
 }
 
 // Step returns the step with the given id, or nil.

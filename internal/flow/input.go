@@ -21,6 +21,7 @@ const (
 	actionInvalid                // not acceptable: re-ask with the problem
 	actionToggled                // a multi option ticked or unticked
 	actionAskOther               // multi done with "something else" ticked
+	actionPick                   // a lookup found assets: offer them
 )
 
 // parseInput turns an input into an answer to step s, or says why not.
@@ -91,6 +92,9 @@ func parseInput(f *Flow, st *State, env Env, s *Step, in Input) (Value, action, 
 	case TypeMulti:
 		return parseMulti(f, st, s, lang, in)
 
+	case TypeLookup:
+		return parseLookup(f, st, env, s, in)
+
 	case TypeLocation:
 		switch in.Kind {
 		case InputLocation:
@@ -120,6 +124,8 @@ func expected(f *Flow, s *Step, lang string) string {
 		return f.Msg(MsgYesOrNo, lang)
 	case TypeLocation:
 		return f.Msg(MsgLocation, lang)
+	case TypeLookup:
+		return f.Msg(MsgLookupType, lang)
 	}
 	return f.Msg(MsgEmpty, lang)
 }

@@ -125,6 +125,7 @@ const (
 	MsgCmdStop        = "cmd_stop"
 	MsgCmdHelp        = "cmd_help"
 	MsgCmdInvite      = "cmd_invite"
+	MsgCmdAdd         = "cmd_add"
 	// Volunteers and invitations.
 	MsgInvite         = "invite"
 	MsgInviteCaption  = "invite_caption"
@@ -136,6 +137,39 @@ const (
 	MsgMyStats        = "my_stats"
 	MsgNotVolunteer   = "not_volunteer"
 
+	// The whole map: lookups, adding assets, the person's own entries.
+	MsgLookupType     = "lookup_type"
+	MsgNameLetters    = "name_letters"
+	MsgLookupFound    = "lookup_found"
+	MsgLookupMore     = "lookup_more"
+	MsgLookupNew      = "lookup_new"
+	MsgLookupLater    = "lookup_later"
+	MsgLookupNext     = "lookup_next"
+	MsgAddMenu        = "add_menu"
+	MsgAddOffer       = "add_offer"
+	MsgMenuNoThanks   = "menu_no_thanks"
+	MsgAddNothing     = "add_nothing"
+	MsgDuplicate      = "duplicate"
+	MsgMenuDupSame    = "menu_dup_same"
+	MsgMenuDupOther   = "menu_dup_different"
+	MsgDupUpdate      = "dup_update"
+	MsgAssetSummary   = "asset_summary"
+	MsgAssetSaved     = "asset_saved"
+	MsgMenuMyAssets   = "menu_my_assets"
+	MsgMyAssets       = "my_assets"
+	MsgNoAssets       = "no_assets"
+	MsgAssetMenu      = "asset_menu"
+	MsgMenuRemove     = "menu_remove"
+	MsgRemoveAsset    = "remove_asset"
+	MsgRemoveLink     = "remove_link"
+	MsgMenuRemoveYes  = "menu_remove_yes"
+	MsgAssetRemoved   = "asset_removed"
+	MsgLinkRemoved    = "link_removed"
+	MsgAssetConfirmed = "asset_confirmed"
+	MsgAssetGone      = "asset_gone"
+	MsgLinkAdded      = "link_added"
+	MsgRefreshAsset   = "refresh_asset"
+
 	// The terminal's own words.
 	MsgTermMulti    = "term_multi"
 	MsgTermChoice   = "term_choice"
@@ -144,7 +178,7 @@ const (
 )
 
 // messageIDs lists every id; the catalogue must hold each in English.
-var messageIDs = []string{
+var messageIDs = append([]string{
 	MsgNotANumber, MsgWholeNumber, MsgTooSmall, MsgTooBig, MsgTooShort, MsgTooLong, MsgEmpty,
 	MsgPickOption, MsgPickAtLeast, MsgPickAtMost, MsgYesOrNo, MsgLocation, MsgBadLocation,
 	MsgCannotSkip, MsgFirstStep, MsgNoMatch, MsgOtherPrompt, MsgPaused, MsgButtonYes, MsgButtonNo,
@@ -160,11 +194,29 @@ var messageIDs = []string{
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
 	MsgTrouble, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
 	MsgMediaVideos, MsgMediaAudio, MsgMediaFiles, MsgMediaDice, MsgMediaPolls, MsgMediaOther,
-	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite,
+	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd,
 	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,
 	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
+	MsgLookupType, MsgNameLetters, MsgLookupFound, MsgLookupMore, MsgLookupNew, MsgLookupLater, MsgLookupNext,
+	MsgAddMenu, MsgAddOffer, MsgMenuNoThanks, MsgAddNothing, MsgDuplicate, MsgMenuDupSame, MsgMenuDupOther,
+	MsgDupUpdate, MsgAssetSummary, MsgAssetSaved, MsgMenuMyAssets, MsgMyAssets, MsgNoAssets, MsgAssetMenu,
+	MsgMenuRemove, MsgRemoveAsset, MsgRemoveLink, MsgMenuRemoveYes, MsgAssetRemoved, MsgLinkRemoved,
+	MsgAssetConfirmed, MsgAssetGone, MsgLinkAdded, MsgRefreshAsset,
 	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep,
+}, linkMessageIDs()...)
+
+// linkMessageIDs are the ids of the words for each link type.
+func linkMessageIDs() []string {
+	ids := make([]string, len(LinkTypes))
+	for i, t := range LinkTypes {
+		ids[i] = LinkMessage(t)
+	}
+	return ids
 }
+
+// LinkMessage is the message id that tells a person how they are linked
+// with an asset: "link_" and the link type.
+func LinkMessage(linkType string) string { return "link_" + linkType }
 
 // MessageIDs returns every message id, in catalogue order.
 func MessageIDs() []string { return slices.Clone(messageIDs) }

@@ -254,7 +254,7 @@ func (p *parser) translations(n *yaml.Node, what string, needEnglish bool) Text 
 	return t
 }
 
-var flowKeys = []string{"id", "title", "version", "declined", "messages", "steps"}
+var flowKeys = []string{"id", "title", "version", "declined", "messages", "asset", "links", "steps"}
 
 func (p *parser) flow(n *yaml.Node) *Flow {
 	f := &Flow{index: map[string]int{}}
@@ -284,6 +284,10 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 		case "messages":
 			base, _ := builtin()
 			f.Messages = p.messages(v, "messages", base)
+		case "asset":
+			f.Asset = p.assetSpec(v)
+		case "links":
+			f.Links = p.links(v)
 		case "steps":
 			stepsNode = v
 		}
@@ -337,7 +341,7 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 var stepKeys = []string{
 	"id", "key", "type", "label", "text", "hint", "optional", "options", "other", "other_prompt",
 	"min_length", "max_length", "min", "max", "integer", "min_choices", "max_choices",
-	"validate", "retry", "when", "next", "consent",
+	"validate", "retry", "when", "next", "consent", "lookup", "link",
 }
 
 func (p *parser) step(n *yaml.Node) *Step {
@@ -410,6 +414,11 @@ func (p *parser) step(n *yaml.Node) *Step {
 			s.When = p.condition(v, field)
 		case "next":
 			s.Next = p.next(v, field)
+		case "lookup":
+			s.Lookup, _ = p.str(v, field)
+		case "link":
+			r := p.link(v, field, EndPerson, EndFound, false)
+			s.Link = &r
 		case "consent":
 			if c, ok := p.str(v, field); ok {
 				if !purposePattern.MatchString(c) {
@@ -579,4 +588,65 @@ func (p *parser) next(n *yaml.Node, what string) []Route {
 		routes = append(routes, r)
 	}
 	return routes
+}
+
+// assetSpec reads a flow's `asset: {name: KEY, area: KEY}`.
+func (p *parser) assetSpec(n *yaml.Node) *AssetSpec {
+	a := &AssetSpec{Line: n.Line}
+	p.fields(n, "asset", []string{"name", "area"}, func(key string, v *yaml.Node) {
+		s, _ := p.str(v, "asset."+key)
+		if key == "name" {
+			a.Name = s
+		} else {
+			a.Area = s
+		}
+	})
+	if a.Name == "" {
+		p.add(n.Line, "asset: missing \"name\", the answer key that holds the asset's name")
+	}
+	return a
+}
+
+// links reads a flow's list of link rules.
+func (p *parser) links(n *yaml.Node) []LinkRule {
+	if n.Kind != yaml.SequenceNode {
+		p.add(n.Line, "links: want a list of links like `{type: member_of, when: {key: role, equals: member}}`, got %s", describe(n))
+		return nil
+	}
+	rules := make([]LinkRule, 0, len(n.Content))
+	for _, ln := range n.Content {
+		rules = append(rules, p.link(deref(ln), "links", EndPerson, EndThis, true))
+	}
+	return rules
+}
+
+// link reads one link rule: a link type alone, or a mapping of type,
+// from, to and (for a flow's own links) when. from and to default to the
+// ends given.
+func (p *parser) link(n *yaml.Node, what, from, to string, conditional bool) LinkRule {
+	r := LinkRule{From: from, To: to, Line: n.Line}
+	if n.Kind == yaml.ScalarNode {
+		r.Type, _ = p.str(n, what)
+		return r
+	}
+	keys := []string{"type", "from", "to"}
+	if conditional {
+		keys = append(keys, "when")
+	}
+	p.fields(n, what, keys, func(key string, v *yaml.Node) {
+		switch key {
+		case "type":
+			r.Type, _ = p.str(v, what+".type")
+		case "from":
+			r.From, _ = p.str(v, what+".from")
+		case "to":
+			r.To, _ = p.str(v, what+".to")
+		case "when":
+			r.When = p.condition(v, what+".when")
+		}
+	})
+	if r.Type == "" {
+		p.add(n.Line, "%s: a link needs \"type\" (one of %s)", what, strings.Join(LinkTypes, ", "))
+	}
+	return r
 }

@@ -23,7 +23,7 @@ var brokenFlows = []struct {
 	want []string
 }{
 	{"unknown step type", lines(head, "  - id: a", "    type: textt", "    text: A"),
-		[]string{`t.yaml:6: step "a": unknown step type "textt" (want one of text, number, choice, multi, yesno, location, info)`}},
+		[]string{`t.yaml:6: step "a": unknown step type "textt" (want one of text, number, choice, multi, yesno, location, info, lookup)`}},
 	{"duplicate step id", lines(head, "  - id: a", "    type: text", "    text: A", "  - id: a", "    type: text", "    text: B"),
 		[]string{`t.yaml:8: step "a": duplicate id (first used on line 5)`}},
 	{"duplicate answer key", lines(head, "  - id: a", "    type: text", "    text: A", "  - id: b", "    key: a", "    type: text", "    text: B"),
@@ -97,7 +97,7 @@ var brokenFlows = []struct {
 	{"min above max", lines(head, "  - id: a", "    type: number", "    min: 5", "    max: 1", "    text: A"),
 		[]string{`t.yaml:5: step "a": min 5 is above max 1`}},
 	{"max_length on a number step", lines(head, "  - id: a", "    type: number", "    max_length: 5", "    text: A"),
-		[]string{`t.yaml:5: step "a": min_length, max_length and validate are only for text steps`}},
+		[]string{`t.yaml:5: step "a": min_length, max_length and validate are only for text and lookup steps`}},
 	{"min on a text step", lines(head, "  - id: a", "    type: text", "    min: 5", "    text: A"),
 		[]string{`t.yaml:5: step "a": min, max and integer are only for number steps`}},
 	{"bad regex", lines(head, "  - id: a", "    type: text", "    text: A", "    validate:", "      regex: '[a-z'", "      message: Letters."),
@@ -235,7 +235,7 @@ func TestLoadFS(t *testing.T) {
 		},
 			[]string{"fine", "t"}, []string{
 				`flows/a.yaml: file is empty: a flow needs id, title, version and steps`,
-				`flows/b.yaml:6: step "a": unknown step type "txt" (want one of text, number, choice, multi, yesno, location, info)`,
+				`flows/b.yaml:6: step "a": unknown step type "txt" (want one of text, number, choice, multi, yesno, location, info, lookup)`,
 				`flows/b.yaml:8: step "b": missing required key "text"`,
 				`flows/b.yaml:10: step "b": unknown key "txet" (did you mean "text"?)`,
 			}},
