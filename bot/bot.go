@@ -45,6 +45,7 @@ var commands = []struct{ command, description string }{
 	{"cancel", flow.MsgCmdCancel},
 	{"me", flow.MsgCmdMe},
 	{"language", flow.MsgCmdLanguage},
+	{"add", flow.MsgCmdAdd},
 	{"invite", flow.MsgCmdInvite},
 	{"stop", flow.MsgCmdStop},
 	{"help", flow.MsgCmdHelp},

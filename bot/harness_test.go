@@ -83,7 +83,7 @@ func (h *harness) start(cfg config.Telegram) {
 	if problems != nil {
 		t.Fatal(problems)
 	}
-	svc, err := conversation.New(fl, "resident", log)
+	svc, err := conversation.New(fl, "resident", log, conversation.WithStore(st))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,23 +167,6 @@ func (r *renderer) add(m outMsg) {
 	r.out = append(r.out, m)
 }
 
-// appendText adds text, after a blank line, to the last message sent, or
-// sends it alone if there is none or it would not fit.
-func (r *renderer) appendText(text string) {
-	for i := len(r.out) - 1; i >= 0; i-- {
-		m := &r.out[i]
-		if m.Method != methodSend {
-			continue
-		}
-		if joined := m.Text + "\n\n" + text; utf8.RuneCountInString(joined) <= maxMessageRunes {
-			m.Text = joined
-			return
-		}
-		break
-	}
-	r.add(outMsg{Method: methodSend, Text: text})
-}
-
 // answer acknowledges a button press, with an optional short note.
 func (r *renderer) answer(p *press, note string) {
 	if p == nil || p.callbackID == "" {

@@ -57,10 +57,17 @@ var residentPath = []struct{ step, marker, answer string }{
 // summaryMarker identifies the summary shown when the flow ends.
 const summaryMarker = "Here's what you told me"
 
+// groupNameMarker identifies the question that looks up the person's
+// group, asked only when they say they are in one.
+const groupNameMarker = "What's the group called?"
+
 // marker returns the words that identify a step's question.
 func marker(step string) string {
-	if step == "summary" {
+	switch step {
+	case "summary":
 		return summaryMarker
+	case "group_name":
+		return groupNameMarker
 	}
 	for _, p := range residentPath {
 		if p.step == step {

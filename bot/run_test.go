@@ -179,7 +179,7 @@ func openService(t testing.TB) (*store.Store, *conversation.Service) {
 	if problems != nil {
 		t.Fatal(problems)
 	}
-	svc, err := conversation.New(fl, "resident", log)
+	svc, err := conversation.New(fl, "resident", log, conversation.WithStore(st))
 	if err != nil {
 		t.Fatal(err)
 	}

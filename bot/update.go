@@ -224,15 +224,16 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		case a.prefix != "":
 			prefix = r.text(a.prefix)
 		}
+		for i, m := range rep.Messages {
+			if m.Invite != "" {
+				// The end of the flow: the link goes under the thanks,
+				// and /invite gives the QR code too.
+				rep.Messages[i].Text += "\n\n" + r.text(flow.MsgInvite, "link", b.link(m.Invite))
+			}
+		}
 		r.reply(rep, a.press, prefix, a.event.Input.Kind == flow.InputLocation)
-		switch {
-		case rep.Invite == "":
-		case a.event.Kind == conversation.EventInvite:
+		if rep.Invite != "" {
 			b.sendLink(r, flow.MsgInvite, rep.Invite, "link", b.link(rep.Invite))
-		default:
-			// The end of the flow: the link goes under the thanks, and
-			// /invite gives the QR code too.
-			r.appendText(r.text(flow.MsgInvite, "link", b.link(rep.Invite)))
 		}
 		return r.out, nil
 	case actReachable, actUnreachable:

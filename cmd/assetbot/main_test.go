@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -64,8 +66,27 @@ func TestFlowsCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := writeFiles(t, map[string]string{"resident.yaml": string(shipped), "notes.txt": "not a flow"})
-	broken := writeFiles(t, map[string]string{"resident.yaml": string(shipped), "broken.yaml": brokenFlow})
+	// The flows look each other's assets up, so a folder needs them all.
+	all := map[string]string{}
+	entries, err := fs.ReadDir(flows.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := flows.FS.ReadFile(e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		all[e.Name()] = string(data)
+	}
+	with := func(name, text string) map[string]string {
+		m := maps.Clone(all)
+		m[name] = text
+		return m
+	}
+	good := writeFiles(t, with("notes.txt", "not a flow"))
+	broken := writeFiles(t, with("broken.yaml", brokenFlow))
+	alone := writeFiles(t, map[string]string{"resident.yaml": string(shipped)})
 	empty := t.TempDir()
 	cfg := configFile(t, "")
 
@@ -76,9 +97,12 @@ func TestFlowsCheck(t *testing.T) {
 		// stdout must match, line by line
 		stdout []string
 	}{
-		{"good folder", []string{"flows", "check", good}, nil, []string{`^1 flow\(s\) OK in ` + regexp.QuoteMeta(good) + `$`}},
-		{"built-in flows", []string{"--config", cfg, "flows", "check"}, nil, []string{`^1 flow\(s\) OK in the built-in flows$`}},
-		{"config after check", []string{"flows", "check", "--config", cfg}, nil, []string{`^1 flow\(s\) OK in the built-in flows$`}},
+		{"good folder", []string{"flows", "check", good}, nil, []string{`^6 flow\(s\) OK in ` + regexp.QuoteMeta(good) + `$`}},
+		{"built-in flows", []string{"--config", cfg, "flows", "check"}, nil, []string{`^6 flow\(s\) OK in the built-in flows$`}},
+		{"config after check", []string{"flows", "check", "--config", cfg}, nil, []string{`^6 flow\(s\) OK in the built-in flows$`}},
+		{"lookup without its flow", []string{"flows", "check", alone}, errProblems, []string{
+			`^` + regexp.QuoteMeta(filepath.Join(alone, "resident.yaml")) + `:\d+: step "group_name": lookup "association" is not an asset flow of this folder`,
+		}},
 		{"broken folder", []string{"flows", "check", broken}, errProblems, []string{
 			`^` + regexp.QuoteMeta(filepath.Join(broken, "broken.yaml")) + `:6: step "first": unknown step type "choise"`,
 			`^` + regexp.QuoteMeta(filepath.Join(broken, "broken.yaml")) + `:8: step "second": missing required key "text"`,

@@ -84,12 +84,13 @@ func openService(ctx context.Context, cfg config.Config, log *slog.Logger) (*con
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := conversation.New(fl, "resident", log)
+	st, err := store.Open(ctx, cfg.Database.Path, store.WithLogger(log))
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database.Path, store.WithLogger(log))
+	svc, err := conversation.New(fl, "resident", log, conversation.WithStore(st))
 	if err != nil {
+		st.Close()
 		return nil, nil, err
 	}
 	return svc, st, nil

@@ -40,15 +40,15 @@ func (e *environment) try(ctx context.Context, args []string) error {
 		cfg.Log.Level = "warn"
 	}
 	log := e.logger(cfg)
-	svc, err := conversation.New(fl, *flowID, log)
-	if err != nil {
-		return fmt.Errorf("%w (flows available: %v)", err, flowIDs(fl))
-	}
 	st, err := store.Open(ctx, *db, store.WithLogger(log))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	svc, err := conversation.New(fl, *flowID, log, conversation.WithStore(st))
+	if err != nil {
+		return fmt.Errorf("%w (flows available: %v)", err, flowIDs(fl))
+	}
 	s := &terminal.Session{
 		Store: st, Service: svc, In: e.stdin, Out: e.stdout,
 		User: conversation.Identity{Channel: "terminal", UserID: *user, FirstName: *user, Language: *lang},

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/assetbot/assetbot/internal/flow"
@@ -44,6 +46,8 @@ const (
 	EventInvite EventKind = "invite"
 	// EventReminder is a press of a button on a scheduled message.
 	EventReminder EventKind = "reminder"
+	// EventAdd is /add: put a group, place or organisation on the map.
+	EventAdd EventKind = "add"
 )
 
 // Event is one thing the person did.
@@ -76,6 +80,8 @@ func Command(name string) (ev Event, ok bool) {
 		return Event{Kind: EventStop}, true
 	case "/invite":
 		return Event{Kind: EventInvite}, true
+	case "/add":
+		return Event{Kind: EventAdd}, true
 	case "/language":
 		return Event{Kind: EventLanguage}, true
 	case "/back":
@@ -97,6 +103,9 @@ type Message struct {
 	// that reminder (ReminderContinue, ...): its buttons stay valid
 	// whatever the person does in between.
 	Reminder int64
+	// Invite is the person's own invitation code, whose link the channel
+	// adds under this message's text.
+	Invite string
 }
 
 // Reply is what to show the person after an event.
@@ -113,9 +122,8 @@ type Reply struct {
 	Stale bool
 	// Person is the person as stored after the event.
 	Person store.Person
-	// Invite is the person's own invitation code, when the reply should
-	// end with their link to invite others (/invite, and the end of the
-	// flow); the channel makes the link.
+	// Invite is the person's own invitation code, when they asked for
+	// their link to invite others (/invite); the channel makes the link.
 	Invite string
 }
 
@@ -123,17 +131,39 @@ type Reply struct {
 type Service struct {
 	flows map[string]*flow.Flow
 	main  *flow.Flow
+	// kinds are the asset flows, in the order /add offers them.
+	kinds []*flow.Flow
 	log   *slog.Logger
 	cache *sessionCache
+	dir   *assetDirectory
+}
+
+// Option configures New.
+type Option func(*Service)
+
+// WithStore lets lookups and the duplicate check find the assets already
+// on the map in st. Without it every asset named is taken as new.
+func WithStore(st *store.Store) Option {
+	return func(s *Service) { s.dir = newAssetDirectory(st, s.log) }
 }
 
 // New returns a service whose /start runs the flow mainFlow.
-func New(flows map[string]*flow.Flow, mainFlow string, log *slog.Logger) (*Service, error) {
+func New(flows map[string]*flow.Flow, mainFlow string, log *slog.Logger, opts ...Option) (*Service, error) {
 	f, ok := flows[mainFlow]
 	if !ok {
 		return nil, fmt.Errorf("main flow %q not found among the flows", mainFlow)
 	}
-	return &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached)}, nil
+	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached)}
+	for _, id := range slices.Sorted(maps.Keys(flows)) {
+		if flows[id].Asset != nil {
+			s.kinds = append(s.kinds, flows[id])
+		}
+	}
+	slices.SortStableFunc(s.kinds, func(a, b *flow.Flow) int { return a.Asset.Order - b.Asset.Order })
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // Flow returns the main flow.
@@ -142,8 +172,26 @@ func (s *Service) Flow() *flow.Flow { return s.main }
 // session is what is stored between events.
 type session struct {
 	Flow flow.State `json:"flow"`
-	// Menu names the menu awaiting a choice, if any.
-	Menu string `json:"menu,omitempty"`
+	// Asset is the asset the run changes; 0 while it adds a new one.
+	Asset int64 `json:"asset,omitempty"`
+	// Checked is set once a run adding an asset has been checked against
+	// those already on the map.
+	Checked bool `json:"checked,omitempty"`
+	// Prefill holds answers the run started with: the name of an asset
+	// named in a lookup.
+	Prefill map[string]flow.Value `json:"prefill,omitempty"`
+	// Then is the link to make with the asset the run adds, for a run that
+	// a lookup asked for.
+	Then *pendingLink `json:"then,omitempty"`
+	// Pending are the runs to start once this one is over: assets named in
+	// a lookup that are not on the map yet.
+	Pending []pendingRun `json:"pending,omitempty"`
+
+	// Menu names the menu awaiting a choice, if any; MenuFlow and
+	// MenuAsset what it is about, when not the run.
+	Menu      string `json:"menu,omitempty"`
+	MenuFlow  string `json:"menu_flow,omitempty"`
+	MenuAsset int64  `json:"menu_asset,omitempty"`
 }
 
 // turn is a conversation's whole state in one event.
@@ -154,8 +202,10 @@ type turn struct {
 	sess   session
 	fresh  bool // no conversation stored yet
 	flow   *flow.Flow
-	env    flow.Env
-	reply  Reply
+	// asset is the asset whose fields env holds, for an asset flow.
+	asset int64
+	env   flow.Env
+	reply Reply
 }
 
 // Handle applies one event and returns what to show. Call it inside a
@@ -191,6 +241,8 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 		err = s.invite(t)
 	case EventLanguage:
 		s.showMenu(t, menuLang, "")
+	case EventAdd:
+		s.showMenu(t, menuAdd, "")
 	case EventInput:
 		err = s.input(t, ev.Input)
 	case EventReminder:
@@ -229,10 +281,13 @@ func (s *Service) load(tx *store.Tx, id Identity) (*turn, error) {
 	t.person = p
 	if c, ok := s.cache.get(p.ID, p.Revision); ok {
 		t.sess = c.sess
-		if f, ok := s.flows[t.sess.Flow.Flow]; ok {
-			t.flow = f
+		t.flow, t.asset = s.sessionFlow(t.sess)
+		if t.flow.Asset != nil {
+			// Others may have changed the asset since: read it afresh.
+			t.env, err = s.env(t)
+			return t, err
 		}
-		t.env = flow.Env{Lang: p.Language, FirstName: firstName(t), Known: c.known}
+		t.env = flow.Env{Lang: p.Language, FirstName: firstName(t), Known: c.known, Directory: s.directory()}
 		return t, nil
 	}
 	c, err := tx.Conversation(p.ID)
@@ -248,12 +303,44 @@ func (s *Service) load(tx *store.Tx, id Identity) (*turn, error) {
 			t.fresh = true
 			t.sess = session{}
 		}
-		if f, ok := s.flows[t.sess.Flow.Flow]; ok {
-			t.flow = f
-		}
+		t.flow, t.asset = s.sessionFlow(t.sess)
 	}
 	t.env, err = s.env(t)
 	return t, err
+}
+
+// sessionFlow returns the flow an event applies to, and the asset whose
+// fields it is about: the open menu's, else the run's. A flow removed from
+// the folder since falls back to the main flow.
+func (s *Service) sessionFlow(sess session) (*flow.Flow, int64) {
+	id, asset := sess.Flow.Flow, sess.Asset
+	if sess.Menu != "" && sess.MenuFlow != "" {
+		id, asset = sess.MenuFlow, sess.MenuAsset
+	}
+	if f, ok := s.flows[id]; ok {
+		return f, asset
+	}
+	return s.main, 0
+}
+
+// use makes f the flow the turn is about, with the fields of asset (0 for
+// none) as its known answers when f records assets.
+func (s *Service) use(t *turn, f *flow.Flow, asset int64) error {
+	if t.flow == f && t.asset == asset && f.Asset == nil {
+		return nil
+	}
+	t.flow, t.asset = f, asset
+	env, err := s.env(t)
+	t.env = env
+	return err
+}
+
+// directory returns what lookups search, if anything.
+func (s *Service) directory() flow.Directory {
+	if s.dir == nil {
+		return nil
+	}
+	return s.dir
 }
 
 func firstName(t *turn) string {
@@ -266,7 +353,10 @@ func firstName(t *turn) string {
 // env gathers what the engine knows of the person: their name, language and
 // recorded answers, including a consent still in force.
 func (s *Service) env(t *turn) (flow.Env, error) {
-	env := flow.Env{Lang: t.person.Language, FirstName: firstName(t), Known: map[string]flow.Value{}}
+	env := flow.Env{Lang: t.person.Language, FirstName: firstName(t), Known: map[string]flow.Value{}, Directory: s.directory()}
+	if t.flow.Asset != nil {
+		return env, s.assetEnv(t, &env)
+	}
 	answers, err := t.tx.Answers(t.person.ID, t.flow.ID)
 	if err != nil {
 		return env, err
@@ -312,9 +402,10 @@ func (s *Service) save(t *turn) error {
 	return nil
 }
 
-// say adds a plain message: message id msg in the person's language.
-func (t *turn) say(msg string) {
-	t.reply.Messages = append(t.reply.Messages, Message{Prompt: flow.Prompt{Type: flow.TypeInfo, Text: t.text(msg)}})
+// say adds a plain message: message id msg in the person's language,
+// with vars (name, value, ...) filled in.
+func (t *turn) say(msg string, vars ...string) {
+	t.reply.Messages = append(t.reply.Messages, Message{Prompt: flow.Prompt{Type: flow.TypeInfo, Text: t.text(msg, vars...)}})
 }
 
 // text returns message id msg in the person's language, with their first
@@ -333,22 +424,27 @@ func (s *Service) start(t *turn) error {
 	// itself, or /me's review): offer to carry on, never a review that would
 	// confirm a run not yet finished.
 	if (st.Status == flow.StatusActive || st.Status == flow.StatusPaused) && st.Flow != "" {
+		if err := s.use(t, s.runFlow(t), t.sess.Asset); err != nil {
+			return err
+		}
 		s.showMenu(t, menuResume, "")
 		return nil
+	}
+	if err := s.use(t, s.main, 0); err != nil {
+		return err
 	}
 	if s.hasAnswers(t) {
 		// A returning person: ask what a newer flow added, if anything;
 		// otherwise show them what we hold.
 		opts := flow.Options{Turn: t.sess.Flow.Turn}
 		if r, _ := flow.Start(s.main, t.env, opts); r.Outcome == flow.OutcomeAsked {
-			t.flow = s.main
 			t.say(flow.MsgNewQuestions)
 			return s.apply(t, r)
 		}
 		s.showMenu(t, menuReview, "")
 		return nil
 	}
-	return s.run(t, flow.Options{})
+	return s.run(t, s.main, 0, flow.Options{})
 }
 
 // attribute credits whoever owns the link the person started through, if
@@ -383,24 +479,51 @@ func (s *Service) hasAnswers(t *turn) bool {
 }
 
 func (s *Service) me(t *turn) error {
-	if !s.hasAnswers(t) {
-		t.say(flow.MsgNothingHeld)
+	if err := s.use(t, s.main, 0); err != nil {
+		return err
+	}
+	if s.hasAnswers(t) {
+		s.showMenu(t, menuReview, "")
 		return nil
 	}
-	s.showMenu(t, menuReview, "")
+	mine, err := t.tx.PersonAssets(t.person.ID)
+	switch {
+	case err != nil:
+		return err
+	case len(mine) > 0:
+		s.showMenu(t, menuMine, "")
+	default:
+		t.say(flow.MsgNothingHeld)
+	}
 	return nil
 }
 
-// run starts a run of the main flow.
-func (s *Service) run(t *turn, opts flow.Options) error {
-	t.flow = s.main
+// run starts a run of flow f, about asset (0 to add a new one when f
+// records assets). It replaces any run part-way through: a person flow's
+// answers are kept as given, an asset not yet added is dropped.
+func (s *Service) run(t *turn, f *flow.Flow, asset int64, opts flow.Options) error {
+	if err := s.use(t, f, asset); err != nil {
+		return err
+	}
 	opts.Turn = t.sess.Flow.Turn
 	r, ok := flow.Start(t.flow, t.env, opts)
 	if !ok {
 		return fmt.Errorf("flow %s has no question %q", t.flow.ID, opts.Only)
 	}
-	t.sess.Menu = ""
+	t.sess.Menu, t.sess.MenuFlow, t.sess.MenuAsset = "", "", 0
+	t.sess.Asset, t.sess.Checked = asset, asset != 0
+	if opts.Only == "" && asset == 0 {
+		t.sess.Prefill, t.sess.Then = nil, nil
+	}
 	return s.apply(t, r)
+}
+
+// runFlow is the flow of the run in the session.
+func (s *Service) runFlow(t *turn) *flow.Flow {
+	if f, ok := s.flows[t.sess.Flow.Flow]; ok {
+		return f
+	}
+	return s.main
 }
 
 func (s *Service) input(t *turn, in flow.Input) error {
@@ -440,6 +563,9 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 		t.reply.Stale = true
 		return nil
 	}
+	if t.flow.Asset != nil {
+		return s.applyAsset(t, r)
+	}
 	for _, a := range r.Answers {
 		if err := s.record(t, a); err != nil {
 			return err
@@ -450,10 +576,11 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 		if _, err := t.tx.WithdrawAnswer(t.person.ID, t.flow.ID, key); err != nil {
 			return err
 		}
+		if err := s.linkAnswer(t, t.flow.StepByKey(key), flow.Value{}); err != nil {
+			return err
+		}
 	}
-	for _, p := range r.Prompts {
-		t.reply.Messages = append(t.reply.Messages, Message{Prompt: p})
-	}
+	s.prompts(t, r)
 	if r.Outcome == flow.OutcomeFinished {
 		if !r.State.Only {
 			// Gone through it all: the whole entry is as they say now.
@@ -461,9 +588,23 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 				return err
 			}
 		}
+		s.queueNamed(t, r.State.Answers, 0)
 		s.showMenu(t, menuSummary, "")
 	}
 	return nil
+}
+
+// prompts turns the engine's prompts into the reply, saying first that an
+// asset named in a lookup that is not on the map yet comes later.
+func (s *Service) prompts(t *turn, r flow.Result) {
+	for _, a := range r.Answers {
+		if a.Value.New && r.Outcome != flow.OutcomeFinished {
+			t.say(flow.MsgLookupLater, "name", a.Value.Text)
+		}
+	}
+	for _, p := range r.Prompts {
+		t.reply.Messages = append(t.reply.Messages, Message{Prompt: p})
+	}
 }
 
 // record stores one answer, or a consent decision.
@@ -471,8 +612,10 @@ func (s *Service) record(t *turn, a flow.Answer) error {
 	t.reply.Recorded++
 	if a.Consent == "" {
 		t.env.Known[a.Key] = a.Value
-		_, err := t.tx.SaveAnswer(t.person.ID, t.flow.ID, a)
-		return err
+		if _, err := t.tx.SaveAnswer(t.person.ID, t.flow.ID, a); err != nil {
+			return err
+		}
+		return s.linkAnswer(t, t.flow.Step(a.Step), a.Value)
 	}
 	granted := a.Value.Bool != nil && *a.Value.Bool
 	if err := t.tx.RecordConsent(t.person.ID, a.Consent, granted, t.flow.ID, a.Version); err != nil {
@@ -553,13 +696,15 @@ func (s *Service) PersonLanguage(tx *store.Tx, id Identity) (string, error) {
 	return p.Language, nil
 }
 
-// invite gives the person their own invitation code, made the first time
-// they ask.
+// invite gives the person their own invitation code.
 func (s *Service) invite(t *turn) error {
-	code, err := t.tx.InviteCode(t.person.ID, referral.NewCode(referral.Resident))
-	if err != nil {
-		return err
-	}
+	code, err := s.inviteCode(t)
 	t.reply.Invite = code
-	return nil
+	return err
+}
+
+// inviteCode returns the person's own invitation code, made the first time
+// it is needed.
+func (s *Service) inviteCode(t *turn) (string, error) {
+	return t.tx.InviteCode(t.person.ID, referral.NewCode(referral.Resident))
 }

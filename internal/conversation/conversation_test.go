@@ -62,7 +62,7 @@ func (w *world) open(fl map[string]*flow.Flow) {
 		w.t.Fatal(err)
 	}
 	w.t.Cleanup(func() { st.Close() })
-	svc, err := New(fl, "resident", slog.New(slog.DiscardHandler))
+	svc, err := New(fl, "resident", slog.New(slog.DiscardHandler), WithStore(st))
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -285,7 +285,12 @@ func (p *person) finish() {
 		p.t.Fatalf("after the last answer got %s; want the flow finished", describe(r))
 	}
 	shows(p.t, r, menuSummary)
-	says(p.t, p.press(actConfirm), en(flow.MsgConfirmed, p.id.FirstName))
+	r = p.press(actConfirm)
+	if len(r.Messages) != 2 || r.Messages[0].Text != en(flow.MsgConfirmed, p.id.FirstName) || r.Messages[0].Invite == "" {
+		p.t.Fatalf("confirming the summary got %s; want the thanks with the invitation, then the offer to add to the map", describe(r))
+	}
+	shows(p.t, r, menuOffer)
+	says(p.t, p.press(actNoThanks), en(flow.MsgAddNothing, p.id.FirstName))
 }
 
 func TestStartGreetsAndAsksConsent(t *testing.T) {

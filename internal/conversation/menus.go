@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/assetbot/assetbot/internal/flow"
@@ -14,9 +15,16 @@ const (
 	menuChange  = "change"   // which answer to change
 	menuDelete  = "delete"   // are you sure?
 	menuLang    = "language" // which language
+	menuAdd     = "add"      // /add: which kind of asset
+	menuOffer   = "offer"    // the end of the main flow: anything to add to the map?
+	menuDup     = "dup"      // an asset being added is already on the map: the same one?
+	menuMine    = "mine"     // the person's assets
+	menuAsset   = "asset"    // one of them: still right, change, remove
+	menuRemove  = "remove"   // are you sure?
 )
 
-// Menu actions. A change menu's actions are changePrefix + answer key.
+// Menu actions. A change menu's actions are changePrefix + answer key; the
+// others' prefixes are followed by a flow or asset id.
 const (
 	actContinue    = "continue"
 	actRestart     = "restart"
@@ -27,33 +35,87 @@ const (
 	actDeleteYes   = "delete_yes"
 	actDeleteNo    = "delete_no"
 	actBackToMenu  = "menu"
+	actMine        = "mine"
+	actNoThanks    = "no_thanks"
+	actDifferent   = "different"
+	actRemove      = "remove"
+	actRemoveYes   = "remove_yes"
 	changePrefix   = "q_"
 	langPrefix     = "lang_"
+	addPrefix      = "add_"
+	samePrefix     = "same_"
+	assetPrefix    = "asset_"
 	maxMenuChoices = 24
 )
 
-// showMenu asks the person to choose from a menu.
+// showMenu asks the person to choose from a menu about the turn's flow
+// (and asset).
 func (s *Service) showMenu(t *turn, menu, problem string) {
-	var text string
-	switch menu {
-	case menuResume:
-		text = t.text(flow.MsgResume)
-	case menuReview:
-		text = t.text(flow.MsgReview, "summary", s.summary(t))
-	case menuSummary:
-		text = t.text(flow.MsgSummary, "summary", s.summary(t))
-	case menuChange:
-		text = t.text(flow.MsgChange)
-	case menuDelete:
-		text = t.text(flow.MsgDelete)
-	case menuLang:
-		text = t.text(flow.MsgLanguageMenu)
-	}
-	t.sess.Menu = menu
+	t.sess.Menu, t.sess.MenuFlow, t.sess.MenuAsset = menu, t.flow.ID, t.asset
 	t.sess.Flow.Turn++
 	t.reply.Messages = append(t.reply.Messages, Message{Menu: menu, Prompt: flow.Prompt{
-		Type: flow.TypeChoice, Turn: t.sess.Flow.Turn, Text: text, Options: s.menuOptions(t, menu), Problem: problem,
+		Type: flow.TypeChoice, Turn: t.sess.Flow.Turn, Text: s.menuText(t, menu), Options: s.menuOptions(t, menu), Problem: problem,
 	}})
+}
+
+// menuText is what a menu says above its options.
+func (s *Service) menuText(t *turn, menu string) string {
+	switch menu {
+	case menuResume:
+		return t.text(flow.MsgResume)
+	case menuReview:
+		return t.text(flow.MsgReview, "summary", s.summary(t))
+	case menuSummary:
+		if t.flow.Asset != nil {
+			return t.text(flow.MsgAssetSummary, "name", t.assetName(), "summary", s.summary(t))
+		}
+		return t.text(flow.MsgSummary, "summary", s.summary(t))
+	case menuChange:
+		return t.text(flow.MsgChange)
+	case menuDelete:
+		return t.text(flow.MsgDelete)
+	case menuLang:
+		return t.text(flow.MsgLanguageMenu)
+	case menuAdd:
+		return t.text(flow.MsgAddMenu)
+	case menuOffer:
+		return t.text(flow.MsgAddOffer)
+	case menuDup:
+		existing := ""
+		if same := s.same(t); len(same) > 0 {
+			existing = same[0].Label()
+		}
+		return t.text(flow.MsgDuplicate, "existing", existing)
+	case menuMine:
+		_, list, err := s.myAssets(t)
+		if err != nil {
+			s.log.Error("list assets", "person_id", t.person.ID, "err", err)
+		}
+		return t.text(flow.MsgMyAssets, "list", list)
+	case menuAsset:
+		return t.text(flow.MsgAssetMenu, "name", t.assetName(), "kind", t.flow.Title.In(t.env.Lang),
+			"links", s.assetRelation(t), "summary", s.summary(t))
+	case menuRemove:
+		if whole, err := s.mayRemove(t); err == nil && !whole {
+			return t.text(flow.MsgRemoveLink, "name", t.assetName())
+		}
+		return t.text(flow.MsgRemoveAsset, "name", t.assetName())
+	}
+	return ""
+}
+
+// assetRelation says how the person is linked with the turn's asset.
+func (s *Service) assetRelation(t *turn) string {
+	mine, err := t.tx.PersonAssets(t.person.ID)
+	if err != nil {
+		s.log.Error("list assets", "person_id", t.person.ID, "err", err)
+	}
+	for _, pa := range mine {
+		if pa.Asset.ID == t.asset {
+			return s.relation(t, pa)
+		}
+	}
+	return ""
 }
 
 // menuOptions are the actions a menu offers.
@@ -66,6 +128,9 @@ func (s *Service) menuOptions(t *turn, menu string) []flow.Choice {
 		options := []flow.Choice{choice(actConfirm, flow.MsgMenuAllRight), choice(actChange, flow.MsgMenuChangeAnswer)}
 		if menu == menuReview {
 			options = append(options, choice(actAgain, flow.MsgMenuGoThrough), choice(actDelete, flow.MsgMenuDeleteAll))
+			if mine, err := t.tx.PersonAssets(t.person.ID); err == nil && len(mine) > 0 {
+				options = append(options, choice(actMine, flow.MsgMenuMyAssets))
+			}
 		}
 		return options
 	case menuChange:
@@ -87,6 +152,43 @@ func (s *Service) menuOptions(t *turn, menu string) []flow.Choice {
 			options = append(options, flow.Choice{ID: langPrefix + lang, Label: s.main.Msg(flow.MsgLanguageName, lang)})
 		}
 		return options
+	case menuAdd, menuOffer:
+		var options []flow.Choice
+		for _, f := range s.kinds {
+			options = append(options, flow.Choice{ID: addPrefix + f.ID, Label: f.Title.In(t.env.Lang)})
+		}
+		if menu == menuOffer {
+			options = append(options, choice(actNoThanks, flow.MsgMenuNoThanks))
+		}
+		return options
+	case menuDup:
+		same := s.same(t)
+		var options []flow.Choice
+		for _, c := range same {
+			label := t.text(flow.MsgMenuDupSame)
+			if len(same) > 1 {
+				label = c.Label()
+			}
+			options = append(options, flow.Choice{ID: samePrefix + strconv.FormatInt(c.ID, 10), Label: label})
+		}
+		return append(options, choice(actDifferent, flow.MsgMenuDupOther))
+	case menuMine:
+		mine, _, err := s.myAssets(t)
+		if err != nil {
+			return nil
+		}
+		var options []flow.Choice
+		for _, pa := range mine {
+			if len(options) == maxMenuChoices {
+				break
+			}
+			options = append(options, flow.Choice{ID: assetPrefix + strconv.FormatInt(pa.Asset.ID, 10), Label: pa.Asset.Name})
+		}
+		return options
+	case menuAsset:
+		return []flow.Choice{choice(actConfirm, flow.MsgMenuStillTrue), choice(actChange, flow.MsgMenuChangeAnswer), choice(actRemove, flow.MsgMenuRemove)}
+	case menuRemove:
+		return []flow.Choice{choice(actRemoveYes, flow.MsgMenuRemoveYes), choice(actDeleteNo, flow.MsgMenuDeleteNo)}
 	}
 	return nil
 }
@@ -128,22 +230,22 @@ func (s *Service) menuInput(t *turn, in flow.Input) error {
 	}
 	t.reply.Outcome = flow.OutcomeAsked
 	t.sess.Menu = ""
+	return s.act(t, menu, action)
+}
+
+// act carries out a menu's action.
+func (s *Service) act(t *turn, menu, action string) error {
 	switch {
 	case action == actContinue:
-		return s.apply(t, flow.Resume(t.flow, t.sess.Flow, t.env))
+		return s.resume(t)
 	case action == actRestart || action == actAgain:
-		return s.run(t, flow.Options{Review: true})
+		return s.run(t, t.flow, t.asset, flow.Options{Review: true})
 	case action == actConfirm:
-		if err := s.confirmAll(t); err != nil {
-			return err
-		}
-		t.say(flow.MsgConfirmed)
-		if menu == menuSummary {
-			// The end of the flow: their link to bring others.
-			return s.invite(t)
-		}
+		return s.confirm(t, menu)
 	case action == actChange:
 		s.showMenu(t, menuChange, "")
+	case action == actBackToMenu && t.flow.Asset != nil:
+		s.showMenu(t, menuAsset, "")
 	case action == actBackToMenu:
 		s.showMenu(t, menuReview, "")
 	case action == actDelete:
@@ -156,12 +258,75 @@ func (s *Service) menuInput(t *turn, in flow.Input) error {
 		t.say(flow.MsgDeleted)
 	case action == actDeleteNo:
 		t.say(flow.MsgKept)
+	case action == actMine:
+		s.showMenu(t, menuMine, "")
+	case action == actNoThanks:
+		t.say(flow.MsgAddNothing)
+	case action == actDifferent:
+		return s.differentAsset(t)
+	case action == actRemove:
+		s.showMenu(t, menuRemove, "")
+	case action == actRemoveYes:
+		return s.remove(t)
 	case strings.HasPrefix(action, changePrefix):
-		return s.run(t, flow.Options{Only: strings.TrimPrefix(action, changePrefix)})
+		return s.run(t, t.flow, t.asset, flow.Options{Only: strings.TrimPrefix(action, changePrefix)})
 	case strings.HasPrefix(action, langPrefix):
 		return s.chooseLanguage(t, strings.TrimPrefix(action, langPrefix))
+	case strings.HasPrefix(action, addPrefix):
+		return s.add(t, s.flows[strings.TrimPrefix(action, addPrefix)])
+	case strings.HasPrefix(action, samePrefix):
+		id, _ := strconv.ParseInt(strings.TrimPrefix(action, samePrefix), 10, 64)
+		return s.sameAsset(t, id)
+	case strings.HasPrefix(action, assetPrefix):
+		id, _ := strconv.ParseInt(strings.TrimPrefix(action, assetPrefix), 10, 64)
+		return s.openAsset(t, id)
 	}
 	return nil
+}
+
+// confirm carries out "all still right" on a menu: about an asset, or the
+// person's own answers. At the end of a run it goes on to the next run
+// planned; at the end of the main flow it also gives the person's link to
+// invite others and offers to add to the map.
+func (s *Service) confirm(t *turn, menu string) error {
+	if t.flow.Asset != nil {
+		msg := flow.MsgAssetConfirmed
+		if menu == menuSummary {
+			msg = flow.MsgAssetSaved
+		}
+		if err := s.confirmAsset(t, msg); err != nil || menu != menuSummary {
+			return err
+		}
+		_, err := s.next(t)
+		return err
+	}
+	if err := s.confirmAll(t); err != nil {
+		return err
+	}
+	if menu != menuSummary {
+		t.say(flow.MsgConfirmed)
+		return nil
+	}
+	code, err := s.inviteCode(t)
+	if err != nil {
+		return err
+	}
+	t.reply.Messages = append(t.reply.Messages, Message{Prompt: flow.Prompt{Type: flow.TypeInfo, Text: t.text(flow.MsgConfirmed)}, Invite: code})
+	// A change of one answer does not offer more.
+	changed := t.sess.Flow.Only
+	started, err := s.next(t)
+	if err == nil && !started && !changed && t.flow == s.main && len(s.kinds) > 0 {
+		s.showMenu(t, menuOffer, "")
+	}
+	return err
+}
+
+// resume carries on the run in the session, asking its question again.
+func (s *Service) resume(t *turn) error {
+	if err := s.use(t, s.runFlow(t), t.sess.Asset); err != nil {
+		return err
+	}
+	return s.apply(t, flow.Resume(t.flow, t.sess.Flow, t.env))
 }
 
 // chooseLanguage keeps the person's choice of language, which from now on
@@ -174,7 +339,7 @@ func (s *Service) chooseLanguage(t *turn, lang string) error {
 	t.env.Lang = lang
 	t.say(flow.MsgLanguageChosen)
 	if t.sess.Flow.Status == flow.StatusActive {
-		return s.apply(t, flow.Resume(t.flow, t.sess.Flow, t.env))
+		return s.resume(t)
 	}
 	return nil
 }

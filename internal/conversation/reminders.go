@@ -24,7 +24,9 @@ func (s *Service) Compose(tx *store.Tx, p store.Person, r store.Reminder) (Reply
 	if err != nil {
 		return Reply{}, err
 	}
-	t.flow = s.main
+	if err := s.use(t, s.main, 0); err != nil {
+		return Reply{}, err
+	}
 	m := Message{Reminder: r.ID, Prompt: flow.Prompt{Type: flow.TypeChoice, Options: s.reminderOptions(t, r.Kind)}}
 	switch r.Kind {
 	case store.ReminderNudge:
@@ -63,11 +65,13 @@ func (s *Service) reminder(t *turn, ev Event) error {
 	if ev.Action == ReminderContinue {
 		if st := t.sess.Flow; (st.Status == flow.StatusActive || st.Status == flow.StatusPaused) && st.Flow != "" {
 			t.sess.Menu = ""
-			return s.apply(t, flow.Resume(t.flow, st, t.env))
+			return s.resume(t)
 		}
 		return s.start(t)
 	}
-	t.flow = s.main
+	if err := s.use(t, s.main, 0); err != nil {
+		return err
+	}
 	if !s.hasAnswers(t) {
 		t.say(flow.MsgNothingHeld)
 		return nil

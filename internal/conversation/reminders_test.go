@@ -223,7 +223,7 @@ func TestInviteCode(t *testing.T) {
 		t.Errorf("the summary already carries an invitation %q; want it after confirming", r.Invite)
 	}
 	p.press(actConfirm)
-	code := p.last.Invite
+	code := p.last.Messages[0].Invite
 	if len(code) != 16 || code[0] != 'r' {
 		t.Fatalf("invitation after confirming the summary = %q; want the person's own code", code)
 	}

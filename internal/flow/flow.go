@@ -172,10 +172,12 @@ type Flow struct {
 // AssetSpec says which answers of an asset flow name the asset and place
 // it: Name (a text step's key) and, optionally, Area (a text or location
 // step's key), which together tell whether it is already on the map.
+// Order places the flow among the kinds /add offers (lowest first).
 type AssetSpec struct {
-	Name string
-	Area string
-	Line int
+	Name  string
+	Area  string
+	Order int
+	Line  int
 }
 
 // The link types between people and assets.

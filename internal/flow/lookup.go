@@ -97,11 +97,7 @@ func pick(st State, id string) (Value, bool) {
 func foundChoices(f *Flow, st State, lang string) []Choice {
 	choices := make([]Choice, 0, len(st.Found)+1)
 	for _, c := range st.Found {
-		label := c.Name
-		if c.Detail != "" {
-			label += " (" + c.Detail + ")"
-		}
-		choices = append(choices, Choice{ID: CandidateOption(c.ID), Label: label})
+		choices = append(choices, Choice{ID: CandidateOption(c.ID), Label: c.Label()})
 	}
 	return append(choices, Choice{ID: OptionNew, Label: f.Msg(MsgLookupNew, lang)})
 }
@@ -117,4 +113,12 @@ func lookupPrompt(f *Flow, st State, lang string, p *Prompt) {
 	}
 	p.Options = foundChoices(f, st, lang)
 	p.Current, p.CanBack = "", true
+}
+
+// Label names the candidate as offered: its name, and its detail if any.
+func (c Candidate) Label() string {
+	if c.Detail == "" {
+		return c.Name
+	}
+	return c.Name + " (" + c.Detail + ")"
 }

@@ -593,12 +593,14 @@ func (p *parser) next(n *yaml.Node, what string) []Route {
 // assetSpec reads a flow's `asset: {name: KEY, area: KEY}`.
 func (p *parser) assetSpec(n *yaml.Node) *AssetSpec {
 	a := &AssetSpec{Line: n.Line}
-	p.fields(n, "asset", []string{"name", "area"}, func(key string, v *yaml.Node) {
-		s, _ := p.str(v, "asset."+key)
-		if key == "name" {
-			a.Name = s
-		} else {
-			a.Area = s
+	p.fields(n, "asset", []string{"name", "area", "order"}, func(key string, v *yaml.Node) {
+		switch key {
+		case "name":
+			a.Name, _ = p.str(v, "asset.name")
+		case "area":
+			a.Area, _ = p.str(v, "asset.area")
+		case "order":
+			a.Order, _ = p.integer(v, "asset.order")
 		}
 	})
 	if a.Name == "" {

@@ -174,6 +174,9 @@ func (tx *Tx) DeleteAnswers(personID int64) (int64, error) {
 	if _, err := tx.exec(`UPDATE people SET confirmed_at = NULL, stale_at = NULL WHERE id = ?`, personID); err != nil {
 		return n, fmt.Errorf("forget confirmation of %d: %w", personID, err)
 	}
+	if _, err := tx.exec(`DELETE FROM links WHERE from_person = ?1 OR to_person = ?1`, personID); err != nil {
+		return n, fmt.Errorf("delete links of %d: %w", personID, err)
+	}
 	if _, err := tx.exec(`UPDATE reminders SET outcome = 'answers deleted' WHERE person_id = ? AND outcome = ''`, personID); err != nil {
 		return n, fmt.Errorf("cancel reminders of %d: %w", personID, err)
 	}

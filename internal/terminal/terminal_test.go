@@ -114,7 +114,7 @@ func play(t *testing.T, fl map[string]*flow.Flow, sessions []script) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc, err := conversation.New(fl, sc.flow, slog.New(slog.DiscardHandler))
+		svc, err := conversation.New(fl, sc.flow, slog.New(slog.DiscardHandler), conversation.WithStore(st))
 		if err != nil {
 			t.Fatal(err)
 		}
