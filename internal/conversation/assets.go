@@ -364,7 +364,7 @@ func (t *turn) assetName() string {
 
 // confirmAsset records that the asset the turn is about is still right.
 func (s *Service) confirmAsset(t *turn, msg string) error {
-	switch err := t.tx.ConfirmAsset(t.asset, t.person.ID); {
+	switch err := t.tx.ConfirmAsset(t.asset); {
 	case errors.Is(err, store.ErrNotFound):
 		t.say(flow.MsgAssetGone)
 		return nil

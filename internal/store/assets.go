@@ -28,7 +28,7 @@ type Asset struct {
 	Fields      map[string]flow.Value
 	FlowVersion int
 	AddedBy     int64 // the person who added it; 0 if unknown
-	ChangedBy   int64 // the person who last changed or confirmed it
+	ChangedBy   int64 // the person who last changed its fields (or added it)
 	CreatedAt   time.Time
 	UpdatedAt   time.Time // when its fields last changed
 	ConfirmedAt time.Time // when someone last said it is still right
@@ -138,7 +138,7 @@ func (tx *Tx) SaveAsset(a Asset, by int64) (bool, error) {
 	}
 	now := formatTime(tx.now)
 	if maps.EqualFunc(old.Fields, a.Fields, flow.Value.Equal) && old.Name == a.Name && old.Area == a.Area {
-		return false, tx.ConfirmAsset(a.ID, by)
+		return false, tx.ConfirmAsset(a.ID)
 	}
 	oldFields, err := json.Marshal(old.Fields)
 	if err != nil {
@@ -161,9 +161,9 @@ func (tx *Tx) SaveAsset(a Asset, by int64) (bool, error) {
 	return true, nil
 }
 
-// ConfirmAsset records that person by says the asset is still right.
-func (tx *Tx) ConfirmAsset(id, by int64) error {
-	res, err := tx.exec(`UPDATE assets SET confirmed_at = ?, changed_by = ?, stale_at = NULL WHERE id = ? AND removed_at IS NULL`, formatTime(tx.now), person(by), id)
+// ConfirmAsset records that someone says the asset is still right.
+func (tx *Tx) ConfirmAsset(id int64) error {
+	res, err := tx.exec(`UPDATE assets SET confirmed_at = ?, stale_at = NULL WHERE id = ? AND removed_at IS NULL`, formatTime(tx.now), id)
 	if err != nil {
 		return fmt.Errorf("confirm asset %d: %w", id, err)
 	}
