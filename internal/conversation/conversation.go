@@ -381,8 +381,8 @@ func (s *Service) env(t *turn) (flow.Env, error) {
 }
 
 func (s *Service) save(t *turn) error {
-	if t.fresh && t.sess.Flow.Flow == "" {
-		return nil // nothing started: keep no conversation
+	if t.fresh && t.sess.Flow.Flow == "" && t.sess.Menu == "" {
+		return nil // nothing started, no menu open: keep no conversation
 	}
 	data, err := json.Marshal(t.sess)
 	if err != nil {
@@ -512,9 +512,6 @@ func (s *Service) run(t *turn, f *flow.Flow, asset int64, opts flow.Options) err
 	}
 	t.sess.Menu, t.sess.MenuFlow, t.sess.MenuAsset = "", "", 0
 	t.sess.Asset, t.sess.Checked = asset, asset != 0
-	if opts.Only == "" && asset == 0 {
-		t.sess.Prefill, t.sess.Then = nil, nil
-	}
 	return s.apply(t, r)
 }
 
