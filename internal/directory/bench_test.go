@@ -1,0 +1,116 @@
+package directory
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// Words for realistic generated names: neighbourhoods, qualifiers and
+// kinds of group, as a Leeds map might hold.
+var (
+	benchAreas = []string{
+		"Hyde Park", "Headingley", "Burley", "Kirkstall", "Meanwood", "Chapeltown", "Harehills",
+		"Armley", "Bramley", "Woodhouse", "Little London", "Beeston", "Holbeck", "Hunslet",
+		"Roundhay", "Moortown", "Chapel Allerton", "Seacroft", "Gipton", "Halton", "Rothwell",
+		"Morley", "Otley", "Horsforth", "Pudsey", "Farsley", "Wortley", "Osmondthorpe",
+		"Belle Isle", "Middleton", "Garforth", "Kippax", "Wetherby", "Guiseley", "Yeadon", "Adel",
+		"Alwoodley", "Cookridge", "Lawnswood", "Weetwood", "Cardigan", "Brudenell", "Royal Park",
+		"Potternewton", "Scott Hall", "Crossgates", "Whinmoor", "Lincoln Green", "Burmantofts",
+	}
+	benchQualifiers = []string{
+		"St Mary's", "St John's", "Friends of", "Old", "New", "North", "South", "East", "West",
+		"Upper", "Lower", "Bethel", "Zion", "Trinity", "Victoria", "Jubilee", "Riverside",
+		"Parkside", "Greenside", "Tŷ", "Café", "Al-Noor", "Sikh", "Polish", "Caribbean",
+	}
+	benchTypes = []string{
+		"Allotments", "Allotment Society", "Community Centre", "Club", "Football Club",
+		"Cricket Club", "Bowling Club", "Book Club", "Youth Club", "Library", "Chapel", "Mosque",
+		"Gurdwara", "Church", "Food Bank", "Tenants Association", "Residents Association", "Choir",
+		"Gardening Group", "Scouts", "Guides", "Brownies", "Repair Cafe", "Credit Union",
+		"Men's Shed", "Parent and Toddler Group", "Walking Group", "Knit and Natter", "Lunch Club",
+		"Boxing Gym", "Dance School", "Theatre", "Arts Centre", "Community Garden", "Orchard",
+		"Market", "Pantry", "Playgroup", "Women's Group", "Tai Chi", "Yoga Group", "Running Club",
+		"Cycling Club", "Chess Club", "Brass Band", "Orchestra", "Drama Group", "Film Club",
+		"History Society", "Civic Society", "Conservation Volunteers", "Litter Pickers",
+		"Beekeepers", "Community Radio", "Housing Co-op", "Mutual Aid", "Neighbourhood Forum",
+		"Good Neighbours", "Befriending Service", "Carers Group", "Social Club",
+		"Working Men's Club", "Community Association", "Memorial Hall", "Skate Park",
+	}
+)
+
+// benchName makes one name from the vocabulary.
+func benchName(r *rand.Rand) string {
+	pick := func(words []string) string { return words[r.IntN(len(words))] }
+	switch r.IntN(5) {
+	case 0:
+		return pick(benchQualifiers) + " " + pick(benchAreas) + " " + pick(benchTypes)
+	case 1:
+		return pick(benchAreas) + " " + pick(benchTypes) + fmt.Sprintf(" %d", 1+r.IntN(20))
+	case 2:
+		return pick(benchQualifiers) + " " + pick(benchTypes)
+	case 3:
+		return pick(benchAreas) + " and " + pick(benchAreas) + " " + pick(benchTypes)
+	}
+	return pick(benchAreas) + " " + pick(benchTypes)
+}
+
+// benchQueries are what people type: an exact name, a start, words in
+// another order, misspellings, and a word in thousands of names.
+var benchQueries = []string{
+	"Hyde Park Allotments",
+	"hyde park allot",
+	"allotments hyde",
+	"Hyde Prak Alotments",
+	"Headingly Cricket Club",
+	"comunity centre",
+	"club",
+}
+
+// newBenchIndex returns an index of 50,000 names of one kind and 10,000 of
+// another, always the same ones.
+func newBenchIndex() *Index {
+	r := rand.New(rand.NewPCG(16, 50_000))
+	x := New()
+	for i := range 50_000 {
+		x.Put(Entry{ID: int64(i), Kind: association, Name: benchName(r)})
+	}
+	for i := range 10_000 {
+		x.Put(Entry{ID: int64(50_000 + i), Kind: place, Name: benchName(r)})
+	}
+	return x
+}
+
+// BenchmarkSearch50k searches 50,000 names of one kind with each of
+// benchQueries in turn: ns/op is the mean over them. It also reports the
+// heap the index takes per entry, names included.
+func BenchmarkSearch50k(b *testing.B) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	x := newBenchIndex()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(x.Len()), "heap-B/entry")
+	i := 0
+	for b.Loop() {
+		x.Search(association, benchQueries[i%len(benchQueries)], 8)
+		i++
+	}
+}
+
+// BenchmarkSearch50kByQuery is BenchmarkSearch50k one query at a time,
+// with how many names each matches.
+func BenchmarkSearch50kByQuery(b *testing.B) {
+	x := newBenchIndex()
+	for _, q := range benchQueries {
+		b.Run(q, func(b *testing.B) {
+			_, total := x.Search(association, q, 8)
+			b.ReportMetric(float64(total), "matches")
+			for b.Loop() {
+				x.Search(association, q, 8)
+			}
+		})
+	}
+}
