@@ -87,7 +87,9 @@ func TestSearch(t *testing.T) {
 		{"emoji only", "🌳🎉", []int64{}},
 		{"punctuation only", "?!", []int64{}},
 		{"nothing close", "xylophone", []int64{}},
-		{"short word misspelt is not guessed", "hide", []int64{}},
+		{"four letters misspelt", "hide", []int64{8, 1, 2}},
+		{"letters swapped", "hdye park", []int64{8, 1, 2}},
+		{"short word misspelt is not guessed", "clb", []int64{}},
 		{"a word close to the start of another is not close", "cafe", []int64{3}},
 	}
 	for _, tt := range tests {
@@ -121,6 +123,18 @@ func TestSearchKinds(t *testing.T) {
 				t.Errorf("got %v, total %d; want %v", got, total, tt.want)
 			}
 		})
+	}
+}
+
+func TestSearchFewerEditsFirst(t *testing.T) {
+	x := newTestIndex(t,
+		Entry{ID: 1, Name: "Community Garden"},
+		Entry{ID: 2, Name: "Comunity Garden and Orchard"}, // misspelt when added
+	)
+	// "cumunity" is two edits from "community", one from "comunity".
+	best, total := x.Search(association, "cumunity garden", 8)
+	if got, want := ids(best), []int64{2, 1}; !slices.Equal(got, want) || total != 2 {
+		t.Errorf("got %v, total %d; want %v, total 2", got, total, want)
 	}
 }
 
@@ -315,6 +329,7 @@ func TestSameNames(t *testing.T) {
 		{"Cafe", []int64{}},
 		{"Nova Cafe", []int64{}},
 		{"🎉", []int64{}}, // no name to compare
+		{"Unknown Name", []int64{}},
 		{long + "orchard", []int64{7}},
 		{long, []int64{}},
 	}
@@ -324,6 +339,9 @@ func TestSameNames(t *testing.T) {
 				t.Errorf("Same = %v; want %v", got, tt.want)
 			}
 		})
+	}
+	if got := x.Same("organisation", "Café Nova", Area{}); len(got) != 0 {
+		t.Errorf("Same of another kind = %v; want none", ids(got))
 	}
 }
 

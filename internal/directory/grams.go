@@ -2,6 +2,7 @@ package directory
 
 import (
 	"encoding/binary"
+	"iter"
 	"slices"
 	"strings"
 	"unicode"
@@ -67,16 +68,20 @@ func (p *postings) add(s int32) bool {
 	return true
 }
 
-// each calls fn with every slot in p, in order.
-func (p postings) each(fn func(s int32)) {
-	s := int32(-1)
-	for i := 0; i < len(p.gaps); {
-		gap, n := uint64(p.gaps[i]), 1
-		if gap >= 0x80 {
-			gap, n = binary.Uvarint(p.gaps[i:])
+// all yields every slot in p, in order.
+func (p postings) all() iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		s := int32(-1)
+		for i := 0; i < len(p.gaps); {
+			gap, n := uint64(p.gaps[i]), 1
+			if gap >= 0x80 {
+				gap, n = binary.Uvarint(p.gaps[i:])
+			}
+			i += n
+			s += int32(gap)
+			if !yield(s) {
+				return
+			}
 		}
-		i += n
-		s += int32(gap)
-		fn(s)
 	}
 }
