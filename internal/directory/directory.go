@@ -53,7 +53,7 @@ const (
 )
 
 // Index is an in-memory index of assets by kind and name. It is safe for
-// concurrent use.
+// concurrent use. The zero Index is empty and ready to use.
 type Index struct {
 	mu    sync.RWMutex
 	kinds map[string]*kindIndex
@@ -63,7 +63,7 @@ type Index struct {
 
 // New returns an empty index.
 func New() *Index {
-	return &Index{kinds: make(map[string]*kindIndex)}
+	return &Index{}
 }
 
 // kindIndex holds the entries of one kind. Entries live in slots, numbered
@@ -156,6 +156,9 @@ func (x *Index) Put(e Entry) {
 	x.remove(e.ID)
 	k := x.kinds[e.Kind]
 	if k == nil {
+		if x.kinds == nil { // a zero Index is ready to use
+			x.kinds = make(map[string]*kindIndex)
+		}
 		k = newKindIndex(e.Kind)
 		x.kinds[e.Kind] = k
 	}

@@ -246,9 +246,12 @@ func distance(a []rune, word string, k int) int {
 // Search returns up to limit entries of kind that match query, best first,
 // and how many matched in all. Best first means: the exact name; names
 // starting with the query; names with every query word starting one of
-// their words, in any order; then close spellings (fewest edits first).
-// Ties go to the shorter name, then the lower ID. A query with nothing
-// left after normalising matches nothing; only its first 64 runes count.
+// their words, in any order; then close spellings, fewest edits first:
+// names whose words each query word starts or is within 1 edit of (2 for
+// a word of 8 runes or more; none under 4 runes or with a digit), the word
+// found by the trigrams it shares with the query word. Ties go to the
+// shorter name, then the lower ID. A query with nothing left after
+// normalising matches nothing; only its first 64 runes count.
 func (x *Index) Search(kind, query string, limit int) (best []Entry, total int) {
 	q := newQuery(query)
 	if q.norm == "" {
