@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -40,10 +41,29 @@ var (
 	}
 )
 
+// benchSyllables make up place and family names, so that the vocabulary
+// has thousands of rare words besides the common ones, as a real map has.
+var benchSyllables = []string{
+	"ash", "brad", "ford", "ley", "wick", "thorpe", "ton", "by", "ham", "stead", "wood", "mar",
+	"sh", "al", "kirk", "dal", "en", "ing", "ridge", "wel", "stan", "mor", "ick", "ow", "ber",
+	"hal", "rad", "ul", "ack", "ney",
+}
+
 // benchName makes one name from the vocabulary.
 func benchName(r *rand.Rand) string {
 	pick := func(words []string) string { return words[r.IntN(len(words))] }
-	switch r.IntN(5) {
+	coined := func() string {
+		w := pick(benchSyllables) + pick(benchSyllables)
+		if r.IntN(2) == 0 {
+			w += pick(benchSyllables)
+		}
+		return strings.ToUpper(w[:1]) + w[1:]
+	}
+	switch r.IntN(7) {
+	case 5:
+		return coined() + " " + pick(benchTypes)
+	case 6:
+		return pick(benchQualifiers) + " " + coined() + " " + pick(benchAreas) + " " + pick(benchTypes)
 	case 0:
 		return pick(benchQualifiers) + " " + pick(benchAreas) + " " + pick(benchTypes)
 	case 1:

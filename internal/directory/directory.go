@@ -126,9 +126,10 @@ func (sl *slot) entry(kind string) Entry {
 // against, so that the edit distance is worked out once per word, not once
 // per name that has it.
 type word struct {
-	text  string
-	runes int
-	slots postings
+	text    string
+	runes   int
+	letters uint64 // letterSet of its runes
+	slots   postings
 }
 
 func newKindIndex(kind string) *kindIndex {
@@ -210,7 +211,8 @@ func (k *kindIndex) wordID(text string) int32 {
 		return id
 	}
 	id := int32(len(k.words))
-	k.words = append(k.words, word{text: text, runes: utf8.RuneCountInString(text)})
+	runes := []rune(text)
+	k.words = append(k.words, word{text: text, runes: len(runes), letters: letterSet(runes)})
 	k.wordIDs[text] = id
 	for _, g := range appendGrams(nil, text) {
 		p := k.wordGrams[g]

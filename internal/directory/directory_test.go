@@ -450,21 +450,25 @@ func TestDistance(t *testing.T) {
 }
 
 // TestDistanceBand checks the banded table against the whole one on random
-// words over a small alphabet, where swaps and repeats are common.
+// words over a small alphabet, where swaps and repeats are common, and that
+// the letter sets never say two words are further apart than they are.
 func TestDistanceBand(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	word := func(n int) string {
 		b := make([]byte, n)
 		for i := range b {
-			b[i] = "abc"[r.IntN(3)]
+			b[i] = "abcd"[r.IntN(4)]
 		}
 		return string(b)
 	}
 	for range 20_000 {
 		a, b, k := word(1+r.IntN(9)), word(r.IntN(11)), 1+r.IntN(maxTolerance)
-		want := min(fullDistance(a, b), k+1)
-		if got := distance([]rune(a), b, k); got != want {
+		full := fullDistance(a, b)
+		if got, want := distance([]rune(a), b, k), min(full, k+1); got != want {
 			t.Fatalf("distance(%q, %q, %d) = %d; want %d", a, b, k, got, want)
+		}
+		if bound := lettersApart(letterSet([]rune(a)), letterSet([]rune(b))); bound > full {
+			t.Fatalf("lettersApart(%q, %q) = %d; more than the distance, %d", a, b, bound, full)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package directory
 import (
 	"cmp"
 	"container/heap"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode"
@@ -54,6 +55,7 @@ type query struct {
 type queryWord struct {
 	text      string
 	runes     []rune
+	letters   uint64   // letterSet(runes)
 	grams     []uint64 // distinct
 	tolerance int
 }
@@ -69,6 +71,7 @@ func newQuery(text string) query {
 		q.words = append(q.words, queryWord{
 			text:      w,
 			runes:     runes,
+			letters:   letterSet(runes),
 			grams:     distinct(appendGrams(nil, w)),
 			tolerance: tolerance(runes),
 		})
@@ -171,7 +174,7 @@ func (k *kindIndex) matchWords(w *queryWord, sc *scratch) []wordMatch {
 		switch {
 		case shared == len(w.grams) && strings.HasPrefix(v.text, w.text):
 			ms = append(ms, wordMatch{id: id})
-		case w.tolerance > 0 && abs(v.runes-len(w.runes)) <= w.tolerance:
+		case w.tolerance > 0 && abs(v.runes-len(w.runes)) <= w.tolerance && lettersApart(w.letters, v.letters) <= w.tolerance:
 			if d := distance(w.runes, v.text, w.tolerance); d <= w.tolerance {
 				ms = append(ms, wordMatch{id: id, edits: uint8(d)})
 			}
@@ -180,6 +183,24 @@ func (k *kindIndex) matchWords(w *queryWord, sc *scratch) []wordMatch {
 	sc.touched = sc.touched[:0]
 	slices.SortFunc(ms, func(a, b wordMatch) int { return cmp.Compare(a.edits, b.edits) })
 	return ms
+}
+
+// letterSet returns the set of runes in word, each as bit rune%64: a
+// fingerprint that rules out most words far from a query word before the
+// edit distance is worked out.
+func letterSet(word []rune) uint64 {
+	var set uint64
+	for _, r := range word {
+		set |= 1 << (r % 64)
+	}
+	return set
+}
+
+// lettersApart is a lower bound on the edits between two words with these
+// letter sets: an edit brings at most one letter in and takes at most one
+// out. Runes sharing a bit only lower it.
+func lettersApart(a, b uint64) int {
+	return max(bits.OnesCount64(a&^b), bits.OnesCount64(b&^a))
 }
 
 func abs(n int) int {
@@ -202,20 +223,21 @@ func distance(a []rune, word string, k int) int {
 		}
 		b = append(b, r)
 	}
-	m, n, far := len(a), len(b), k+1
+	m, n := len(a), len(b)
 	if n < m-k || n > m+k {
-		return far
+		return k + 1
 	}
 	// rows hold three rows of the table: d[i][j] is the distance between
-	// a[:i] and b[:j]; a swap looks two rows back.
-	var rows [3][maxQueryRunes + maxTolerance + 1]int
+	// a[:i] and b[:j], or far if more than k; a swap looks two rows back.
+	far := uint8(k + 1)
+	var rows [3][maxQueryRunes + maxTolerance + 1]uint8
 	back2, back, row := &rows[0], &rows[1], &rows[2]
 	for j := 0; j <= n; j++ {
-		back[j] = min(j, far)
+		back[j] = uint8(min(j, k+1))
 	}
 	for i := 1; i <= m; i++ {
 		lo, hi := max(1, i-k), min(n, i+k)
-		row[0] = min(i, far)
+		row[0] = uint8(min(i, k+1))
 		if lo > 1 { // the cell left of the band, read as "too far"
 			row[lo-1] = far
 		}
@@ -224,7 +246,7 @@ func distance(a []rune, word string, k int) int {
 		}
 		rowMin := row[0]
 		for j := lo; j <= hi; j++ {
-			cost := 1
+			var cost uint8 = 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
@@ -236,11 +258,11 @@ func distance(a []rune, word string, k int) int {
 			rowMin = min(rowMin, row[j])
 		}
 		if rowMin == far {
-			return far
+			return k + 1
 		}
 		back2, back, row = back, row, back2
 	}
-	return back[n]
+	return int(back[n])
 }
 
 // Search returns up to limit entries of kind that match query, best first,
