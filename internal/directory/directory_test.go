@@ -17,8 +17,7 @@ const (
 
 // newTestIndex returns an index holding entries, each of kind association
 // unless it says otherwise.
-func newTestIndex(t testing.TB, entries ...Entry) *Index {
-	t.Helper()
+func newTestIndex(entries ...Entry) *Index {
 	x := New()
 	for _, e := range entries {
 		if e.Kind == "" {
@@ -39,7 +38,7 @@ func ids(entries []Entry) []int64 {
 }
 
 func TestSearch(t *testing.T) {
-	x := newTestIndex(t,
+	x := newTestIndex(
 		Entry{ID: 1, Name: "Hyde Park Allotments"},
 		Entry{ID: 2, Name: "Hyde Park Allotments Association"},
 		Entry{ID: 3, Name: "Café Nova"},
@@ -102,8 +101,21 @@ func TestSearch(t *testing.T) {
 	}
 }
 
+// TestSearchReturnsEntry checks that what comes back is what was put, as
+// typed, area and all.
+func TestSearchReturnsEntry(t *testing.T) {
+	want := Entry{ID: 7, Kind: place, Name: "  Tŷ Cerdd! ", Area: Area{Text: "CF10 1EP", Lat: 51.4816, Lon: -3.1791, HasPoint: true}}
+	x := newTestIndex(want)
+	if got, _ := x.Search(place, "ty cerdd", 8); len(got) != 1 || got[0] != want {
+		t.Errorf("Search = %+v; want [%+v]", got, want)
+	}
+	if got := x.Same(place, "Tŷ Cerdd", Area{}); len(got) != 1 || got[0] != want {
+		t.Errorf("Same = %+v; want [%+v]", got, want)
+	}
+}
+
 func TestSearchKinds(t *testing.T) {
-	x := newTestIndex(t,
+	x := newTestIndex(
 		Entry{ID: 1, Name: "Hyde Park", Kind: place},
 		Entry{ID: 2, Name: "Hyde Park Residents", Kind: association},
 	)
@@ -127,7 +139,7 @@ func TestSearchKinds(t *testing.T) {
 }
 
 func TestSearchFewerEditsFirst(t *testing.T) {
-	x := newTestIndex(t,
+	x := newTestIndex(
 		Entry{ID: 1, Name: "Community Garden"},
 		Entry{ID: 2, Name: "Comunity Garden and Orchard"}, // misspelt when added
 	)
@@ -168,7 +180,7 @@ func TestSearchLimitAndTotal(t *testing.T) {
 }
 
 func TestPutReplaces(t *testing.T) {
-	x := newTestIndex(t, Entry{ID: 1, Name: "Old Mill Choir"}, Entry{ID: 2, Name: "Old Mill Bakery"})
+	x := newTestIndex(Entry{ID: 1, Name: "Old Mill Choir"}, Entry{ID: 2, Name: "Old Mill Bakery"})
 	x.Put(Entry{ID: 1, Kind: association, Name: "New Riverside Choir"})
 	if got := x.Len(); got != 2 {
 		t.Errorf("Len = %d; want 2", got)
@@ -203,7 +215,7 @@ func TestPutReplaces(t *testing.T) {
 }
 
 func TestRemove(t *testing.T) {
-	x := newTestIndex(t, Entry{ID: 1, Name: "Hyde Park Allotments"}, Entry{ID: 2, Name: "Hyde Park Book Club"})
+	x := newTestIndex(Entry{ID: 1, Name: "Hyde Park Allotments"}, Entry{ID: 2, Name: "Hyde Park Book Club"})
 	x.Remove(1)
 	x.Remove(1)  // again: nothing to do
 	x.Remove(99) // never there
@@ -297,7 +309,7 @@ func TestSame(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			x := newTestIndex(t, Entry{ID: 1, Name: "Hyde Park", Area: tt.existing})
+			x := newTestIndex(Entry{ID: 1, Name: "Hyde Park", Area: tt.existing})
 			want := []int64{}
 			if tt.want {
 				want = []int64{1}
@@ -311,7 +323,7 @@ func TestSame(t *testing.T) {
 
 func TestSameNames(t *testing.T) {
 	long := strings.Repeat("Community ", 20) // more than maxNameRunes
-	x := newTestIndex(t,
+	x := newTestIndex(
 		Entry{ID: 3, Name: "Café Nova"},
 		Entry{ID: 1, Name: "cafe nova!"},
 		Entry{ID: 2, Name: "Café Nova Bakery"},
@@ -348,7 +360,7 @@ func TestSameNames(t *testing.T) {
 // TestLongInput checks that a huge query or name is cut short: found by
 // its start, and the query's cost is that of its first words.
 func TestLongInput(t *testing.T) {
-	x := newTestIndex(t,
+	x := newTestIndex(
 		Entry{ID: 1, Name: "Hyde Park Allotments"},
 		Entry{ID: 2, Name: "Hyde " + strings.Repeat("x", 10_000)},
 	)
@@ -381,7 +393,7 @@ func TestLongInput(t *testing.T) {
 // TestConcurrent runs writers and readers together, for the race detector,
 // then checks that the writes all landed.
 func TestConcurrent(t *testing.T) {
-	x := newTestIndex(t, Entry{ID: -1, Name: "Hyde Park Allotments"})
+	x := newTestIndex(Entry{ID: -1, Name: "Hyde Park Allotments"})
 	const writers, readers, perWriter = 4, 4, 300
 	var wg sync.WaitGroup
 	for w := range writers {
@@ -506,7 +518,7 @@ func FuzzSearch(f *testing.F) {
 	f.Add("Tŷ Cerdd", "ty")
 	f.Add("🎉", "🎉")
 	f.Fuzz(func(t *testing.T, name, query string) {
-		x := newTestIndex(t,
+		x := newTestIndex(
 			Entry{ID: 1, Name: name},
 			Entry{ID: 2, Name: name, Kind: place},
 			Entry{ID: 3, Name: query},
