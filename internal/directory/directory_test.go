@@ -461,6 +461,25 @@ func TestDistance(t *testing.T) {
 	}
 }
 
+func TestAppendGrams(t *testing.T) {
+	const start, none = wordStart, noRune
+	tests := []struct {
+		word string
+		want []uint64
+	}{
+		{"club", []uint64{gram(start, 'c', none), gram(start, 'c', 'l'), gram('c', 'l', 'u'), gram('l', 'u', 'b')}},
+		{"ŷ", []uint64{gram(start, 'ŷ', none)}},
+		{"aaa", []uint64{gram(start, 'a', none), gram(start, 'a', 'a'), gram('a', 'a', 'a')}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.word, func(t *testing.T) {
+			if got := appendGrams(nil, tt.word); !slices.Equal(got, tt.want) {
+				t.Errorf("got %x; want %x", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestDistanceBand checks the banded table against the whole one on random
 // words over a small alphabet, where swaps and repeats are common, and that
 // the letter sets never say two words are further apart than they are.

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"iter"
 	"slices"
-	"strings"
 	"unicode"
 )
 
@@ -24,27 +23,24 @@ func gram(a, b, c rune) uint64 {
 	return uint64(a)<<(2*runeBits) | uint64(b)<<runeBits | uint64(c)
 }
 
-// appendGrams appends the grams of each word of norm, a normalised name.
-// A gram can appear more than once.
-func appendGrams(dst []uint64, norm string) []uint64 {
-	for word := range strings.SplitSeq(norm, " ") {
-		first := true
-		var a, b rune
-		for _, r := range word {
-			if first {
-				dst = append(dst, gram(wordStart, r, noRune))
-				a, b, first = wordStart, r, false
-				continue
-			}
+// appendGrams appends the grams of word, one word of a normalised name.
+// A gram can appear more than once ("aaaa").
+func appendGrams(dst []uint64, word string) []uint64 {
+	var a rune
+	b := rune(wordStart)
+	for i, r := range word {
+		if i == 0 {
+			dst = append(dst, gram(wordStart, r, noRune))
+		} else {
 			dst = append(dst, gram(a, b, r))
-			a, b = b, r
 		}
+		a, b = b, r
 	}
 	return dst
 }
 
-// distinct sorts grams and drops repeats, so that an entry that has them
-// all shares exactly len(grams) with the query.
+// distinct sorts grams and drops repeats, so that a word that has them all
+// shares exactly len(grams) with the query word.
 func distinct(grams []uint64) []uint64 {
 	slices.Sort(grams)
 	return slices.Compact(grams)
