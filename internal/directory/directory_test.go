@@ -482,7 +482,8 @@ func TestAppendGrams(t *testing.T) {
 
 // TestDistanceBand checks the banded table against the whole one on random
 // words over a small alphabet, where swaps and repeats are common, and that
-// the letter sets never say two words are further apart than they are.
+// neither filter in front of it (letter sets, shared grams) turns away a
+// word that is close enough.
 func TestDistanceBand(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	word := func(n int) string {
@@ -500,6 +501,19 @@ func TestDistanceBand(t *testing.T) {
 		}
 		if bound := lettersApart(letterSet([]rune(a)), letterSet([]rune(b))); bound > full {
 			t.Fatalf("lettersApart(%q, %q) = %d; more than the distance, %d", a, b, bound, full)
+		}
+		if full <= maxTolerance {
+			ga, gb := distinct(appendGrams(nil, a)), appendGrams(nil, b)
+			shared := 0
+			for _, g := range ga {
+				if slices.Contains(gb, g) {
+					shared++
+				}
+			}
+			if shared < len(ga)-gramsPerEdit*full {
+				t.Fatalf("%q and %q, %d edits apart, share %d of %d grams; want at least %d",
+					a, b, full, shared, len(ga), len(ga)-gramsPerEdit*full)
+			}
 		}
 	}
 }

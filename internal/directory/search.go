@@ -34,13 +34,14 @@ const (
 // digit ("Scouts 12" is not "Scouts 13"); one for a word of 4-7 runes, two
 // from 8.
 func tolerance(word []rune) int {
+	const oneEditFrom, twoEditsFrom = 4, 8 // runes
 	n := len(word)
 	switch {
 	case slices.ContainsFunc(word, unicode.IsDigit):
 		return 0
-	case n >= 8:
+	case n >= twoEditsFrom:
 		return maxTolerance
-	case n >= 4:
+	case n >= oneEditFrom:
 		return 1
 	}
 	return 0
