@@ -277,10 +277,13 @@ func TestRemoveMany(t *testing.T) {
 }
 
 func TestSame(t *testing.T) {
-	const lat, lon = 53.8135, -1.5647 // Hyde Park, Leeds
+	const (
+		lat, lon        = 53.8135, -1.5647 // Hyde Park, Leeds
+		metresPerDegree = 111_195          // of latitude
+	)
 	// metresNorth is a point that far north of (lat, lon).
 	metresNorth := func(m float64) Area {
-		return Area{HasPoint: true, Lat: lat + m/111_195, Lon: lon}
+		return Area{HasPoint: true, Lat: lat + m/metresPerDegree, Lon: lon}
 	}
 	tests := []struct {
 		name           string
@@ -303,7 +306,7 @@ func TestSame(t *testing.T) {
 		{"text and point", Area{Text: "LS6"}, metresNorth(0), true},
 		{"point and text", metresNorth(0), Area{Text: "Headingley"}, true},
 		{"points decide over texts", Area{Text: "LS6", HasPoint: true, Lat: lat, Lon: lon},
-			Area{Text: "LS6", HasPoint: true, Lat: lat + 2000.0/111_195, Lon: lon}, false},
+			Area{Text: "LS6", HasPoint: true, Lat: lat + 2000.0/metresPerDegree, Lon: lon}, false},
 		{"texts decide when one has no point", Area{Text: "LS6", HasPoint: true, Lat: lat, Lon: lon},
 			Area{Text: "LS7"}, false},
 	}

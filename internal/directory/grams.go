@@ -64,13 +64,16 @@ func (p *postings) add(s int32) bool {
 	return true
 }
 
+// varintMore is the bit of a varint byte that says another byte follows.
+const varintMore = 0x80
+
 // all yields every slot in p, in order.
 func (p postings) all() iter.Seq[int32] {
 	return func(yield func(int32) bool) {
 		s := int32(-1)
 		for i := 0; i < len(p.gaps); {
 			gap, n := uint64(p.gaps[i]), 1
-			if gap >= 0x80 {
+			if gap >= varintMore { // the common one-byte gap is read inline
 				gap, n = binary.Uvarint(p.gaps[i:])
 			}
 			i += n

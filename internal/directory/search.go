@@ -190,9 +190,10 @@ func (k *kindIndex) matchWords(w *queryWord, sc *scratch) []wordMatch {
 // fingerprint that rules out most words far from a query word before the
 // edit distance is worked out.
 func letterSet(word []rune) uint64 {
+	const setBits = 64 // in a uint64
 	var set uint64
 	for _, r := range word {
-		set |= 1 << (r % 64)
+		set |= 1 << (r % setBits)
 	}
 	return set
 }
