@@ -34,8 +34,8 @@ func mapFlows(t testing.TB) map[string]*flow.Flow {
 // clock is a store clock the test moves.
 type clock struct{ now atomic.Int64 }
 
-func (c *clock) set(t time.Time)     { c.now.Store(t.UnixNano()) }
-func (c *clock) Now() time.Time      { return time.Unix(0, c.now.Load()).UTC() }
+func (c *clock) set(t time.Time)      { c.now.Store(t.UnixNano()) }
+func (c *clock) Now() time.Time       { return time.Unix(0, c.now.Load()).UTC() }
 func (c *clock) option() store.Option { return store.WithClock(c.Now) }
 
 // world is a database in the test's folder and the test's clock.
