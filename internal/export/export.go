@@ -219,7 +219,7 @@ func (e *Exporter) PeopleCSV(ctx context.Context, w io.Writer) (int, error) {
 
 // AssetsCSV writes one row per asset of kind (an asset flow) on the map:
 // its ids, name, place and times, who added it (if they consented), then
-// each of its fields as readable text, in the kind's flow order. It
+// each of its other fields as readable text, in the kind's flow order. It
 // returns how many assets it wrote.
 func (e *Exporter) AssetsCSV(ctx context.Context, w io.Writer, kind *flow.Flow) (int, error) {
 	if kind.Asset == nil {
@@ -229,7 +229,9 @@ func (e *Exporter) AssetsCSV(ctx context.Context, w io.Writer, kind *flow.Flow) 
 	if err != nil {
 		return 0, err
 	}
-	keys := withExtra(flowKeys(kind), extra)
+	// The answers that name and place the asset are its name, area,
+	// latitude and longitude columns already.
+	keys := slices.DeleteFunc(withExtra(flowKeys(kind), extra), func(k string) bool { return k == kind.Asset.Name || k == kind.Asset.Area })
 	header := append([]string{"asset_id", "uid", "name", "area", "latitude", "longitude", "added_by", "created_at", "updated_at", "last_confirmed_at", "stale_since"}, keys...)
 	n := 0
 	err = writeCSV(w, header, func(write func([]string) error) error {
