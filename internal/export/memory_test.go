@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-
 )
 
 // Enough of each that holding them all would take several times
