@@ -40,8 +40,8 @@ func (h *heapWatch) Write(p []byte) (int, error) {
 // TestExportMemoryBounded exports a large map and checks that the heap in
 // use stays under heapBound throughout: the exports stream.
 func TestExportMemoryBounded(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fills a database with 20,000 people and 20,000 assets")
+	if testing.Short() || raceDetector {
+		t.Skip("exports 20,000 people and 20,000 assets: a measure for the plain build, not -short or -race")
 	}
 	w := newWorld(t)
 	// Filled behind the store's back, in a few statements: through it this
