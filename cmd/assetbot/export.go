@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,22 +23,17 @@ func (e *environment) export(ctx context.Context, args []string) error {
 	fs := e.flagSet("export")
 	format := fs.String("format", "csv", "csv or json")
 	out := fs.String("out", "", "file to write (default: standard output)")
-	flowID := fs.String("flow", peopleFlow, "for csv: "+peopleFlow+" for the people, or a kind of asset (association, place, ...) for its assets")
+	flowID := fs.String("flow", peopleFlow, "the people's flow, or for csv a kind of asset (association, place, ...) for its assets")
 	links := fs.Bool("links", false, "for csv: the links between people and assets")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	flowSet := false
-	fs.Visit(func(f *flag.Flag) { flowSet = flowSet || f.Name == "flow" })
 	switch {
 	case *format != "csv" && *format != "json":
 		fmt.Fprintf(e.stderr, "assetbot export: --format must be csv or json, got %q\n", *format)
 		return errUsage
-	case *format == "json" && (*links || flowSet):
-		fmt.Fprintln(e.stderr, "assetbot export: --format json writes the whole map (people, assets and links): it takes no --flow or --links")
-		return errUsage
-	case *links && flowSet:
-		fmt.Fprintln(e.stderr, "assetbot export: --links writes every link: it takes no --flow")
+	case *format == "json" && *links:
+		fmt.Fprintln(e.stderr, "assetbot export: --format json writes the whole map, links too: it takes no --links")
 		return errUsage
 	}
 	cfg, err := e.config()
@@ -54,13 +48,17 @@ func (e *environment) export(ctx context.Context, args []string) error {
 	if !ok {
 		return fmt.Errorf("no flow %q: --flow takes %s", *flowID, flowChoices(fl))
 	}
-	people, ok := fl[peopleFlow]
-	if kind.Asset == nil {
-		// Another people flow exports its own answers under its own consent.
-		people, ok = kind, true
+	if kind.Asset != nil && (*format == "json" || *links) {
+		fmt.Fprintf(e.stderr, "assetbot export: --flow %s is a kind of asset, for --format csv alone: the JSON and the links hold every kind\n", kind.ID)
+		return errUsage
 	}
-	if !ok {
-		return fmt.Errorf("no flow %q, whose consent decides who may be exported", peopleFlow)
+	// A people flow's consent decides who of its people may appear; the
+	// people an asset export names are the resident flow's.
+	people := kind
+	if kind.Asset != nil {
+		if people, ok = fl[peopleFlow]; !ok {
+			return fmt.Errorf("no flow %q, whose consent decides who may be named in an export", peopleFlow)
+		}
 	}
 	st, err := store.Open(ctx, cfg.Database.Path)
 	if err != nil {

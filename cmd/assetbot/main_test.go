@@ -390,9 +390,9 @@ func TestUsage(t *testing.T) {
 		{"try with an argument", []string{"--config", cfg, "try", "alice"}, errUsage, `unexpected argument "alice"`},
 		{"export format", []string{"--config", cfg, "export", "--format", "xml"}, errUsage, `--format must be csv or json, got "xml"`},
 		{"export with an argument", []string{"--config", cfg, "export", "out.csv"}, errUsage, `unexpected argument "out.csv"`},
-		{"export json of a kind", []string{"--config", cfg, "export", "--format", "json", "--flow", "place"}, errUsage, "--format json writes the whole map"},
-		{"export json of links", []string{"--config", cfg, "export", "--format", "json", "--links"}, errUsage, "--format json writes the whole map"},
-		{"export links of a kind", []string{"--config", cfg, "export", "--links", "--flow", "place"}, errUsage, "--links writes every link: it takes no --flow"},
+		{"export json of a kind", []string{"--config", cfg, "export", "--format", "json", "--flow", "place"}, errUsage, "--flow place is a kind of asset, for --format csv alone"},
+		{"export json of links", []string{"--config", cfg, "export", "--format", "json", "--links"}, errUsage, "--format json writes the whole map, links too"},
+		{"export links of a kind", []string{"--config", cfg, "export", "--links", "--flow", "place"}, errUsage, "--flow place is a kind of asset, for --format csv alone"},
 		{"help", []string{"help"}, nil, ""},
 		{"-h", []string{"-h"}, nil, "Usage:"},
 	}

@@ -64,10 +64,10 @@ type Counts struct {
 // flowKeys are the answer keys a flow (nil for none) asks for, in flow
 // order, without its consent step.
 func flowKeys(f *flow.Flow) []string {
-	var keys []string
 	if f == nil {
 		return nil
 	}
+	var keys []string
 	for _, q := range f.Questions() {
 		if q.Consent == "" && !slices.Contains(keys, q.Key) {
 			keys = append(keys, q.Key)
