@@ -38,16 +38,16 @@ type Exporter struct {
 // resident flow): its consent step's purpose decides who may appear. flows
 // are every flow in use, which give the assets' fields their questions.
 func New(st *store.Store, flows map[string]*flow.Flow, people *flow.Flow) (*Exporter, error) {
-	purpose := ConsentPurpose(people)
+	purpose := consentPurpose(people)
 	if purpose == "" {
 		return nil, fmt.Errorf("flow %q asks no consent, so nobody's answers in it may be exported", people.ID)
 	}
 	return &Exporter{st: st, flows: flows, people: people, purpose: purpose}, nil
 }
 
-// ConsentPurpose is the purpose the flow's consent step asks for; "" if
+// consentPurpose is the purpose the flow's consent step asks for; "" if
 // it asks none.
-func ConsentPurpose(f *flow.Flow) string {
+func consentPurpose(f *flow.Flow) string {
 	for _, s := range f.Steps {
 		if s.Consent != "" {
 			return s.Consent

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/assetbot/assetbot/internal/export"
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
 )
@@ -297,5 +298,42 @@ func TestLinksCSV(t *testing.T) {
 		if !slices.Equal(row[1:9], w) || row[9] != "2026-03-16T09:30:00Z" {
 			t.Errorf("link %d = %q; want %q at the time it was made", i+1, row, w)
 		}
+	}
+}
+
+// TestJSONAssetOfAnOldKind: an asset whose flow is no longer in use is
+// still exported, its fields by key, readable without questions.
+func TestJSONAssetOfAnOldKind(t *testing.T) {
+	w := newWorld(t)
+	w.at(t, joined, func(tx *store.Tx) error {
+		_, err := tx.CreateAsset(store.Asset{Kind: "stall", Name: "Veg stall", FlowVersion: 1, Fields: map[string]flow.Value{
+			"name": {Text: "Veg stall"}, "open": {Bool: &yes}, "sells": {Choices: []string{"veg", "eggs"}}, "hours": {Skipped: true},
+		}}, 0)
+		return err
+	})
+	got := decode(t, exportJSON(t, w))
+	if len(got.Assets) != 1 {
+		t.Fatalf("assets = %+v; want the stall", got.Assets)
+	}
+	type field struct{ key, question, text string }
+	var fields []field
+	for _, f := range got.Assets[0].Fields {
+		fields = append(fields, field{f.Key, f.Question, f.Text})
+	}
+	want := []field{{"hours", "", "(skipped)"}, {"name", "", "Veg stall"}, {"open", "", "Yes"}, {"sells", "", "veg, eggs"}}
+	if !slices.Equal(fields, want) {
+		t.Errorf("fields = %q; want %q", fields, want)
+	}
+}
+
+func TestMisuse(t *testing.T) {
+	w := newWorld(t)
+	fl := mapFlows(t)
+	if _, err := export.New(w.st, fl, fl["association"]); err == nil || !strings.Contains(err.Error(), `flow "association" asks no consent`) {
+		t.Errorf("New with a flow that asks no consent: %v; want an error saying so", err)
+	}
+	var buf bytes.Buffer
+	if _, err := exporter(t, w).AssetsCSV(context.Background(), &buf, fl["resident"]); err == nil || !strings.Contains(err.Error(), `flow "resident" records people, not assets`) {
+		t.Errorf("AssetsCSV of the resident flow: %v; want an error saying it is no kind of asset", err)
 	}
 }
