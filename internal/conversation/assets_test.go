@@ -104,11 +104,10 @@ func TestMemberLinksToAssociationOnTheMap(t *testing.T) {
 	w := newWorld(t, shippedFlows(t))
 	hyde := w.person("Bob").addAssociation("Hyde Park Allotments", "LS6", "runs")
 	ada := w.person("Ada")
-	r := ada.answerUpTo("groups")
-	r = ada.press("allotment")
-	r = ada.do(flow.InputDone)
-	asks(t, r, "group_name")
-	r = ada.say("hyde prak allotments") // misspelt
+	ada.answerUpTo("groups")
+	ada.press("allotment")
+	asks(t, ada.do(flow.InputDone), "group_name")
+	r := ada.say("hyde prak allotments") // misspelt
 	q := asks(t, r, "group_name")
 	if len(q.Options) != 2 || q.Options[0].ID != flow.CandidateOption(hyde.ID) || q.Options[1].ID != flow.OptionNew {
 		t.Fatalf("offered %+v; want the allotments, then none of these", q.Options)
