@@ -250,20 +250,20 @@ func TestMyAssets(t *testing.T) {
 	says(t, bob.press(actConfirm), en(flow.MsgAssetSaved, "Bob", "name", "Hyde Park Allotments"))
 
 	// Removing: the allotments go; the chess club, which Ada is in, stays.
-	bob.send(Event{Kind: EventMe})
-	bob.press(assetPrefix + itoa(hyde.ID))
-	q = shows(t, bob.press(actRemove), menuRemove)
-	if !strings.Contains(q.Text, "Take “Hyde Park Allotments” off the map?") {
-		t.Errorf("asked %q; want to take it off the map", q.Text)
+	for _, tt := range []struct {
+		id            int64
+		asked, result string
+	}{
+		{hyde.ID, "Take “Hyde Park Allotments” off the map?", en(flow.MsgAssetRemoved, "Bob", "name", "Hyde Park Allotments")},
+		{chess.ID, "Others are linked with “Chess club”", en(flow.MsgLinkRemoved, "Bob", "name", "Chess club")},
+	} {
+		bob.send(Event{Kind: EventMe})
+		bob.press(assetPrefix + itoa(tt.id))
+		if q := shows(t, bob.press(actRemove), menuRemove); !strings.Contains(q.Text, tt.asked) {
+			t.Errorf("asked %q; want %q", q.Text, tt.asked)
+		}
+		says(t, bob.press(actRemoveYes), tt.result)
 	}
-	says(t, bob.press(actRemoveYes), en(flow.MsgAssetRemoved, "Bob", "name", "Hyde Park Allotments"))
-	bob.send(Event{Kind: EventMe})
-	bob.press(assetPrefix + itoa(chess.ID))
-	q = shows(t, bob.press(actRemove), menuRemove)
-	if !strings.Contains(q.Text, "Others are linked with “Chess club”") {
-		t.Errorf("asked %q; want to remove only Bob's link", q.Text)
-	}
-	says(t, bob.press(actRemoveYes), en(flow.MsgLinkRemoved, "Bob", "name", "Chess club"))
 	if n := w.assetCount(); n != 2 {
 		t.Errorf("%d assets; want both chess clubs", n)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/assetbot/assetbot/internal/spelling"
 )
 
 const (
@@ -498,7 +500,7 @@ func TestDistanceBand(t *testing.T) {
 	}
 	for range 20_000 {
 		a, b, k := word(1+r.IntN(9)), word(r.IntN(11)), 1+r.IntN(maxTolerance)
-		full := fullDistance(a, b)
+		full := spelling.Distance(a, b)
 		if got, want := distance([]rune(a), b, k), min(full, k+1); got != want {
 			t.Fatalf("distance(%q, %q, %d) = %d; want %d", a, b, k, got, want)
 		}
@@ -519,32 +521,6 @@ func TestDistanceBand(t *testing.T) {
 			}
 		}
 	}
-}
-
-// fullDistance is the optimal string alignment distance by the whole
-// table, as the textbook has it.
-func fullDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }
 
 // FuzzSearch checks that no query or name breaks Search or Same, and that
