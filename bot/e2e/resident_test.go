@@ -300,6 +300,19 @@ const (
 	textResume  = "Carry on where you left off"
 )
 
+// textOffer is the start of the offer to add to the map that follows the
+// thanks at the end of the resident flow.
+func textOffer(t *testing.T) string {
+	t.Helper()
+	return firstLine(mustFlow(t).Msg(flow.MsgAddOffer, "en"))
+}
+
+// textAddNothing is the reply to "No thanks" on that offer.
+func textAddNothing(t *testing.T) string {
+	t.Helper()
+	return firstLine(mustFlow(t).Msg(flow.MsgAddNothing, "en"))
+}
+
 // firstLine is the start of a flow text that a message shows verbatim:
 // up to the first line break or placeholder.
 func firstLine(text string) string {
