@@ -300,6 +300,7 @@ func TestWebhook(t *testing.T) {
 type exported struct {
 	Flow   string `json:"flow"`
 	People []struct {
+		ID               int64     `json:"id"`
 		FirstName        string    `json:"first_name"`
 		EntryConfirmedAt time.Time `json:"entry_confirmed_at"`
 		Answers          []struct {
@@ -308,6 +309,8 @@ type exported struct {
 			ConfirmedAt time.Time  `json:"confirmed_at"`
 		} `json:"answers"`
 	} `json:"people"`
+	Assets []exportedAsset `json:"assets"`
+	Links  []exportedLink  `json:"links"`
 }
 
 func decodeExport(t *testing.T, data []byte) exported {
