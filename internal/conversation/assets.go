@@ -19,6 +19,15 @@ type pendingRun struct {
 	Flow string       `json:"flow"`
 	Name string       `json:"name"`
 	Link *pendingLink `json:"link,omitempty"`
+	// Answer is the person's answer that named it, to point at the asset
+	// once added.
+	Answer *answerRef `json:"answer,omitempty"`
+}
+
+// answerRef names one answer of the person's: its flow and key.
+type answerRef struct {
+	Flow string `json:"flow"`
+	Key  string `json:"key"`
 }
 
 // pendingLink is a link to make with an asset once it is added: of Type,
@@ -149,6 +158,9 @@ func (s *Service) queueNamed(t *turn, answers map[string]flow.Value, this int64)
 			}
 			p.Link = &pendingLink{Type: r.Type, Other: e.of(other), NewFrom: newFrom, Source: source(t.flow, this, step.Key, e.involves(*r))}
 		}
+		if t.flow.Asset == nil {
+			p.Answer = &answerRef{Flow: t.flow.ID, Key: step.Key}
+		}
 		t.sess.Pending = append(t.sess.Pending, p)
 	}
 }
@@ -163,7 +175,7 @@ func (s *Service) next(t *turn) (bool, error) {
 			continue // the folder no longer has that kind
 		}
 		t.sess.Prefill = map[string]flow.Value{f.Asset.Name: {Text: p.Name}}
-		t.sess.Then = p.Link
+		t.sess.Then, t.sess.Named = p.Link, p.Answer
 		t.say(flow.MsgLookupNext, "name", p.Name)
 		return true, s.run(t, f, 0, flow.Options{})
 	}
@@ -172,7 +184,7 @@ func (s *Service) next(t *turn) (bool, error) {
 
 // add starts a run adding a new asset with flow f.
 func (s *Service) add(t *turn, f *flow.Flow) error {
-	t.sess.Prefill, t.sess.Then = nil, nil
+	t.sess.Prefill, t.sess.Then, t.sess.Named = nil, nil, nil
 	return s.run(t, f, 0, flow.Options{})
 }
 
@@ -364,9 +376,29 @@ func (s *Service) linkAsset(t *turn, a store.Asset, personal map[string]flow.Val
 	}
 	if then := t.sess.Then; then != nil {
 		t.sess.Then = nil
-		return t.tx.ReplaceLinks(then.Source, []store.Link{then.link(a.ID, t.person.ID)})
+		if err := t.tx.ReplaceLinks(then.Source, []store.Link{then.link(a.ID, t.person.ID)}); err != nil {
+			return err
+		}
 	}
-	return nil
+	return s.pointAnswer(t, a)
+}
+
+// pointAnswer makes the person's answer that named the asset just added
+// point at it, so that going through their answers again keeps it rather
+// than naming it anew.
+func (s *Service) pointAnswer(t *turn, a store.Asset) error {
+	named := t.sess.Named
+	t.sess.Named = nil
+	if named == nil {
+		return nil
+	}
+	f, ok := s.flows[named.Flow]
+	if !ok || f.StepByKey(named.Key) == nil {
+		return nil
+	}
+	step := f.StepByKey(named.Key)
+	_, err := t.tx.SaveAnswer(t.person.ID, f.ID, flow.Answer{Key: step.Key, Step: step.ID, Value: flow.Value{Asset: a.ID, Text: a.Name}, Version: f.Version})
+	return err
 }
 
 // assetName is the name of the asset the turn is about.

@@ -156,7 +156,27 @@ func TestNewGroupIsAddedAfterTheFlow(t *testing.T) {
 	says(t, ada.press(actConfirm), en(flow.MsgAssetSaved, "Ada", "name", "Meanwood Allotments"))
 	mine := ada.mine()
 	if len(mine) != 1 || mine[0].Asset.Name != "Meanwood Allotments" || !slices.Equal(mine[0].Links, []string{flow.LinkMemberOf}) {
-		t.Errorf("ada's assets %+v; want the new group, as a member (what the lookup asked)", mine)
+		t.Fatalf("ada's assets %+v; want the new group, as a member (what the lookup asked)", mine)
+	}
+	// Her answer now points at the group, so going through her answers
+	// again and keeping it keeps the link and adds nothing.
+	var answers map[string]store.StoredAnswer
+	ada.update(func(tx *store.Tx) (err error) {
+		p, _ := ada.stored()
+		answers, err = tx.Answers(p.ID, "resident")
+		return err
+	})
+	if got := answers["group_name"].Value; got.Asset != mine[0].Asset.ID || got.New {
+		t.Errorf("her group answer is %+v; want it to point at asset %d", got, mine[0].Asset.ID)
+	}
+	ada.send(Event{Kind: EventMe})
+	r = ada.press(actAgain)
+	for q, _ := question(r); q.Menu == ""; q, _ = question(r) {
+		r = ada.do(flow.InputKeep)
+	}
+	shows(t, r, menuSummary)
+	if mine := ada.mine(); len(mine) != 1 || !slices.Equal(mine[0].Links, []string{flow.LinkMemberOf}) || w.assetCount() != 1 {
+		t.Errorf("after going through again ada has %+v and the map %d assets; want the same one group, as a member", mine, w.assetCount())
 	}
 }
 

@@ -180,9 +180,10 @@ type session struct {
 	// Prefill holds answers the run started with: the name of an asset
 	// named in a lookup.
 	Prefill map[string]flow.Value `json:"prefill,omitempty"`
-	// Then is the link to make with the asset the run adds, for a run that
-	// a lookup asked for.
-	Then *pendingLink `json:"then,omitempty"`
+	// Then is the link to make with the asset the run adds, and Named the
+	// person's answer that named it, for a run that a lookup asked for.
+	Then  *pendingLink `json:"then,omitempty"`
+	Named *answerRef   `json:"named,omitempty"`
 	// Pending are the runs to start once this one is over: assets named in
 	// a lookup that are not on the map yet.
 	Pending []pendingRun `json:"pending,omitempty"`
