@@ -73,6 +73,11 @@ const (
 	queuePage = 100
 )
 
+// nextRun is how far past a run's now a reminder is put off to wait for
+// the next run: the least step the store keeps (milliseconds), so that
+// this run's later pages no longer find it due.
+const nextRun = time.Millisecond
+
 // JobName is the name of the reminders job.
 const JobName = "reminders"
 
@@ -331,10 +336,8 @@ func (r *Reminders) settle(tx *store.Tx, now time.Time, d store.Reminder, sentTo
 		return false, tx.PostponeReminder(d.ID, later)
 	}
 	if sentTo[p.ID] {
-		// Their next one goes at the next run: just after this one's now,
-		// so this run's later pages do not take it again.
 		rep.Waiting++
-		return false, tx.PostponeReminder(d.ID, now.Add(time.Millisecond))
+		return false, tx.PostponeReminder(d.ID, now.Add(nextRun))
 	}
 	dayStart := startOfDay(now, r.set.Location)
 	sentToday, err := tx.RemindersSentSince(p.ID, dayStart)
@@ -380,7 +383,7 @@ func (r *Reminders) stillDue(tx *store.Tx, now time.Time, p store.Person, d stor
 			return dropAnswered, time.Time{}, nil
 		}
 	case store.ReminderRefresh, store.ReminderRefreshAsset:
-		why, err := r.answered(tx, p, d)
+		why, err := overtaken(tx, p, d)
 		if why != "" || err != nil {
 			return why, time.Time{}, err
 		}
@@ -393,10 +396,10 @@ func (r *Reminders) stillDue(tx *store.Tx, now time.Time, p store.Person, d stor
 	return "", time.Time{}, nil
 }
 
-// answered says why a refresh no longer applies, if it does not: what it
+// overtaken says why a refresh no longer applies, if it does not: what it
 // asks about was confirmed, changed or marked stale since it was planned,
 // or the asset was taken off the map.
-func (r *Reminders) answered(tx *store.Tx, p store.Person, d store.Reminder) (string, error) {
+func overtaken(tx *store.Tx, p store.Person, d store.Reminder) (string, error) {
 	var f store.EntryFreshness
 	if d.Kind == store.ReminderRefreshAsset {
 		a, err := tx.Asset(d.AssetID)
