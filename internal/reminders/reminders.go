@@ -110,7 +110,7 @@ func (r *Reminders) Job() schedule.Job {
 // Report is what a run did.
 type Report struct {
 	Stale               int64 // people's entries marked stale
-	StaleAssets         int64
+	StaleAssets         int64 // assets marked stale
 	PlannedNudges       int64
 	PlannedRefresh      int64
 	PlannedAssetRefresh int64
