@@ -80,7 +80,8 @@ func TestJourney(t *testing.T) {
 	m = r.pick(m, "d", "", ask(t, "groups"))
 	m = r.tick(m, "other")
 	m = r.pick(m, "d", "", ask(t, "groups/other"))
-	m = r.say("Book club", ask(t, "connector"))
+	m = r.say("Book club", ask(t, "group_name"))
+	m = r.pick(m, "s", "", ask(t, "connector")) // the map is TestWholeMap's
 	m = r.pick(m, "o", "no", ask(t, "area"))
 	m = r.say("12 Acacia Avenue, LS6 2AB", "⚠️")
 	if !strings.Contains(m.Text, ask(t, "area")) {
@@ -93,6 +94,10 @@ func TestJourney(t *testing.T) {
 		}
 	}
 	m = r.pick(m, "m", "confirm", textSaved)
+	if !strings.Contains(m.Text, textOffer(t)) {
+		t.Errorf("thanks %q; want it to offer to add to the map", m.Text)
+	}
+	m = r.pick(m, "m", "no_thanks", textAddNothing(t))
 	if asks(m) {
 		t.Errorf("last message: got markup %+v; want none that asks something", m.Markup)
 	}
@@ -103,16 +108,17 @@ func TestJourney(t *testing.T) {
 
 	no := false
 	d.export().check(t, "Ann", map[string]flow.Value{
-		"hands":     {Choices: []string{"diy"}},
-		"head":      {Text: "Birdwatching"},
-		"heart":     {Choices: []string{"food", "green_spaces"}},
-		"offer":     {Text: "A cuppa and a chat"},
-		"learn":     {Choices: []string{"cooking", "music"}},
-		"time":      {Choice: "hour_week"},
-		"when":      {Choices: []string{"weekends"}},
-		"groups":    {Other: "Book club"},
-		"connector": {Bool: &no},
-		"area":      {Text: "LS6"},
+		"hands":      {Choices: []string{"diy"}},
+		"head":       {Text: "Birdwatching"},
+		"heart":      {Choices: []string{"food", "green_spaces"}},
+		"offer":      {Text: "A cuppa and a chat"},
+		"learn":      {Choices: []string{"cooking", "music"}},
+		"time":       {Choice: "hour_week"},
+		"when":       {Choices: []string{"weekends"}},
+		"groups":     {Other: "Book club"},
+		"group_name": {Skipped: true},
+		"connector":  {Bool: &no},
+		"area":       {Text: "LS6"},
 	})
 }
 
@@ -132,23 +138,25 @@ func TestConcurrentResidents(t *testing.T) {
 		}
 		residents[i] = r
 		p := plan{
-			"consent":   {option: "yes"},
-			"hands":     {ticks: []string{skills[i], skills[i+5]}},
-			"head":      {text: fmt.Sprintf("Topic %d", i)},
-			"heart":     {ticks: []string{hearts[i]}},
-			"offer":     {skip: true},
-			"learn":     {skip: true},
-			"time":      {option: "hour_month"},
-			"when":      {ticks: []string{"varies"}},
-			"groups":    {ticks: []string{"residents"}},
-			"connector": {option: "yes"},
-			"area":      {text: fmt.Sprintf("LS%d", i+1)},
+			"consent":    {option: "yes"},
+			"hands":      {ticks: []string{skills[i], skills[i+5]}},
+			"head":       {text: fmt.Sprintf("Topic %d", i)},
+			"heart":      {ticks: []string{hearts[i]}},
+			"offer":      {skip: true},
+			"learn":      {skip: true},
+			"time":       {option: "hour_month"},
+			"when":       {ticks: []string{"varies"}},
+			"groups":     {ticks: []string{"residents"}},
+			"group_name": {skip: true},
+			"connector":  {option: "yes"},
+			"area":       {text: fmt.Sprintf("LS%d", i+1)},
 		}
 		if i == len(residents)-1 {
 			// "Not right now" leaves out the question about when.
 			p["time"] = answer{option: "not_now"}
 			delete(p, "when")
 			p["groups"] = answer{skip: true}
+			delete(p, "group_name")
 		}
 		plans[i] = p
 	}
@@ -199,12 +207,12 @@ func TestCrashRecovery(t *testing.T) {
 		"consent": {option: "yes"}, "hands": {ticks: []string{"diy"}}, "head": {text: "Bees"},
 		"heart": {ticks: []string{"green_spaces", "safety"}}, "offer": {skip: true}, "learn": {ticks: []string{"music"}},
 		"time": {option: "few_hours_week"}, "when": {ticks: []string{"weekday_evening", "weekends"}},
-		"groups": {ticks: []string{"allotment"}}, "connector": {option: "no"}, "area": {text: "Headingley"},
+		"groups": {ticks: []string{"allotment"}}, "group_name": {skip: true}, "connector": {option: "no"}, "area": {text: "Headingley"},
 	}
 	planC := plan{
 		"consent": {option: "yes"}, "hands": {ticks: []string{"music"}}, "head": {skip: true},
 		"heart": {ticks: []string{"arts"}}, "offer": {text: "Piano lessons"}, "learn": {skip: true}, "time": {option: "not_now"},
-		"groups": {ticks: []string{"choir_band", "other"}}, "groups/other": {text: "Ukulele club"},
+		"groups": {ticks: []string{"choir_band", "other"}}, "groups/other": {text: "Ukulele club"}, "group_name": {skip: true},
 		"connector": {skip: true}, "area": {text: "LS6"},
 	}
 
@@ -292,6 +300,7 @@ func TestWebhook(t *testing.T) {
 type exported struct {
 	Flow   string `json:"flow"`
 	People []struct {
+		ID               int64     `json:"id"`
 		FirstName        string    `json:"first_name"`
 		EntryConfirmedAt time.Time `json:"entry_confirmed_at"`
 		Answers          []struct {
@@ -300,6 +309,8 @@ type exported struct {
 			ConfirmedAt time.Time  `json:"confirmed_at"`
 		} `json:"answers"`
 	} `json:"people"`
+	Assets []exportedAsset `json:"assets"`
+	Links  []exportedLink  `json:"links"`
 }
 
 func decodeExport(t *testing.T, data []byte) exported {

@@ -19,7 +19,9 @@ import (
 // to play Telegram users (node_modules/telegram-test-api/lib/routes/client).
 //
 //   - POST /sendMessage, /sendCommand: body is a Message plus "botToken";
-//     queued as an update for the bot. sendCommand requires "entities".
+//     queued as an update for the bot with its fields as they are (a
+//     "location" and no "text" is a shared location). sendCommand
+//     requires "entities".
 //   - POST /sendCallback: body is a CallbackQuery (from, message, data)
 //     plus "botToken"; the emulator adds the query id.
 //   - POST /getUpdatesHistory {"token"}: every stored message, the user's

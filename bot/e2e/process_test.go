@@ -196,6 +196,9 @@ func newDeployment(t *testing.T) *deployment {
 	return &deployment{t: t, emu: startEmulator(t), dir: dir, config: filepath.Join(dir, "config.yaml")}
 }
 
+// database is the path of the deployment's database file.
+func (d *deployment) database() string { return filepath.Join(d.dir, "assetbot.db") }
+
 // writeConfig writes the config file, with metricsPort for http.listen.
 func (d *deployment) writeConfig(metricsPort int) {
 	d.t.Helper()
@@ -223,7 +226,7 @@ log:
   level: debug
 http:
   listen: 127.0.0.1:%d
-%s`, strconv.Quote(filepath.Join(d.dir, "assetbot.db")), token, d.emu.url, receive, metricsPort, d.extra)
+%s`, strconv.Quote(d.database()), token, d.emu.url, receive, metricsPort, d.extra)
 	if err := os.WriteFile(d.config, []byte(cfg), 0o600); err != nil {
 		d.t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -44,12 +46,20 @@ func (r *resident) chat() map[string]any {
 	return map[string]any{"id": r.id, "type": "private", "first_name": r.name}
 }
 
+// deliver sends a message from the resident through the emulator's client
+// route, with content (its text, location, entities) as its fields: the
+// emulator passes the message to the bot as it is.
+func (r *resident) deliver(route string, content map[string]any) error {
+	msg := map[string]any{"botToken": token, "date": time.Now().Unix(), "from": r.from(), "chat": r.chat()}
+	maps.Copy(msg, content)
+	return r.emu.post(route, msg, nil)
+}
+
 // send types text, as a plain message: the emulator marks no command
 // entity, so "/start" sent this way tests that the bot reads the text.
 func (r *resident) send(text string) {
 	r.t.Helper()
-	msg := map[string]any{"botToken": token, "date": time.Now().Unix(), "from": r.from(), "chat": r.chat(), "text": text}
-	if err := r.emu.post("/sendMessage", msg, nil); err != nil {
+	if err := r.deliver("/sendMessage", map[string]any{"text": text}); err != nil {
 		r.fatalf("send %q: %v", text, err)
 	}
 }
@@ -59,10 +69,19 @@ func (r *resident) send(text string) {
 func (r *resident) command(text string) {
 	r.t.Helper()
 	word, _, _ := strings.Cut(text, " ")
-	msg := map[string]any{"botToken": token, "date": time.Now().Unix(), "from": r.from(), "chat": r.chat(), "text": text,
-		"entities": []map[string]any{{"type": "bot_command", "offset": 0, "length": len(word)}}}
-	if err := r.emu.post("/sendCommand", msg, nil); err != nil {
+	entities := []map[string]any{{"type": "bot_command", "offset": 0, "length": len(word)}}
+	if err := r.deliver("/sendCommand", map[string]any{"text": text, "entities": entities}); err != nil {
 		r.fatalf("send command %q: %v", text, err)
+	}
+}
+
+// share shares a location, as the 📍 button or the attachment menu does:
+// a message with no text and a location.
+func (r *resident) share(at flow.Location) {
+	r.t.Helper()
+	location := map[string]float64{"latitude": at.Lat, "longitude": at.Lon}
+	if err := r.deliver("/sendMessage", map[string]any{"location": location}); err != nil {
+		r.fatalf("share location %v: %v", at, err)
 	}
 }
 
@@ -174,21 +193,27 @@ func (r *resident) message(id int) botMessage {
 // its keyboard, and an option or menu choice must be echoed on it.
 func (r *resident) pick(m botMessage, kind, value, want string) botMessage {
 	r.t.Helper()
-	b, ok := m.button(kind, value)
-	if !ok {
-		r.data(m, kind, value) // fails, listing the keyboard
+	echo := ""
+	if kind == "o" || kind == "m" {
+		b, _ := m.button(kind, value)
+		echo = b.Text
 	}
-	r.press(m, b.CallbackData)
+	return r.pickEchoing(m, kind, value, echo, want)
+}
+
+// pickEchoing is pick for a button whose press the pressed message echoes
+// as echo ("" for none).
+func (r *resident) pickEchoing(m botMessage, kind, value, echo, want string) botMessage {
+	r.t.Helper()
+	r.press(m, r.data(m, kind, value))
 	reply := r.next(want)
 	// The edit was sent before the reply, so it has been applied.
 	pressed := r.message(m.ID)
 	if len(pressed.Markup.InlineKeyboard) > 0 {
 		r.fatalf("pressed message %d still has its keyboard: %v", m.ID, pressed.Markup.InlineKeyboard)
 	}
-	if kind == "o" || kind == "m" {
-		if !strings.HasSuffix(pressed.Text, "» "+b.Text) {
-			r.fatalf("pressed message %d reads %q; want it to end with %q", m.ID, pressed.Text, "» "+b.Text)
-		}
+	if echo != "" && !strings.HasSuffix(pressed.Text, "» "+echo) {
+		r.fatalf("pressed message %d reads %q; want it to end with %q", m.ID, pressed.Text, "» "+echo)
 	}
 	return reply
 }
@@ -271,26 +296,33 @@ func (r *resident) noMore() {
 	}
 }
 
-// The shipped resident flow, for the wording of its questions.
-var residentFlow = sync.OnceValues(func() (*flow.Flow, error) {
+// The shipped flows, for the wording of their questions.
+var shippedFlows = sync.OnceValues(func() (map[string]*flow.Flow, error) {
 	fl, problems := flow.LoadFS(flows.FS, ".")
 	if problems != nil {
 		return nil, problems
 	}
-	f, ok := fl["resident"]
-	if !ok {
-		return nil, fmt.Errorf("no resident flow among the shipped flows")
-	}
-	return f, nil
+	return fl, nil
 })
 
-func mustFlow(t *testing.T) *flow.Flow {
+// shippedFlow returns the shipped flow with the given id.
+func shippedFlow(t *testing.T, id string) *flow.Flow {
 	t.Helper()
-	f, err := residentFlow()
+	fl, err := shippedFlows()
 	if err != nil {
 		t.Fatal(err)
 	}
+	f, ok := fl[id]
+	if !ok {
+		t.Fatalf("no %s flow among the shipped flows", id)
+	}
 	return f
+}
+
+// mustFlow returns the shipped resident flow.
+func mustFlow(t *testing.T) *flow.Flow {
+	t.Helper()
+	return shippedFlow(t, "resident")
 }
 
 // Texts of the bot's own menus (internal/conversation).
@@ -300,6 +332,19 @@ const (
 	textResume  = "Carry on where you left off"
 )
 
+// textOffer is the start of the offer to add to the map that follows the
+// thanks at the end of the resident flow.
+func textOffer(t *testing.T) string {
+	t.Helper()
+	return firstLine(mustFlow(t).Msg(flow.MsgAddOffer, "en"))
+}
+
+// textAddNothing is the reply to "No thanks" on that offer.
+func textAddNothing(t *testing.T) string {
+	t.Helper()
+	return firstLine(mustFlow(t).Msg(flow.MsgAddNothing, "en"))
+}
+
 // firstLine is the start of a flow text that a message shows verbatim:
 // up to the first line break or placeholder.
 func firstLine(text string) string {
@@ -308,18 +353,33 @@ func firstLine(text string) string {
 	return strings.TrimSpace(text)
 }
 
-// ask is the wording of the question of step id, as a message shows it.
+// ask is the wording of the question of step id of the resident flow, as
+// a message shows it.
 func ask(t *testing.T, id string) string {
 	t.Helper()
-	f := mustFlow(t)
-	if other, ok := strings.CutSuffix(id, "/other"); ok {
-		return firstLine(f.Step(other).OtherPrompt.In("en"))
-	}
+	return askIn(t, mustFlow(t), id)
+}
+
+// askIn is the wording of the question of step id of flow f, as a message
+// shows it, with the placeholders of vars (name, value, ...) filled in.
+func askIn(t *testing.T, f *flow.Flow, id string, vars ...string) string {
+	t.Helper()
 	s := f.Step(id)
-	if s == nil {
-		t.Fatalf("no step %q in the resident flow", id)
+	if other, ok := strings.CutSuffix(id, "/other"); ok {
+		return firstLine(fill(f.Step(other).OtherPrompt.In("en"), vars))
 	}
-	return firstLine(s.Text.In("en"))
+	if s == nil {
+		t.Fatalf("no step %q in the %s flow", id, f.ID)
+	}
+	return firstLine(fill(s.Text.In("en"), vars))
+}
+
+// fill replaces the placeholders of vars (name, value, ...) in text.
+func fill(text string, vars []string) string {
+	for i := 0; i+1 < len(vars); i += 2 {
+		text = strings.ReplaceAll(text, "{"+vars[i]+"}", vars[i+1])
+	}
+	return text
 }
 
 // questionOf tells which question of the flow message text asks: a step
@@ -329,14 +389,29 @@ func questionOf(f *flow.Flow, text string) string {
 		if s.Type == flow.TypeInfo {
 			continue
 		}
-		if s.Other && strings.Contains(text, firstLine(s.OtherPrompt.In("en"))) {
+		if s.Other && shows(text, s.OtherPrompt.In("en")) {
 			return s.ID + "/other"
 		}
-		if strings.Contains(text, firstLine(s.Text.In("en"))) {
+		if shows(text, s.Text.In("en")) {
 			return s.ID
 		}
 	}
 	return ""
+}
+
+// placeholder is a value filled into a flow text, like {name}.
+var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// shows reports whether message text shows the first line of a flow text,
+// whatever its placeholders were filled with: a text cut at its first
+// placeholder, like "Is {name} open to newcomers?", would say too little.
+func shows(text, flowText string) bool {
+	line, _, _ := strings.Cut(flowText, "\n")
+	parts := placeholder.Split(strings.TrimSpace(line), -1)
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	return regexp.MustCompile(strings.Join(parts, ".+?")).MatchString(text)
 }
 
 // answer is how a resident answers one question.
@@ -351,15 +426,23 @@ type answer struct {
 // for the free text after ticking "other").
 type plan map[string]answer
 
-// play answers the questions from message m on, as p says, until the
-// question of step until (not answered) or the summary at the end.
+// play answers the questions of the resident flow from message m on, as p
+// says, until the question of step until (not answered) or the summary at
+// the end.
 func (r *resident) play(m botMessage, p plan, until string) botMessage {
 	r.t.Helper()
-	f := mustFlow(r.t)
-	for !strings.Contains(m.Text, textSummary) {
+	return r.playFlow(mustFlow(r.t), m, p, until, textSummary)
+}
+
+// playFlow answers the questions of flow f from message m on, as p says,
+// until the question of step until (not answered) or the message that
+// shows summary, the summary at the end.
+func (r *resident) playFlow(f *flow.Flow, m botMessage, p plan, until, summary string) botMessage {
+	r.t.Helper()
+	for !strings.Contains(m.Text, summary) {
 		step := questionOf(f, m.Text)
 		if step == "" {
-			r.fatalf("the bot asked something the flow does not: %q", m.Text)
+			r.fatalf("the bot asked something the %s flow does not: %q", f.ID, m.Text)
 		}
 		if step == until {
 			return m

@@ -7,24 +7,33 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/assetbot/assetbot/internal/export"
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
+// peopleFlow is the flow people answer: its consent decides who may
+// appear in any export.
+const peopleFlow = "resident"
+
 // export runs `assetbot export`.
 func (e *environment) export(ctx context.Context, args []string) error {
 	fs := e.flagSet("export")
 	format := fs.String("format", "csv", "csv or json")
 	out := fs.String("out", "", "file to write (default: standard output)")
-	flowID := fs.String("flow", "resident", "the flow whose answers to export")
+	flowID := fs.String("flow", peopleFlow, "the people's flow, or for csv a kind of asset (association, place, ...) for its assets")
+	links := fs.Bool("links", false, "for csv: the links between people and assets")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	write := map[string]func(io.Writer, *flow.Flow, []store.Record) error{"csv": export.CSV, "json": export.JSON}[*format]
-	if write == nil {
+	switch {
+	case *format != "csv" && *format != "json":
 		fmt.Fprintf(e.stderr, "assetbot export: --format must be csv or json, got %q\n", *format)
+		return errUsage
+	case *format == "json" && *links:
+		fmt.Fprintln(e.stderr, "assetbot export: --format json writes the whole map, links too: it takes no --links")
 		return errUsage
 	}
 	cfg, err := e.config()
@@ -35,25 +44,52 @@ func (e *environment) export(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, ok := fl[*flowID]
+	kind, ok := fl[*flowID]
 	if !ok {
-		return fmt.Errorf("no flow %q (flows available: %v)", *flowID, flowIDs(fl))
+		return fmt.Errorf("no flow %q: --flow takes %s", *flowID, flowChoices(fl))
 	}
-	purpose := consentPurpose(f)
-	if purpose == "" {
-		return fmt.Errorf("flow %q asks no consent, so nothing in it may be exported", f.ID)
+	if kind.Asset != nil && (*format == "json" || *links) {
+		fmt.Fprintf(e.stderr, "assetbot export: --flow %s is a kind of asset, for --format csv alone: the JSON and the links hold every kind\n", kind.ID)
+		return errUsage
+	}
+	// A people flow's consent decides who of its people may appear; the
+	// people an asset export names are the resident flow's.
+	people := kind
+	if kind.Asset != nil {
+		if people, ok = fl[peopleFlow]; !ok {
+			return fmt.Errorf("no flow %q, whose consent decides who may be named in an export", peopleFlow)
+		}
 	}
 	st, err := store.Open(ctx, cfg.Database.Path)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	records, err := st.Consented(ctx, f.ID, purpose)
+	ex, err := export.New(st, fl, people)
 	if err != nil {
 		return err
 	}
+	// write writes the export and says how many of what it wrote.
+	write := func(w io.Writer) (string, error) {
+		var n int
+		var err error
+		switch {
+		case *format == "json":
+			c, err := ex.JSON(ctx, w)
+			return fmt.Sprintf("%d people, %d assets and %d links", c.People, c.Assets, c.Links), err
+		case *links:
+			n, err = ex.LinksCSV(ctx, w)
+			return fmt.Sprintf("%d links", n), err
+		case kind.Asset != nil:
+			n, err = ex.AssetsCSV(ctx, w, kind)
+			return fmt.Sprintf("%d %s assets", n, kind.ID), err
+		}
+		n, err = ex.PeopleCSV(ctx, w)
+		return fmt.Sprintf("%d people", n), err
+	}
 	if *out == "" {
-		return write(e.stdout, f, records)
+		_, err := write(e.stdout)
+		return err
 	}
 	// Write beside the target and rename, so a failed export never leaves
 	// half a file where a good one was.
@@ -62,7 +98,8 @@ func (e *environment) export(ctx context.Context, args []string) error {
 		return fmt.Errorf("export to %s: %w", *out, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := write(tmp, f, records); err != nil {
+	what, err := write(tmp)
+	if err != nil {
 		tmp.Close()
 		return err
 	}
@@ -72,18 +109,26 @@ func (e *environment) export(ctx context.Context, args []string) error {
 	if err := os.Rename(tmp.Name(), *out); err != nil {
 		return fmt.Errorf("export to %s: %w", *out, err)
 	}
-	fmt.Fprintf(e.stderr, "exported %d people to %s\n", len(records), *out)
+	fmt.Fprintf(e.stderr, "exported %s to %s\n", what, *out)
 	return nil
 }
 
-// consentPurpose is the purpose the flow's consent step asks for.
-func consentPurpose(f *flow.Flow) string {
-	for _, s := range f.Steps {
-		if s.Consent != "" {
-			return s.Consent
+// flowChoices lists what --flow takes: the people flows, then the kinds
+// of asset.
+func flowChoices(fl map[string]*flow.Flow) string {
+	var people, kinds []string
+	for _, id := range flowIDs(fl) {
+		if fl[id].Asset != nil {
+			kinds = append(kinds, id)
+		} else {
+			people = append(people, id)
 		}
 	}
-	return ""
+	s := strings.Join(people, ", ") + " (people)"
+	if len(kinds) > 0 {
+		s += " or a kind of asset: " + strings.Join(kinds, ", ")
+	}
+	return s
 }
 
 func flowIDs(fl map[string]*flow.Flow) []string {

@@ -3,7 +3,7 @@
 //	assetbot run                  run the Telegram bot
 //	assetbot try                  the same conversation in this terminal, no token needed
 //	assetbot flows check [DIR]    check flow files
-//	assetbot export --format csv  people who consented and their answers
+//	assetbot export --format csv  the map: people who consented, assets, links
 //	assetbot reminders            the scheduled jobs; `reminders run JOB` runs one now
 //	assetbot volunteer            volunteers' personal links: add, list, pause, resume, remove
 //
@@ -37,8 +37,11 @@ Usage:
   assetbot try      [--config FILE] [--db PATH] [--user NAME] [--flow ID]
                                                            talk to the bot in this terminal (no token needed)
   assetbot flows check [DIR]                               check flow files (default: the flows in use)
-  assetbot export   [--config FILE] --format csv|json [--out FILE] [--flow ID]
-                                                           people who consented and their latest answers
+  assetbot export   [--config FILE] --format csv|json [--out FILE] [--flow ID | --links]
+                                                           the map, naming only people who consented: json holds it
+                                                           all; csv one table: the people (--flow resident, the
+                                                           default), one kind of asset (--flow association, place,
+                                                           ...) or the links (--links)
   assetbot reminders [--config FILE]                       the scheduled jobs: schedule, next run, reminders due
   assetbot reminders run JOB [--now TIME] [--dry-run]      run a job now, or as if at TIME (RFC 3339)
   assetbot volunteer add NAME | list                       register a volunteer (prints their link); list them with results

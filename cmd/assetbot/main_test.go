@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -211,9 +212,13 @@ func TestExport(t *testing.T) {
 	// alice consents and gives an answer that looks like a formula; bob
 	// says no.
 	formula := strings.Replace(residentScript, "local history", "=1+1", 1)
-	for _, s := range []struct{ user, script string }{{"alice", formula}, {"bob", "no\n"}} {
-		if _, stderr, err := invoke(t, s.script, "--config", cfg, "try", "--user", s.user); err != nil {
-			t.Fatalf("try as %s: %v\n%s", s.user, err, stderr)
+	// Then each adds a group they are a member of.
+	for _, s := range []struct{ user, flow, script string }{
+		{"alice", "resident", formula}, {"bob", "resident", "no\n"},
+		{"alice", "association", associationScript("=Hyde Park Allotments")}, {"bob", "association", associationScript("Bob's Club")},
+	} {
+		if _, stderr, err := invoke(t, s.script, "--config", cfg, "try", "--user", s.user, "--flow", s.flow); err != nil {
+			t.Fatalf("try %s as %s: %v\n%s", s.flow, s.user, err, stderr)
 		}
 	}
 	dir := t.TempDir()
@@ -259,7 +264,8 @@ func TestExport(t *testing.T) {
 
 	t.Run("json", func(t *testing.T) {
 		out := filepath.Join(dir, "people.json")
-		if _, stderr, err := invoke(t, "", "--config", cfg, "export", "--format", "json", "--out", out); err != nil {
+		_, stderr, err := invoke(t, "", "--config", cfg, "export", "--format", "json", "--out", out)
+		if err != nil {
 			t.Fatalf("export: %v\n%s", err, stderr)
 		}
 		data, err := os.ReadFile(out)
@@ -275,12 +281,20 @@ func TestExport(t *testing.T) {
 					Text string `json:"text"`
 				} `json:"answers"`
 			} `json:"people"`
+			Assets []json.RawMessage `json:"assets"`
+			Links  []json.RawMessage `json:"links"`
 		}
 		if err := json.Unmarshal(data, &got); err != nil {
 			t.Fatal(err)
 		}
 		if got.Flow != "resident" || len(got.People) != 1 || got.People[0].FirstName != "alice" || len(got.People[0].Answers) != 10 {
 			t.Fatalf("JSON = %s; want alice alone with her 10 answers", data)
+		}
+		if len(got.Assets) != 2 || len(got.Links) != 1 {
+			t.Errorf("JSON has %d assets and %d links; want both groups and alice's membership", len(got.Assets), len(got.Links))
+		}
+		if !strings.Contains(stderr, "exported 1 people, 2 assets and 1 links to "+out) {
+			t.Errorf("stderr = %q; want the counts", stderr)
 		}
 		for _, a := range got.People[0].Answers {
 			if a.Key == "head" && a.Text != "=1+1" {
@@ -301,10 +315,64 @@ func TestExport(t *testing.T) {
 
 	t.Run("unknown flow", func(t *testing.T) {
 		_, _, err := invoke(t, "", "--config", cfg, "export", "--flow", "nope")
-		if err == nil || !strings.Contains(err.Error(), "resident") {
-			t.Errorf("got %v; want an error listing the flows", err)
+		want := `no flow "nope": --flow takes resident (people) or a kind of asset: association, cultural, economic, organisation, place`
+		if err == nil || err.Error() != want {
+			t.Errorf("got %v; want %s", err, want)
 		}
 	})
+
+	t.Run("assets csv", func(t *testing.T) {
+		out := filepath.Join(dir, "groups.csv")
+		_, stderr, err := invoke(t, "", "--config", cfg, "export", "--format", "csv", "--flow", "association", "--out", out)
+		if err != nil {
+			t.Fatalf("export: %v\n%s", err, stderr)
+		}
+		if !strings.Contains(stderr, "exported 2 association assets to "+out) {
+			t.Errorf("stderr = %q; want a count of assets", stderr)
+		}
+		rows := readCSV(t, out)
+		if len(rows) != 3 || rows[0][0] != "asset_id" || rows[1][2] != "'=Hyde Park Allotments" || rows[2][2] != "Bob's Club" {
+			t.Fatalf("CSV = %q; want both groups, alice's name defused", rows)
+		}
+		if rows[1][6] == "" || rows[2][6] != "" {
+			t.Errorf("added_by = %q, %q; want alice's id and nothing for bob, who said no", rows[1][6], rows[2][6])
+		}
+	})
+
+	t.Run("links csv", func(t *testing.T) {
+		out := filepath.Join(dir, "links.csv")
+		_, stderr, err := invoke(t, "", "--config", cfg, "export", "--links", "--out", out)
+		if err != nil {
+			t.Fatalf("export: %v\n%s", err, stderr)
+		}
+		if !strings.Contains(stderr, "exported 1 links to "+out) {
+			t.Errorf("stderr = %q; want a count of links", stderr)
+		}
+		rows := readCSV(t, out)
+		if len(rows) != 2 || rows[1][1] != "member_of" || rows[1][4] != "alice" || rows[1][7] != "'=Hyde Park Allotments" {
+			t.Errorf("CSV = %q; want alice's membership alone, not bob's", rows)
+		}
+	})
+}
+
+// associationScript adds a group called name in `assetbot try`, as a
+// member, and confirms it.
+func associationScript(name string) string {
+	return name + "\nLS6\n1\nGrows veg\n4\n/skip\n/skip\n2\n/skip\n/skip\n/skip\n/skip\n1\n"
+}
+
+// readCSV reads an exported CSV file.
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(data), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
 
 func TestUsage(t *testing.T) {
@@ -322,6 +390,9 @@ func TestUsage(t *testing.T) {
 		{"try with an argument", []string{"--config", cfg, "try", "alice"}, errUsage, `unexpected argument "alice"`},
 		{"export format", []string{"--config", cfg, "export", "--format", "xml"}, errUsage, `--format must be csv or json, got "xml"`},
 		{"export with an argument", []string{"--config", cfg, "export", "out.csv"}, errUsage, `unexpected argument "out.csv"`},
+		{"export json of a kind", []string{"--config", cfg, "export", "--format", "json", "--flow", "place"}, errUsage, "--flow place is a kind of asset, for --format csv alone"},
+		{"export json of links", []string{"--config", cfg, "export", "--format", "json", "--links"}, errUsage, "--format json writes the whole map, links too"},
+		{"export links of a kind", []string{"--config", cfg, "export", "--links", "--flow", "place"}, errUsage, "--flow place is a kind of asset, for --format csv alone"},
 		{"help", []string{"help"}, nil, ""},
 		{"-h", []string{"-h"}, nil, "Usage:"},
 	}

@@ -298,6 +298,14 @@ func fields(f *flow.Flow, known, answers map[string]flow.Value) map[string]flow.
 func (s *Service) finishAsset(t *turn) error {
 	f, spec := t.flow, t.flow.Asset
 	a := store.Asset{ID: t.sess.Asset, Kind: f.ID, Fields: fields(f, t.env.Known, t.sess.Flow.Answers), FlowVersion: f.Version}
+	// How the person knows it is theirs, kept as links, not the asset's.
+	personal := map[string]flow.Value{}
+	for _, key := range f.LinkKeys() {
+		if v, ok := a.Fields[key]; ok {
+			personal[key] = v
+			delete(a.Fields, key)
+		}
+	}
 	a.Name = a.Fields[spec.Name].Text
 	if area, ok := a.Fields[spec.Area]; ok && !area.Skipped {
 		a.Area, a.Point = area.Text, area.Location
@@ -320,7 +328,7 @@ func (s *Service) finishAsset(t *turn) error {
 		}
 		s.log.Info("asset changed", "person_id", t.person.ID, "asset_id", a.ID, "kind", a.Kind)
 	}
-	if err := s.linkAsset(t, a); err != nil {
+	if err := s.linkAsset(t, a, personal); err != nil {
 		return err
 	}
 	s.queueNamed(t, t.sess.Flow.Answers, a.ID)
@@ -331,19 +339,23 @@ func (s *Service) finishAsset(t *turn) error {
 }
 
 // linkAsset makes the links of an asset's fields: the flow's own links
-// between the person and it, those of its lookups, and the link the
-// lookup that named it asked for.
-func (s *Service) linkAsset(t *turn, a store.Asset) error {
+// between the person and it, when the run answered what they test
+// (personal), those of its lookups, and the link the lookup that named it
+// asked for.
+func (s *Service) linkAsset(t *turn, a store.Asset, personal map[string]flow.Value) error {
 	e := ends{person: t.person.ID, this: a.ID}
-	var own []store.Link
-	env := flow.Env{Known: a.Fields}
-	for _, r := range t.flow.Links {
-		if r.Holds(env) {
-			own = append(own, e.link(r))
+	if len(personal) > 0 {
+		known := maps.Clone(a.Fields)
+		maps.Copy(known, personal)
+		var own []store.Link
+		for _, r := range t.flow.Links {
+			if r.Holds(flow.Env{Known: known}) {
+				own = append(own, e.link(r))
+			}
 		}
-	}
-	if err := t.tx.ReplaceLinks(source(t.flow, a.ID, "", t.person.ID), own); err != nil {
-		return err
+		if err := t.tx.ReplaceLinks(source(t.flow, a.ID, "", t.person.ID), own); err != nil {
+			return err
+		}
 	}
 	for _, step := range t.flow.Steps {
 		if err := s.linkLookup(t, step, a.Fields[step.Key], e); err != nil {

@@ -3,9 +3,11 @@ package conversation
 import (
 	"context"
 	"fmt"
-	"github.com/assetbot/assetbot/internal/latency"
+	"math/rand/v2"
 	"strconv"
 	"testing"
+
+	"github.com/assetbot/assetbot/internal/latency"
 
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
@@ -73,4 +75,42 @@ func BenchmarkHandleParallel(b *testing.B) {
 	w, turn := benchWorld(b, b.N)
 	ctx := context.Background()
 	latency.MeasureParallel(b, func(i int) error { return handleChoice(ctx, w, i, turn) })
+}
+
+// benchWords make up the names of the benchmark's associations.
+var benchWords = []string{"Hyde", "Park", "Meanwood", "Headingley", "Woodhouse", "Burley", "Kirkstall", "Chapel",
+	"Allotments", "Choir", "Club", "Society", "Friends", "Tenants", "Youth", "Bowls", "Chess", "Quiz", "Garden", "Walkers"}
+
+// BenchmarkLookup50k measures what a lookup step costs the bot with 50,000
+// associations on the map: reading what changed since the last lookup from
+// SQLite (nothing, here) and searching the directory, for a typed name
+// that is exact, a start, misspelt, or a common word.
+func BenchmarkLookup50k(b *testing.B) {
+	const assets = 50000
+	w := newWorld(b, shippedFlows(b))
+	r := rand.New(rand.NewPCG(1, 2))
+	word := func() string { return benchWords[r.IntN(len(benchWords))] }
+	names := make([]string, assets)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s %s %s %d", word(), word(), word(), i)
+	}
+	const batch = 5000
+	for done := 0; done < assets; done += batch {
+		w.update(func(tx *store.Tx) error {
+			for _, name := range names[done : done+batch] {
+				if _, err := tx.CreateAsset(store.Asset{Kind: "association", Name: name, Area: "LS6", FlowVersion: 1, Fields: map[string]flow.Value{"name": {Text: name}}}, 0); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	queries := []string{names[17], names[42][:len(names[42])/2], "Meanwod Choirr", "club"}
+	w.svc.dir.Search("association", "warm up", maxMenuChoices) // reads all 50,000 once
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if found, _ := w.svc.dir.Search("association", queries[i%len(queries)], maxMenuChoices); len(found) == 0 {
+			b.Fatalf("nothing found for %q", queries[i%len(queries)])
+		}
+	}
 }

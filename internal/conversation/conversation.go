@@ -381,8 +381,8 @@ func (s *Service) env(t *turn) (flow.Env, error) {
 }
 
 func (s *Service) save(t *turn) error {
-	if t.fresh && t.sess.Flow.Flow == "" {
-		return nil // nothing started: keep no conversation
+	if t.fresh && t.sess.Flow.Flow == "" && t.sess.Menu == "" {
+		return nil // nothing started, no menu open: keep no conversation
 	}
 	data, err := json.Marshal(t.sess)
 	if err != nil {
@@ -500,7 +500,10 @@ func (s *Service) me(t *turn) error {
 
 // run starts a run of flow f, about asset (0 to add a new one when f
 // records assets). It replaces any run part-way through: a person flow's
-// answers are kept as given, an asset not yet added is dropped.
+// answers are kept as given, an asset not yet added is dropped. What a run
+// adding an asset starts with (the session's Prefill and Then) is set by
+// whoever starts it (add, next) and kept for the whole run, started again
+// or not: its later questions name the asset, and its end makes the link.
 func (s *Service) run(t *turn, f *flow.Flow, asset int64, opts flow.Options) error {
 	if err := s.use(t, f, asset); err != nil {
 		return err
@@ -512,9 +515,6 @@ func (s *Service) run(t *turn, f *flow.Flow, asset int64, opts flow.Options) err
 	}
 	t.sess.Menu, t.sess.MenuFlow, t.sess.MenuAsset = "", "", 0
 	t.sess.Asset, t.sess.Checked = asset, asset != 0
-	if opts.Only == "" && asset == 0 {
-		t.sess.Prefill, t.sess.Then = nil, nil
-	}
 	return s.apply(t, r)
 }
 

@@ -956,8 +956,8 @@ func TestSameEventTwice(t *testing.T) {
 }
 
 // en is message msg of the built-in catalogue in English, for name.
-func en(msg, name string) string {
-	return (&flow.Flow{}).Text(msg, "en", "first_name", name)
+func en(msg, name string, vars ...string) string {
+	return (&flow.Flow{}).Text(msg, "en", append(vars, "first_name", name)...)
 }
 
 func TestLanguage(t *testing.T) {

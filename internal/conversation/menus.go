@@ -81,8 +81,15 @@ func (s *Service) menuText(t *turn, menu string) string {
 	case menuOffer:
 		return t.text(flow.MsgAddOffer)
 	case menuDup:
+		same := s.same(t)
+		if len(same) > 1 {
+			// The options name each one; naming only the first here
+			// would ask about one and offer several.
+			name, _ := t.runValue(t.flow.Asset.Name)
+			return t.text(flow.MsgDuplicates, "name", name.Text)
+		}
 		existing := ""
-		if same := s.same(t); len(same) > 0 {
+		if len(same) > 0 {
 			existing = same[0].Label()
 		}
 		return t.text(flow.MsgDuplicate, "existing", existing)

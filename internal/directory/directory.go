@@ -6,15 +6,19 @@
 // The index lives in memory because fuzzy matching ("Hyde Prak Alotments"
 // for "Hyde Park Allotments", any word order, accents folded) is not
 // something SQLite can index: a LIKE or an edit distance there reads every
-// row. Here a trigram inverted index per kind narrows 50,000 names to a few
-// candidates in well under a millisecond. The store remains the truth: the
-// host loads the index at start-up and keeps it in step with every write
-// (Put after an insert or rename, Remove after a delete).
+// row. Here each kind keeps a vocabulary of the words in its names, found
+// by trigram, and for each word the names that have it: a query word is
+// matched against the few thousand distinct words, not the 50,000 names,
+// and only names having a match for every query word are looked at. The
+// store remains the truth: the host loads the index at start-up and keeps
+// it in step with every write (Put after an insert or rename, Remove after
+// a delete).
 package directory
 
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -49,39 +53,92 @@ const (
 )
 
 // Index is an in-memory index of assets by kind and name. It is safe for
-// concurrent use.
+// concurrent use. The zero Index is empty and ready to use.
 type Index struct {
 	mu    sync.RWMutex
 	kinds map[string]*kindIndex
 	n     int       // live entries over all kinds
-	pool  sync.Pool // *scratch, one per concurrent search
+	pool  sync.Pool // *scratch: working memory for one search at a time
 }
 
 // New returns an empty index.
 func New() *Index {
-	return &Index{kinds: make(map[string]*kindIndex)}
+	return &Index{}
 }
 
 // kindIndex holds the entries of one kind. Entries live in slots, numbered
-// in the order they were added, so that every posting list is sorted
-// without being sorted. A removed entry's slot is marked dead rather than
-// taken out of the posting lists (which would cost their length); dead
-// slots are dropped when the kind is rebuilt.
+// in the order they were added; each distinct word of their names is in a
+// vocabulary with the slots that have it. New slots and words take the
+// next number, so every posting list is sorted without being sorted. A
+// removed entry's slot is marked dead rather than taken out of its words'
+// lists (which would cost their length); the dead are dropped when the kind
+// is rebuilt.
 type kindIndex struct {
-	kind  string
-	slots []slot
-	ids   map[int64]int32 // entry ID → slot
-	grams map[uint64]postings
-	dead  int
+	kind      string
+	slots     []slot
+	ids       map[int64]int32 // entry ID → slot
+	words     []word
+	wordIDs   map[string]int32    // word → its place in words
+	wordGrams map[uint64]postings // gram → the words that have it
+	dead      int
 }
 
-// slot is one entry with its normalised name.
+// slot is one entry with its normalised name, its fields laid out flat
+// (no kind: the kindIndex has it) to take 80 bytes, not 104.
 type slot struct {
-	entry     Entry
-	norm      string // Normalize(entry.Name), cut at maxNameRunes
-	runes     uint8  // runes in norm: the length that ranks ties
-	truncated bool   // norm was cut
+	id        int64
+	name      string
+	norm      string // Normalize(name), cut at maxNameRunes
+	area      string
+	lat, lon  float64
+	head      [headLen]byte // norm's first bytes, zero-padded
+	hasPoint  bool
+	runes     uint8 // runes in norm: the length that ranks ties
+	truncated bool  // norm was cut
 	dead      bool
+}
+
+// headLen is how many of a name's first bytes its slot keeps beside it:
+// enough to tell most names that do not start with a query from those
+// that might without reading the name itself, which costs a cache miss.
+const headLen = 4
+
+func newSlot(e Entry) slot {
+	norm, cut := normalize(e.Name, maxNameRunes)
+	sl := slot{
+		id: e.ID, name: e.Name, norm: norm,
+		area: e.Area.Text, lat: e.Area.Lat, lon: e.Area.Lon, hasPoint: e.Area.HasPoint,
+		runes: uint8(utf8.RuneCountInString(norm)), truncated: cut,
+	}
+	copy(sl.head[:], norm)
+	return sl
+}
+
+// entry returns the entry sl holds, of kind.
+func (sl *slot) entry(kind string) Entry {
+	return Entry{
+		ID: sl.id, Kind: kind, Name: sl.name,
+		Area: Area{Text: sl.area, Lat: sl.lat, Lon: sl.lon, HasPoint: sl.hasPoint},
+	}
+}
+
+// word is one word of the vocabulary: what Search matches query words
+// against, so that the edit distance is worked out once per word, not once
+// per name that has it.
+type word struct {
+	text    string
+	runes   int
+	letters uint64 // letterSet of its runes
+	slots   postings
+}
+
+func newKindIndex(kind string) *kindIndex {
+	return &kindIndex{
+		kind:      kind,
+		ids:       make(map[int64]int32),
+		wordIDs:   make(map[string]int32),
+		wordGrams: make(map[uint64]postings),
+	}
 }
 
 // Len returns how many entries the index holds.
@@ -94,18 +151,19 @@ func (x *Index) Len() int {
 // Put adds e, or replaces the entry with the same ID (whose kind and name
 // may have changed).
 func (x *Index) Put(e Entry) {
-	norm, cut := normalize(e.Name, maxNameRunes)
-	grams := appendGrams(nil, norm)
+	sl := newSlot(e)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.remove(e.ID)
 	k := x.kinds[e.Kind]
 	if k == nil {
-		k = &kindIndex{kind: e.Kind, ids: make(map[int64]int32), grams: make(map[uint64]postings)}
+		if x.kinds == nil { // a zero Index is ready to use
+			x.kinds = make(map[string]*kindIndex)
+		}
+		k = newKindIndex(e.Kind)
 		x.kinds[e.Kind] = k
 	}
-	e.Kind = k.kind // one copy of the kind's name, not one per entry
-	k.add(slot{entry: e, norm: norm, runes: uint8(utf8.RuneCountInString(norm)), truncated: cut}, grams)
+	k.add(sl)
 	x.n++
 }
 
@@ -133,17 +191,36 @@ func (x *Index) remove(id int64) {
 	}
 }
 
-// add indexes sl under grams (those of sl.norm) in a new slot.
-func (k *kindIndex) add(sl slot, grams []uint64) {
+// add puts sl in a new slot, listed under each word of its name.
+func (k *kindIndex) add(sl slot) {
 	s := int32(len(k.slots))
 	k.slots = append(k.slots, sl)
-	k.ids[sl.entry.ID] = s
-	for _, g := range grams {
-		p := k.grams[g]
-		if p.add(s) {
-			k.grams[g] = p
+	k.ids[sl.id] = s
+	if sl.norm == "" {
+		return // nothing to find it by
+	}
+	for text := range strings.SplitSeq(sl.norm, " ") {
+		w := &k.words[k.wordID(text)]
+		w.slots.add(s)
+	}
+}
+
+// wordID returns text's place in the vocabulary, adding it if new.
+func (k *kindIndex) wordID(text string) int32 {
+	if id, ok := k.wordIDs[text]; ok {
+		return id
+	}
+	id := int32(len(k.words))
+	runes := []rune(text)
+	k.words = append(k.words, word{text: text, runes: len(runes), letters: letterSet(runes)})
+	k.wordIDs[text] = id
+	for _, g := range appendGrams(nil, text) {
+		p := k.wordGrams[g]
+		if p.add(id) {
+			k.wordGrams[g] = p
 		}
 	}
+	return id
 }
 
 // remove marks slot s, holding entry id, dead, and rebuilds the kind once
@@ -157,57 +234,17 @@ func (k *kindIndex) remove(id int64, s int32) {
 	}
 }
 
-// compact rebuilds the kind from its live slots.
+// compact rebuilds the kind from its live slots, dropping dead slots and
+// the words only they had.
 func (k *kindIndex) compact() {
 	old := k.slots
-	k.slots = make([]slot, 0, len(k.ids))
-	k.ids = make(map[int64]int32, len(k.ids))
-	k.grams = make(map[uint64]postings, len(k.grams))
-	k.dead = 0
-	var grams []uint64
+	*k = *newKindIndex(k.kind)
+	k.slots = make([]slot, 0, len(old)/2)
 	for _, sl := range old {
 		if !sl.dead {
-			grams = appendGrams(grams[:0], sl.norm)
-			k.add(sl, grams)
+			k.add(sl)
 		}
 	}
-}
-
-// scratch is the per-search working memory: how many query grams each slot
-// shares, and which slots have any, so that only those are reset.
-type scratch struct {
-	shared  []uint8
-	touched []int32
-}
-
-// visitCandidates calls visit for each live slot of k that has at least
-// minShared of grams (which must be distinct), with how many it has.
-// The caller holds the read lock.
-func (x *Index) visitCandidates(k *kindIndex, grams []uint64, minShared int, visit func(sl *slot, shared int)) {
-	sc, _ := x.pool.Get().(*scratch)
-	if sc == nil {
-		sc = &scratch{}
-	}
-	defer x.pool.Put(sc)
-	if len(sc.shared) < len(k.slots) {
-		sc.shared = make([]uint8, len(k.slots))
-	}
-	for _, g := range grams {
-		k.grams[g].each(func(s int32) {
-			if sc.shared[s] == 0 {
-				sc.touched = append(sc.touched, s)
-			}
-			sc.shared[s]++
-		})
-	}
-	for _, s := range sc.touched {
-		n := int(sc.shared[s])
-		sc.shared[s] = 0
-		if n >= minShared && !k.slots[s].dead {
-			visit(&k.slots[s], n)
-		}
-	}
-	sc.touched = sc.touched[:0]
 }
 
 // Same returns the entries of kind whose normalised name equals name's and
@@ -218,26 +255,38 @@ func (x *Index) Same(kind, name string, area Area) []Entry {
 	if norm == "" {
 		return nil
 	}
-	grams := distinct(appendGrams(nil, norm))
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	k := x.kinds[kind]
 	if k == nil {
 		return nil
 	}
+	// An entry of that name has all its words: look only at those with
+	// the rarest.
+	var rarest *word
+	for text := range strings.SplitSeq(norm, " ") {
+		id, ok := k.wordIDs[text]
+		if !ok {
+			return nil
+		}
+		if w := &k.words[id]; rarest == nil || len(w.slots.gaps) < len(rarest.slots.gaps) {
+			rarest = w
+		}
+	}
 	var same []Entry
-	x.visitCandidates(k, grams, len(grams), func(sl *slot, _ int) {
-		if sl.norm != norm || sl.truncated != cut {
-			return
+	for s := range rarest.slots.all() {
+		sl := &k.slots[s]
+		if sl.dead || sl.norm != norm || sl.truncated != cut {
+			continue
 		}
 		// Two names cut at the same place are the same only if the rest is.
-		if cut && Normalize(sl.entry.Name) != Normalize(name) {
-			return
+		if cut && Normalize(sl.name) != Normalize(name) {
+			continue
 		}
-		if compatible(sl.entry.Area, area) {
-			same = append(same, sl.entry)
+		if e := sl.entry(k.kind); compatible(e.Area, area) {
+			same = append(same, e)
 		}
-	})
+	}
 	slices.SortFunc(same, func(a, b Entry) int { return cmp.Compare(a.ID, b.ID) })
 	return same
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/assetbot/assetbot/internal/spelling"
 )
 
 const (
@@ -17,8 +19,7 @@ const (
 
 // newTestIndex returns an index holding entries, each of kind association
 // unless it says otherwise.
-func newTestIndex(t testing.TB, entries ...Entry) *Index {
-	t.Helper()
+func newTestIndex(entries ...Entry) *Index {
 	x := New()
 	for _, e := range entries {
 		if e.Kind == "" {
@@ -39,7 +40,7 @@ func ids(entries []Entry) []int64 {
 }
 
 func TestSearch(t *testing.T) {
-	x := newTestIndex(t,
+	x := newTestIndex(
 		Entry{ID: 1, Name: "Hyde Park Allotments"},
 		Entry{ID: 2, Name: "Hyde Park Allotments Association"},
 		Entry{ID: 3, Name: "Café Nova"},
@@ -87,7 +88,9 @@ func TestSearch(t *testing.T) {
 		{"emoji only", "🌳🎉", []int64{}},
 		{"punctuation only", "?!", []int64{}},
 		{"nothing close", "xylophone", []int64{}},
-		{"short word misspelt is not guessed", "hide", []int64{}},
+		{"four letters misspelt", "hide", []int64{8, 1, 2}},
+		{"letters swapped", "hdye park", []int64{8, 1, 2}},
+		{"short word misspelt is not guessed", "clb", []int64{}},
 		{"a word close to the start of another is not close", "cafe", []int64{3}},
 	}
 	for _, tt := range tests {
@@ -100,8 +103,21 @@ func TestSearch(t *testing.T) {
 	}
 }
 
+// TestSearchReturnsEntry checks that what comes back is what was put, as
+// typed, area and all.
+func TestSearchReturnsEntry(t *testing.T) {
+	want := Entry{ID: 7, Kind: place, Name: "  Tŷ Cerdd! ", Area: Area{Text: "CF10 1EP", Lat: 51.4816, Lon: -3.1791, HasPoint: true}}
+	x := newTestIndex(want)
+	if got, _ := x.Search(place, "ty cerdd", 8); len(got) != 1 || got[0] != want {
+		t.Errorf("Search = %+v; want [%+v]", got, want)
+	}
+	if got := x.Same(place, "Tŷ Cerdd", Area{}); len(got) != 1 || got[0] != want {
+		t.Errorf("Same = %+v; want [%+v]", got, want)
+	}
+}
+
 func TestSearchKinds(t *testing.T) {
-	x := newTestIndex(t,
+	x := newTestIndex(
 		Entry{ID: 1, Name: "Hyde Park", Kind: place},
 		Entry{ID: 2, Name: "Hyde Park Residents", Kind: association},
 	)
@@ -121,6 +137,18 @@ func TestSearchKinds(t *testing.T) {
 				t.Errorf("got %v, total %d; want %v", got, total, tt.want)
 			}
 		})
+	}
+}
+
+func TestSearchFewerEditsFirst(t *testing.T) {
+	x := newTestIndex(
+		Entry{ID: 1, Name: "Community Garden"},
+		Entry{ID: 2, Name: "Comunity Garden and Orchard"}, // misspelt when added
+	)
+	// "cumunity" is two edits from "community", one from "comunity".
+	best, total := x.Search(association, "cumunity garden", 8)
+	if got, want := ids(best), []int64{2, 1}; !slices.Equal(got, want) || total != 2 {
+		t.Errorf("got %v, total %d; want %v, total 2", got, total, want)
 	}
 }
 
@@ -154,7 +182,7 @@ func TestSearchLimitAndTotal(t *testing.T) {
 }
 
 func TestPutReplaces(t *testing.T) {
-	x := newTestIndex(t, Entry{ID: 1, Name: "Old Mill Choir"}, Entry{ID: 2, Name: "Old Mill Bakery"})
+	x := newTestIndex(Entry{ID: 1, Name: "Old Mill Choir"}, Entry{ID: 2, Name: "Old Mill Bakery"})
 	x.Put(Entry{ID: 1, Kind: association, Name: "New Riverside Choir"})
 	if got := x.Len(); got != 2 {
 		t.Errorf("Len = %d; want 2", got)
@@ -189,7 +217,7 @@ func TestPutReplaces(t *testing.T) {
 }
 
 func TestRemove(t *testing.T) {
-	x := newTestIndex(t, Entry{ID: 1, Name: "Hyde Park Allotments"}, Entry{ID: 2, Name: "Hyde Park Book Club"})
+	x := newTestIndex(Entry{ID: 1, Name: "Hyde Park Allotments"}, Entry{ID: 2, Name: "Hyde Park Book Club"})
 	x.Remove(1)
 	x.Remove(1)  // again: nothing to do
 	x.Remove(99) // never there
@@ -251,10 +279,13 @@ func TestRemoveMany(t *testing.T) {
 }
 
 func TestSame(t *testing.T) {
-	const lat, lon = 53.8135, -1.5647 // Hyde Park, Leeds
+	const (
+		lat, lon        = 53.8135, -1.5647 // Hyde Park, Leeds
+		metresPerDegree = 111_195          // of latitude
+	)
 	// metresNorth is a point that far north of (lat, lon).
 	metresNorth := func(m float64) Area {
-		return Area{HasPoint: true, Lat: lat + m/111_195, Lon: lon}
+		return Area{HasPoint: true, Lat: lat + m/metresPerDegree, Lon: lon}
 	}
 	tests := []struct {
 		name           string
@@ -277,13 +308,13 @@ func TestSame(t *testing.T) {
 		{"text and point", Area{Text: "LS6"}, metresNorth(0), true},
 		{"point and text", metresNorth(0), Area{Text: "Headingley"}, true},
 		{"points decide over texts", Area{Text: "LS6", HasPoint: true, Lat: lat, Lon: lon},
-			Area{Text: "LS6", HasPoint: true, Lat: lat + 2000.0/111_195, Lon: lon}, false},
+			Area{Text: "LS6", HasPoint: true, Lat: lat + 2000.0/metresPerDegree, Lon: lon}, false},
 		{"texts decide when one has no point", Area{Text: "LS6", HasPoint: true, Lat: lat, Lon: lon},
 			Area{Text: "LS7"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			x := newTestIndex(t, Entry{ID: 1, Name: "Hyde Park", Area: tt.existing})
+			x := newTestIndex(Entry{ID: 1, Name: "Hyde Park", Area: tt.existing})
 			want := []int64{}
 			if tt.want {
 				want = []int64{1}
@@ -297,7 +328,7 @@ func TestSame(t *testing.T) {
 
 func TestSameNames(t *testing.T) {
 	long := strings.Repeat("Community ", 20) // more than maxNameRunes
-	x := newTestIndex(t,
+	x := newTestIndex(
 		Entry{ID: 3, Name: "Café Nova"},
 		Entry{ID: 1, Name: "cafe nova!"},
 		Entry{ID: 2, Name: "Café Nova Bakery"},
@@ -315,6 +346,7 @@ func TestSameNames(t *testing.T) {
 		{"Cafe", []int64{}},
 		{"Nova Cafe", []int64{}},
 		{"🎉", []int64{}}, // no name to compare
+		{"Unknown Name", []int64{}},
 		{long + "orchard", []int64{7}},
 		{long, []int64{}},
 	}
@@ -325,12 +357,15 @@ func TestSameNames(t *testing.T) {
 			}
 		})
 	}
+	if got := x.Same("organisation", "Café Nova", Area{}); len(got) != 0 {
+		t.Errorf("Same of another kind = %v; want none", ids(got))
+	}
 }
 
 // TestLongInput checks that a huge query or name is cut short: found by
 // its start, and the query's cost is that of its first words.
 func TestLongInput(t *testing.T) {
-	x := newTestIndex(t,
+	x := newTestIndex(
 		Entry{ID: 1, Name: "Hyde Park Allotments"},
 		Entry{ID: 2, Name: "Hyde " + strings.Repeat("x", 10_000)},
 	)
@@ -363,7 +398,7 @@ func TestLongInput(t *testing.T) {
 // TestConcurrent runs writers and readers together, for the race detector,
 // then checks that the writes all landed.
 func TestConcurrent(t *testing.T) {
-	x := newTestIndex(t, Entry{ID: -1, Name: "Hyde Park Allotments"})
+	x := newTestIndex(Entry{ID: -1, Name: "Hyde Park Allotments"})
 	const writers, readers, perWriter = 4, 4, 300
 	var wg sync.WaitGroup
 	for w := range writers {
@@ -431,6 +466,63 @@ func TestDistance(t *testing.T) {
 	}
 }
 
+func TestAppendGrams(t *testing.T) {
+	const start, none = wordStart, noRune
+	tests := []struct {
+		word string
+		want []uint64
+	}{
+		{"club", []uint64{gram(start, 'c', none), gram(start, 'c', 'l'), gram('c', 'l', 'u'), gram('l', 'u', 'b')}},
+		{"ŷ", []uint64{gram(start, 'ŷ', none)}},
+		{"aaa", []uint64{gram(start, 'a', none), gram(start, 'a', 'a'), gram('a', 'a', 'a')}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.word, func(t *testing.T) {
+			if got := appendGrams(nil, tt.word); !slices.Equal(got, tt.want) {
+				t.Errorf("got %x; want %x", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDistanceBand checks the banded table against the whole one on random
+// words over a small alphabet, where swaps and repeats are common, and that
+// neither filter in front of it (letter sets, shared grams) turns away a
+// word that is close enough.
+func TestDistanceBand(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abcd"[r.IntN(4)]
+		}
+		return string(b)
+	}
+	for range 20_000 {
+		a, b, k := word(1+r.IntN(9)), word(r.IntN(11)), 1+r.IntN(maxTolerance)
+		full := spelling.Distance(a, b)
+		if got, want := distance([]rune(a), b, k), min(full, k+1); got != want {
+			t.Fatalf("distance(%q, %q, %d) = %d; want %d", a, b, k, got, want)
+		}
+		if bound := lettersApart(letterSet([]rune(a)), letterSet([]rune(b))); bound > full {
+			t.Fatalf("lettersApart(%q, %q) = %d; more than the distance, %d", a, b, bound, full)
+		}
+		if full <= maxTolerance {
+			ga, gb := distinct(appendGrams(nil, a)), appendGrams(nil, b)
+			shared := 0
+			for _, g := range ga {
+				if slices.Contains(gb, g) {
+					shared++
+				}
+			}
+			if shared < len(ga)-gramsPerEdit*full {
+				t.Fatalf("%q and %q, %d edits apart, share %d of %d grams; want at least %d",
+					a, b, full, shared, len(ga), len(ga)-gramsPerEdit*full)
+			}
+		}
+	}
+}
+
 // FuzzSearch checks that no query or name breaks Search or Same, and that
 // what they return is of the kind asked for and within the limit.
 func FuzzSearch(f *testing.F) {
@@ -438,7 +530,7 @@ func FuzzSearch(f *testing.F) {
 	f.Add("Tŷ Cerdd", "ty")
 	f.Add("🎉", "🎉")
 	f.Fuzz(func(t *testing.T, name, query string) {
-		x := newTestIndex(t,
+		x := newTestIndex(
 			Entry{ID: 1, Name: name},
 			Entry{ID: 2, Name: name, Kind: place},
 			Entry{ID: 3, Name: query},

@@ -2,8 +2,8 @@ package directory
 
 import (
 	"encoding/binary"
+	"iter"
 	"slices"
-	"strings"
 	"unicode"
 )
 
@@ -23,27 +23,24 @@ func gram(a, b, c rune) uint64 {
 	return uint64(a)<<(2*runeBits) | uint64(b)<<runeBits | uint64(c)
 }
 
-// appendGrams appends the grams of each word of norm, a normalised name.
-// A gram can appear more than once.
-func appendGrams(dst []uint64, norm string) []uint64 {
-	for word := range strings.SplitSeq(norm, " ") {
-		first := true
-		var a, b rune
-		for _, r := range word {
-			if first {
-				dst = append(dst, gram(wordStart, r, noRune))
-				a, b, first = wordStart, r, false
-				continue
-			}
+// appendGrams appends the grams of word, one word of a normalised name.
+// A gram can appear more than once ("aaaa").
+func appendGrams(dst []uint64, word string) []uint64 {
+	var a rune
+	b := rune(wordStart)
+	for i, r := range word {
+		if i == 0 {
+			dst = append(dst, gram(wordStart, r, noRune))
+		} else {
 			dst = append(dst, gram(a, b, r))
-			a, b = b, r
 		}
+		a, b = b, r
 	}
 	return dst
 }
 
-// distinct sorts grams and drops repeats, so that an entry that has them
-// all shares exactly len(grams) with the query.
+// distinct sorts grams and drops repeats, so that a word that has them all
+// shares exactly len(grams) with the query word.
 func distinct(grams []uint64) []uint64 {
 	slices.Sort(grams)
 	return slices.Compact(grams)
@@ -67,16 +64,23 @@ func (p *postings) add(s int32) bool {
 	return true
 }
 
-// each calls fn with every slot in p, in order.
-func (p postings) each(fn func(s int32)) {
-	s := int32(-1)
-	for i := 0; i < len(p.gaps); {
-		gap, n := uint64(p.gaps[i]), 1
-		if gap >= 0x80 {
-			gap, n = binary.Uvarint(p.gaps[i:])
+// varintMore is the bit of a varint byte that says another byte follows.
+const varintMore = 0x80
+
+// all yields every slot in p, in order.
+func (p postings) all() iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		s := int32(-1)
+		for i := 0; i < len(p.gaps); {
+			gap, n := uint64(p.gaps[i]), 1
+			if gap >= varintMore { // the common one-byte gap is read inline
+				gap, n = binary.Uvarint(p.gaps[i:])
+			}
+			i += n
+			s += int32(gap)
+			if !yield(s) {
+				return
+			}
 		}
-		i += n
-		s += int32(gap)
-		fn(s)
 	}
 }

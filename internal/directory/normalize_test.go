@@ -31,6 +31,7 @@ func TestNormalize(t *testing.T) {
 		{"مركز المجتمع", "مركز المجتمع"},
 		{"مَرْكَز", "مركز"}, // short vowels are optional in Arabic
 		{"בית הכנסת", "בית הכנסת"},
+		{"בַּיִת", "בית"}, // so are Hebrew points
 		{"Хор «Дружба»", "хор дружба"},
 		{"東京 コミュニティ", "東京 コミュニティ"},
 		{"नमस्ते", "नमस्ते"}, // Devanagari vowel signs are part of the spelling
@@ -56,6 +57,7 @@ func TestNormalizeCap(t *testing.T) {
 		{"hyde park", 8, "hyde par", true},
 		{"hyde park", 5, "hyde", true}, // no space left dangling
 		{"ß", 1, "s", true},            // as much of "ss" as fits
+		{"x & y", 3, "x a", true},      // and of "and"
 		{strings.Repeat("a", 10000), 64, strings.Repeat("a", 64), true},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,7 @@ package directory
 import (
 	"cmp"
 	"container/heap"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode"
@@ -21,12 +22,11 @@ const (
 const (
 	// maxTolerance is the most edits allowed in one query word.
 	maxTolerance = 2
-	// minShareDivisor sets how many of the query's grams a name must share
-	// to be checked for close spellings: at least 1/minShareDivisor of
-	// them. A misspelt word keeps most of its grams and the other words
-	// keep all of theirs; names sharing fewer are not worth the edit
-	// distance.
-	minShareDivisor = 2
+	// gramsPerEdit is the most grams one edit can take from a word (a swap
+	// of two letters touches four). A word within k edits of a query word
+	// shares at least all but gramsPerEdit*k of its grams, so a vocabulary
+	// word sharing fewer is not checked.
+	gramsPerEdit = 4
 )
 
 // tolerance is how many edits a query word may have: none for a short word,
@@ -34,13 +34,14 @@ const (
 // digit ("Scouts 12" is not "Scouts 13"); one for a word of 4-7 runes, two
 // from 8.
 func tolerance(word []rune) int {
+	const oneEditFrom, twoEditsFrom = 4, 8 // runes
 	n := len(word)
 	switch {
 	case slices.ContainsFunc(word, unicode.IsDigit):
 		return 0
-	case n >= 8:
+	case n >= twoEditsFrom:
 		return maxTolerance
-	case n >= 4:
+	case n >= oneEditFrom:
 		return 1
 	}
 	return 0
@@ -50,21 +51,31 @@ func tolerance(word []rune) int {
 type query struct {
 	norm  string
 	words []queryWord
-	grams []uint64 // distinct
 }
 
 type queryWord struct {
 	text      string
 	runes     []rune
+	letters   uint64   // letterSet(runes)
+	grams     []uint64 // distinct
 	tolerance int
 }
 
 func newQuery(text string) query {
 	norm, _ := normalize(text, maxQueryRunes)
-	q := query{norm: norm, grams: distinct(appendGrams(nil, norm))}
+	q := query{norm: norm}
+	if norm == "" {
+		return q
+	}
 	for w := range strings.SplitSeq(norm, " ") {
 		runes := []rune(w)
-		q.words = append(q.words, queryWord{text: w, runes: runes, tolerance: tolerance(runes)})
+		q.words = append(q.words, queryWord{
+			text:      w,
+			runes:     runes,
+			letters:   letterSet(runes),
+			grams:     distinct(appendGrams(nil, w)),
+			tolerance: tolerance(runes),
+		})
 	}
 	return q
 }
@@ -72,58 +83,133 @@ func newQuery(text string) query {
 // match is one entry that matches a query, with what ranks it.
 type match struct {
 	tier  tier
-	edits int // over all query words; 0 unless tierClose
+	edits uint8 // over all query words; 0 unless tierClose
 	runes uint8
 	id    int64
 	slot  *slot
 }
 
 // compareMatches orders matches best first: by tier, fewest edits, shorter
-// name, lower ID, so that the order never depends on the map's.
+// name, lower ID, so that the order never depends on the order of adding.
+// It runs for every match, so it stops at the first difference.
 func compareMatches(a, b match) int {
-	return cmp.Or(
-		cmp.Compare(a.tier, b.tier),
-		cmp.Compare(a.edits, b.edits),
-		cmp.Compare(a.runes, b.runes),
-		cmp.Compare(a.id, b.id),
-	)
+	if c := cmp.Compare(a.tier, b.tier); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.edits, b.edits); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.runes, b.runes); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
 }
 
-// rank tells whether and how the normalised name norm matches q.
-func (q *query) rank(norm string) (tier, int, bool) {
+// tier tells how the name in sl, whose words match every query word with
+// edits in all, matches q.
+func (q *query) tier(sl *slot, edits uint8) tier {
+	n := min(headLen, len(q.norm))
 	switch {
-	case norm == q.norm:
-		return tierExact, 0, true
-	case strings.HasPrefix(norm, q.norm):
-		return tierPrefix, 0, true
+	case edits > 0:
+		return tierClose
+	case string(sl.head[:n]) != q.norm[:n]: // cannot start with the query
+		return tierWords
+	case sl.norm == q.norm:
+		return tierExact
+	case strings.HasPrefix(sl.norm, q.norm):
+		return tierPrefix
 	}
-	edits := 0
-	for i := range q.words {
-		e := q.words[i].closest(norm)
-		if e > q.words[i].tolerance {
-			return 0, 0, false
-		}
-		edits += e
-	}
-	if edits == 0 {
-		return tierWords, 0, true
-	}
-	return tierClose, edits, true
+	return tierWords
 }
 
-// closest returns the fewest edits that turn w into a word of norm (none
-// if it begins one), or more than w.tolerance if none is that close.
-func (w *queryWord) closest(norm string) int {
-	best := w.tolerance + 1
-	for word := range strings.SplitSeq(norm, " ") {
-		if strings.HasPrefix(word, w.text) {
-			return 0
-		}
-		if w.tolerance > 0 {
-			best = min(best, distance(w.runes, word, w.tolerance))
+// wordMatch is a vocabulary word that a query word begins (no edits) or is
+// a close spelling of.
+type wordMatch struct {
+	id    int32
+	edits uint8
+}
+
+// scratch is the working memory of one search, indexed by vocabulary word
+// or by slot: counts and edits are all zero between searches, touched
+// empty, so that only what a search touched needs clearing.
+type scratch struct {
+	counts  []uint8
+	edits   []uint8
+	touched []int32
+}
+
+// scratch returns working memory for n words or slots; give it back to
+// x.pool.
+func (x *Index) scratch(n int) *scratch {
+	sc, _ := x.pool.Get().(*scratch)
+	if sc == nil {
+		sc = &scratch{}
+	}
+	if len(sc.counts) < n {
+		sc.counts, sc.edits = make([]uint8, n), make([]uint8, n)
+	}
+	return sc
+}
+
+// matchWords returns the vocabulary words that w begins or is a close
+// spelling of, fewest edits first. Words are found by the grams they share
+// with w: all of them for a word w begins.
+func (k *kindIndex) matchWords(w *queryWord, sc *scratch) []wordMatch {
+	for _, g := range w.grams {
+		for id := range k.wordGrams[g].all() {
+			if sc.counts[id] == 0 {
+				sc.touched = append(sc.touched, id)
+			}
+			sc.counts[id]++
 		}
 	}
-	return best
+	need := max(1, len(w.grams)-gramsPerEdit*w.tolerance)
+	var ms []wordMatch
+	for _, id := range sc.touched {
+		shared := int(sc.counts[id])
+		sc.counts[id] = 0
+		if shared < need {
+			continue
+		}
+		v := &k.words[id]
+		switch {
+		case shared == len(w.grams) && strings.HasPrefix(v.text, w.text):
+			ms = append(ms, wordMatch{id: id})
+		case w.tolerance > 0 && abs(v.runes-len(w.runes)) <= w.tolerance && lettersApart(w.letters, v.letters) <= w.tolerance:
+			if d := distance(w.runes, v.text, w.tolerance); d <= w.tolerance {
+				ms = append(ms, wordMatch{id: id, edits: uint8(d)})
+			}
+		}
+	}
+	sc.touched = sc.touched[:0]
+	slices.SortFunc(ms, func(a, b wordMatch) int { return cmp.Compare(a.edits, b.edits) })
+	return ms
+}
+
+// letterSet returns the set of runes in word, each as bit rune%64: a
+// fingerprint that rules out most words far from a query word before the
+// edit distance is worked out.
+func letterSet(word []rune) uint64 {
+	const setBits = 64 // in a uint64
+	var set uint64
+	for _, r := range word {
+		set |= 1 << (r % setBits)
+	}
+	return set
+}
+
+// lettersApart is a lower bound on the edits between two words with these
+// letter sets: an edit brings at most one letter in and takes at most one
+// out. Runes sharing a bit only lower it.
+func lettersApart(a, b uint64) int {
+	return max(bits.OnesCount64(a&^b), bits.OnesCount64(b&^a))
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // distance returns the optimal string alignment distance (inserts,
@@ -139,20 +225,21 @@ func distance(a []rune, word string, k int) int {
 		}
 		b = append(b, r)
 	}
-	m, n, far := len(a), len(b), k+1
+	m, n := len(a), len(b)
 	if n < m-k || n > m+k {
-		return far
+		return k + 1
 	}
 	// rows hold three rows of the table: d[i][j] is the distance between
-	// a[:i] and b[:j]; a swap looks two rows back.
-	var rows [3][maxQueryRunes + maxTolerance + 1]int
+	// a[:i] and b[:j], or far if more than k; a swap looks two rows back.
+	far := uint8(k + 1)
+	var rows [3][maxQueryRunes + maxTolerance + 1]uint8
 	back2, back, row := &rows[0], &rows[1], &rows[2]
 	for j := 0; j <= n; j++ {
-		back[j] = min(j, far)
+		back[j] = uint8(min(j, k+1))
 	}
 	for i := 1; i <= m; i++ {
 		lo, hi := max(1, i-k), min(n, i+k)
-		row[0] = min(i, far)
+		row[0] = uint8(min(i, k+1))
 		if lo > 1 { // the cell left of the band, read as "too far"
 			row[lo-1] = far
 		}
@@ -161,7 +248,7 @@ func distance(a []rune, word string, k int) int {
 		}
 		rowMin := row[0]
 		for j := lo; j <= hi; j++ {
-			cost := 1
+			var cost uint8 = 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
@@ -173,19 +260,22 @@ func distance(a []rune, word string, k int) int {
 			rowMin = min(rowMin, row[j])
 		}
 		if rowMin == far {
-			return far
+			return k + 1
 		}
 		back2, back, row = back, row, back2
 	}
-	return back[n]
+	return int(back[n])
 }
 
 // Search returns up to limit entries of kind that match query, best first,
 // and how many matched in all. Best first means: the exact name; names
 // starting with the query; names with every query word starting one of
-// their words, in any order; then close spellings (fewest edits first).
-// Ties go to the shorter name, then the lower ID. A query with nothing
-// left after normalising matches nothing; only its first 64 runes count.
+// their words, in any order; then close spellings, fewest edits first:
+// names whose words each query word starts or is within 1 edit of (2 for
+// a word of 8 runes or more; none under 4 runes or with a digit), the word
+// found by the trigrams it shares with the query word. Ties go to the
+// shorter name, then the lower ID. A query with nothing left after
+// normalising matches nothing; only its first 64 runes count.
 func (x *Index) Search(kind, query string, limit int) (best []Entry, total int) {
 	q := newQuery(query)
 	if q.norm == "" {
@@ -197,20 +287,60 @@ func (x *Index) Search(kind, query string, limit int) (best []Entry, total int) 
 	if k == nil {
 		return nil, 0
 	}
+	sc := x.scratch(max(len(k.slots), len(k.words)))
+	defer x.pool.Put(sc)
+
+	// Each query word's words, and how many names have them: the query
+	// word with the fewest names goes first, as only names that have it
+	// are then looked at.
+	matches := make([][]wordMatch, len(q.words))
+	cost := make([]int, len(q.words))
+	order := make([]int, len(q.words))
+	for i := range q.words {
+		matches[i] = k.matchWords(&q.words[i], sc)
+		if len(matches[i]) == 0 {
+			return nil, 0
+		}
+		for _, m := range matches[i] {
+			cost[i] += len(k.words[m.id].slots.gaps)
+		}
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(cost[a], cost[b]) })
+
+	// counts[s] is how many query words slot s has matched so far, in
+	// order; edits[s] the fewest edits they took (matches come fewest
+	// edits first, so a word's first match is its best).
+	for i, wi := range order {
+		for _, m := range matches[wi] {
+			for s := range k.words[m.id].slots.all() {
+				if int(sc.counts[s]) != i {
+					continue
+				}
+				if i == 0 {
+					sc.touched = append(sc.touched, s)
+				}
+				sc.counts[s]++
+				sc.edits[s] += m.edits
+			}
+		}
+	}
+
 	top := topMatches{limit: limit}
-	minShared := max(1, (len(q.grams)+minShareDivisor-1)/minShareDivisor)
-	x.visitCandidates(k, q.grams, minShared, func(sl *slot, _ int) {
-		t, edits, ok := q.rank(sl.norm)
-		if !ok {
-			return
+	for _, s := range sc.touched {
+		n, edits := int(sc.counts[s]), sc.edits[s]
+		sc.counts[s], sc.edits[s] = 0, 0
+		sl := &k.slots[s]
+		if n != len(q.words) || sl.dead {
+			continue
 		}
 		total++
-		top.offer(match{tier: t, edits: edits, runes: sl.runes, id: sl.entry.ID, slot: sl})
-	})
-	ms := top.matches
-	slices.SortFunc(ms, compareMatches)
-	for _, m := range ms {
-		best = append(best, m.slot.entry)
+		top.offer(match{tier: q.tier(sl, edits), edits: edits, runes: sl.runes, id: sl.id, slot: sl})
+	}
+	sc.touched = sc.touched[:0]
+	slices.SortFunc(top.matches, compareMatches)
+	for _, m := range top.matches {
+		best = append(best, m.slot.entry(k.kind))
 	}
 	return best, total
 }

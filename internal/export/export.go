@@ -1,13 +1,20 @@
-// Package export writes the map's people and their latest answers for
-// organisers: CSV (one row a person, for spreadsheets) and JSON (full
-// records). Only people who consented are ever written.
+// Package export writes the map for organisers: people and their latest
+// answers, the assets of every kind, and the links between them. CSV is
+// one table (people, the assets of one kind, or the links) for
+// spreadsheets; JSON holds the whole map. Exports stream: they write each
+// row as they read it, so memory stays the same with 100,000 people.
+//
+// Only people whose latest decision on the people flow's consent purpose
+// is consent ever appear: in the people, as who added an asset or recorded
+// a link, or at either end of a link.
 package export
 
 import (
+	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,83 +23,131 @@ import (
 	"github.com/assetbot/assetbot/internal/store"
 )
 
-// utf8BOM makes Excel read a CSV file as UTF-8.
-const utf8BOM = "\uFEFF"
+// lang is the language of the questions and readable answers exported.
+const lang = "en"
 
-// columns returns the answer keys in flow order, then any keys found in
-// the records that the current flow no longer asks (kept, not lost).
-func columns(f *flow.Flow, records []store.Record) []string {
-	var keys []string
-	seen := map[string]bool{}
-	for _, q := range f.Questions() {
-		if q.Consent == "" && !seen[q.Key] {
-			keys = append(keys, q.Key)
-			seen[q.Key] = true
+// Exporter writes exports of the map a store holds.
+type Exporter struct {
+	st      *store.Store
+	flows   map[string]*flow.Flow
+	people  *flow.Flow
+	purpose string
+}
+
+// New returns an Exporter of st. people is the flow people answer (the
+// resident flow): its consent step's purpose decides who may appear. flows
+// are every flow in use, which give the assets' fields their questions.
+func New(st *store.Store, flows map[string]*flow.Flow, people *flow.Flow) (*Exporter, error) {
+	purpose := consentPurpose(people)
+	if purpose == "" {
+		return nil, fmt.Errorf("flow %q asks no consent, so nobody's answers in it may be exported", people.ID)
+	}
+	return &Exporter{st: st, flows: flows, people: people, purpose: purpose}, nil
+}
+
+// consentPurpose is the purpose the flow's consent step asks for; "" if
+// it asks none.
+func consentPurpose(f *flow.Flow) string {
+	for _, s := range f.Steps {
+		if s.Consent != "" {
+			return s.Consent
 		}
 	}
-	for _, r := range records {
-		for _, a := range r.Answers {
-			if !seen[a.Key] {
-				keys = append(keys, a.Key)
-				seen[a.Key] = true
-			}
+	return ""
+}
+
+// Counts says how many of each thing an export wrote.
+type Counts struct {
+	People, Assets, Links int
+}
+
+// flowKeys are the answer keys a flow (nil for none) asks for, in flow
+// order, without its consent step.
+func flowKeys(f *flow.Flow) []string {
+	if f == nil {
+		return nil
+	}
+	var keys []string
+	for _, q := range f.Questions() {
+		if q.Consent == "" && !slices.Contains(keys, q.Key) {
+			keys = append(keys, q.Key)
 		}
 	}
 	return keys
 }
 
-// CSV writes one row per person: who they are, when they consented, and
-// each answer as readable text (several choices separated by "; ").
-func CSV(w io.Writer, f *flow.Flow, records []store.Record) error {
+// withExtra returns keys followed by those of extra it lacks: the
+// answers a flow no longer asks for are kept, not lost.
+func withExtra(keys, extra []string) []string {
+	for _, k := range extra {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// readable renders an answer to key in flow f as text; sep separates
+// several choices. f is nil for an asset kind whose flow is no longer in
+// use: its answers are shown in the people flow's words for "yes" and
+// "skipped", options by their ids.
+func (e *Exporter) readable(f *flow.Flow, key string, v flow.Value, sep string) string {
+	var step *flow.Step
+	if f != nil {
+		step = f.StepByKey(key)
+	} else {
+		f = e.people
+	}
+	text := flow.Display(f, step, v, lang)
+	if len(v.Choices) > 0 || v.Other != "" {
+		text = strings.Join(strings.Split(text, ", "), sep)
+	}
+	return text
+}
+
+// question is the text of the question of flow f (nil for none) that
+// asks key; "" if none does.
+func question(f *flow.Flow, key string) string {
+	if f == nil {
+		return ""
+	}
+	if s := f.StepByKey(key); s != nil {
+		return s.Text.In(lang)
+	}
+	return ""
+}
+
+// utf8BOM makes Excel read a CSV file as UTF-8.
+const utf8BOM = "\uFEFF"
+
+// cellSep separates several choices in a spreadsheet cell.
+const cellSep = "; "
+
+// writeCSV writes a table for spreadsheets (UTF-8 with a byte order mark,
+// CRLF line ends): the header, then each row that rows passes to write.
+func writeCSV(w io.Writer, header []string, rows func(write func([]string) error) error) error {
 	if _, err := io.WriteString(w, utf8BOM); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	keys := columns(f, records)
-	header := append([]string{"person_id", "first_name", "language", "joined_at", "consented_at", "last_confirmed_at", "stale_since"}, keys...)
-	if err := cw.Write(header); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	for _, r := range records {
-		byKey := map[string]store.StoredAnswer{}
-		var confirmed time.Time
-		for _, a := range r.Answers {
-			byKey[a.Key] = a
-			if a.ConfirmedAt.After(confirmed) {
-				confirmed = a.ConfirmedAt
-			}
-		}
-		row := []string{
-			strconv.FormatInt(r.Person.ID, 10), cell(r.Person.FirstName), cell(r.Person.Language),
-			stamp(r.Person.CreatedAt), stamp(r.ConsentAt), stamp(confirmed), stamp(r.Freshness.StaleAt),
-		}
-		for _, k := range keys {
-			a, ok := byKey[k]
-			if !ok {
-				row = append(row, "")
-				continue
-			}
-			row = append(row, cell(readable(f, a, "en", "; ")))
-		}
+	write := func(row []string) error {
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
+		return nil
+	}
+	if err := write(header); err != nil {
+		return err
+	}
+	if err := rows(write); err != nil {
+		return err
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
-}
-
-// readable renders an answer for a spreadsheet cell.
-func readable(f *flow.Flow, a store.StoredAnswer, lang, sep string) string {
-	text := flow.Display(f, f.StepByKey(a.Key), a.Value, lang)
-	if len(a.Value.Choices) > 0 || a.Value.Other != "" {
-		text = strings.Join(strings.Split(text, ", "), sep)
-	}
-	return text
 }
 
 // cell defuses text a spreadsheet would run as a formula.
@@ -103,6 +158,7 @@ func cell(s string) string {
 	return s
 }
 
+// stamp is a time in a CSV cell: empty for none.
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -110,59 +166,122 @@ func stamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// jsonPerson is one person in the JSON export.
-type jsonPerson struct {
-	ID          int64     `json:"id"`
-	Channel     string    `json:"channel"`
-	FirstName   string    `json:"first_name"`
-	Language    string    `json:"language"`
-	JoinedAt    time.Time `json:"joined_at"`
-	ConsentedAt time.Time `json:"consented_at"`
-	// EntryConfirmedAt is when the person last went through or confirmed
-	// their whole entry; StaleSince when a refresh of it went unanswered.
-	EntryConfirmedAt time.Time    `json:"entry_confirmed_at,omitzero"`
-	StaleSince       time.Time    `json:"stale_since,omitzero"`
-	Answers          []jsonAnswer `json:"answers"`
+// id is a person or asset id in a CSV cell: empty for none.
+func id(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
 }
 
-type jsonAnswer struct {
-	Key         string     `json:"key"`
-	Step        string     `json:"step"`
-	Question    string     `json:"question,omitempty"`
-	Value       flow.Value `json:"value"`
-	Text        string     `json:"text"`
-	FlowVersion int        `json:"flow_version"`
-	AnsweredAt  time.Time  `json:"answered_at"`
-	ChangedAt   time.Time  `json:"changed_at"`
-	ConfirmedAt time.Time  `json:"confirmed_at"`
-}
-
-// JSON writes the full records: every answer with its stable key, raw
-// value, readable text, flow version and times.
-func JSON(w io.Writer, f *flow.Flow, records []store.Record) error {
-	out := struct {
-		Flow        string       `json:"flow"`
-		FlowVersion int          `json:"flow_version"`
-		People      []jsonPerson `json:"people"`
-	}{Flow: f.ID, FlowVersion: f.Version, People: []jsonPerson{}}
-	for _, r := range records {
-		p := jsonPerson{ID: r.Person.ID, Channel: r.Person.Channel, FirstName: r.Person.FirstName, Language: r.Person.Language,
-			JoinedAt: r.Person.CreatedAt, ConsentedAt: r.ConsentAt, EntryConfirmedAt: r.Freshness.ConfirmedAt, StaleSince: r.Freshness.StaleAt,
-			Answers: []jsonAnswer{}}
-		for _, a := range r.Answers {
-			ja := jsonAnswer{Key: a.Key, Step: a.Step, Value: a.Value, Text: readable(f, a, "en", ", "), FlowVersion: a.FlowVersion,
-				AnsweredAt: a.CreatedAt, ChangedAt: a.UpdatedAt, ConfirmedAt: a.ConfirmedAt}
-			if s := f.StepByKey(a.Key); s != nil {
-				ja.Question = s.Text.In("en")
+// PeopleCSV writes one row per person who consented: who they are, when
+// they consented, and each answer in the people flow as readable text
+// (several choices separated by "; "). It returns how many people it
+// wrote.
+func (e *Exporter) PeopleCSV(ctx context.Context, w io.Writer) (int, error) {
+	f := e.people
+	extra, err := e.st.ConsentedKeys(ctx, f.ID, e.purpose)
+	if err != nil {
+		return 0, err
+	}
+	keys := withExtra(flowKeys(f), extra)
+	header := append([]string{"person_id", "first_name", "language", "joined_at", "consented_at", "last_confirmed_at", "stale_since"}, keys...)
+	n := 0
+	err = writeCSV(w, header, func(write func([]string) error) error {
+		byKey := map[string]store.StoredAnswer{}
+		return e.st.ConsentedEach(ctx, f.ID, e.purpose, func(r store.Record) error {
+			clear(byKey)
+			var confirmed time.Time
+			for _, a := range r.Answers {
+				byKey[a.Key] = a
+				if a.ConfirmedAt.After(confirmed) {
+					confirmed = a.ConfirmedAt
+				}
 			}
-			p.Answers = append(p.Answers, ja)
-		}
-		out.People = append(out.People, p)
+			row := []string{
+				strconv.FormatInt(r.Person.ID, 10), cell(r.Person.FirstName), cell(r.Person.Language),
+				stamp(r.Person.CreatedAt), stamp(r.ConsentAt), stamp(confirmed), stamp(r.Freshness.StaleAt),
+			}
+			for _, k := range keys {
+				a, ok := byKey[k]
+				if !ok {
+					row = append(row, "")
+					continue
+				}
+				row = append(row, cell(e.readable(f, a.Key, a.Value, cellSep)))
+			}
+			n++
+			return write(row)
+		})
+	})
+	return n, err
+}
+
+// AssetsCSV writes one row per asset of kind (an asset flow) on the map:
+// its ids, name, place and times, who added it (if they consented), then
+// each of its other fields as readable text, in the kind's flow order. It
+// returns how many assets it wrote.
+func (e *Exporter) AssetsCSV(ctx context.Context, w io.Writer, kind *flow.Flow) (int, error) {
+	if kind.Asset == nil {
+		return 0, fmt.Errorf("flow %q records people, not assets", kind.ID)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return fmt.Errorf("write json: %w", err)
+	extra, err := e.st.AssetKeys(ctx, kind.ID)
+	if err != nil {
+		return 0, err
 	}
-	return nil
+	// The answers that name and place the asset are its name, area,
+	// latitude and longitude columns already.
+	keys := slices.DeleteFunc(withExtra(flowKeys(kind), extra), func(k string) bool { return k == kind.Asset.Name || k == kind.Asset.Area })
+	header := append([]string{"asset_id", "uid", "name", "area", "latitude", "longitude", "added_by", "created_at", "updated_at", "last_confirmed_at", "stale_since"}, keys...)
+	n := 0
+	err = writeCSV(w, header, func(write func([]string) error) error {
+		return e.st.ConsentedAssets(ctx, kind.ID, e.purpose, func(a store.Asset) error {
+			var lat, lon string
+			if a.Point != nil {
+				lat, lon = strconv.FormatFloat(a.Point.Lat, 'f', -1, 64), strconv.FormatFloat(a.Point.Lon, 'f', -1, 64)
+			}
+			row := []string{
+				strconv.FormatInt(a.ID, 10), a.UID, cell(a.Name), cell(a.Area), lat, lon, id(a.AddedBy),
+				stamp(a.CreatedAt), stamp(a.UpdatedAt), stamp(a.ConfirmedAt), stamp(a.StaleAt),
+			}
+			for _, k := range keys {
+				v, ok := a.Fields[k]
+				if !ok {
+					row = append(row, "")
+					continue
+				}
+				row = append(row, cell(e.readable(kind, k, v, cellSep)))
+			}
+			n++
+			return write(row)
+		})
+	})
+	return n, err
+}
+
+// endCells are a link end's type, id and name in the links CSV.
+func endCells(e store.End, name string) []string {
+	if e.Person != 0 {
+		return []string{"person", id(e.Person), cell(name)}
+	}
+	return []string{"asset", id(e.Asset), cell(name)}
+}
+
+// LinksCSV writes one row per link: its type, its ends (a person's first
+// name or an asset's name), who recorded it and when. Links with an end at
+// a person who did not consent are left out. It returns how many links it
+// wrote.
+func (e *Exporter) LinksCSV(ctx context.Context, w io.Writer) (int, error) {
+	header := []string{"link_id", "type", "from_type", "from_id", "from_name", "to_type", "to_id", "to_name", "recorded_by", "created_at"}
+	n := 0
+	err := writeCSV(w, header, func(write func([]string) error) error {
+		return e.st.ConsentedLinks(ctx, e.purpose, func(l store.NamedLink) error {
+			row := append([]string{strconv.FormatInt(l.ID, 10), l.Type}, endCells(l.From, l.FromName)...)
+			row = append(row, endCells(l.To, l.ToName)...)
+			row = append(row, id(l.RecordedBy), stamp(l.CreatedAt))
+			n++
+			return write(row)
+		})
+	})
+	return n, err
 }

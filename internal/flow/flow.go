@@ -9,6 +9,7 @@ package flow
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -207,6 +208,19 @@ type LinkRule struct {
 	From, To string
 	When     *Condition
 	Line     int
+}
+
+// LinkKeys returns the answer keys the flow's own links test: answers
+// about the person answering (how they know the asset), not about the
+// asset, so a host keeps them as links rather than as the asset's fields.
+func (f *Flow) LinkKeys() []string {
+	var keys []string
+	for _, r := range f.Links {
+		if r.When != nil && !slices.Contains(keys, r.When.Key) {
+			keys = append(keys, r.When.Key)
+		}
+	}
+	return keys
 }
 
 // Holds reports whether the rule applies to the answers in env.

@@ -150,6 +150,7 @@ const (
 	MsgMenuNoThanks   = "menu_no_thanks"
 	MsgAddNothing     = "add_nothing"
 	MsgDuplicate      = "duplicate"
+	MsgDuplicates     = "duplicates"
 	MsgMenuDupSame    = "menu_dup_same"
 	MsgMenuDupOther   = "menu_dup_different"
 	MsgDupUpdate      = "dup_update"
@@ -198,7 +199,7 @@ var messageIDs = append([]string{
 	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,
 	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
 	MsgLookupType, MsgNameLetters, MsgLookupFound, MsgLookupMore, MsgLookupNew, MsgLookupLater, MsgLookupNext,
-	MsgAddMenu, MsgAddOffer, MsgMenuNoThanks, MsgAddNothing, MsgDuplicate, MsgMenuDupSame, MsgMenuDupOther,
+	MsgAddMenu, MsgAddOffer, MsgMenuNoThanks, MsgAddNothing, MsgDuplicate, MsgDuplicates, MsgMenuDupSame, MsgMenuDupOther,
 	MsgDupUpdate, MsgAssetSummary, MsgAssetSaved, MsgMenuMyAssets, MsgMyAssets, MsgNoAssets, MsgAssetMenu,
 	MsgMenuRemove, MsgRemoveAsset, MsgRemoveLink, MsgMenuRemoveYes, MsgAssetRemoved, MsgLinkRemoved,
 	MsgAssetConfirmed, MsgAssetGone, MsgLinkAdded, MsgRefreshAsset,

@@ -26,14 +26,19 @@ func Fold(s string) string {
 	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
 }
 
-// distance is the optimal string alignment distance between a and b: the
-// edits (insert, delete, substitute, swap two neighbours) that turn one
-// into the other. It gives up early, returning 3, when the lengths alone
-// say the distance is more than 2.
+// distance is Distance, giving up early, returning 3, when the lengths
+// alone say the distance is more than 2.
 func distance(a, b string) int {
 	if len(a)-len(b) > 2 || len(b)-len(a) > 2 {
 		return 3
 	}
+	return Distance(a, b)
+}
+
+// Distance is the optimal string alignment distance between a and b, by
+// bytes: the edits (insert, delete, substitute, swap two neighbours) that
+// turn one into the other.
+func Distance(a, b string) int {
 	// rows[i][j] is the distance between a[:i] and b[:j].
 	rows := make([][]int, len(a)+1)
 	for i := range rows {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/assetbot/assetbot/flows"
 	"github.com/assetbot/assetbot/internal/conversation"
@@ -103,12 +104,11 @@ func parseScript(t *testing.T, data string) []script {
 	return append(sessions, cur)
 }
 
-// play runs the sessions one after another on one database file, closing
-// and reopening it between them, and returns everything shown.
-func play(t *testing.T, fl map[string]*flow.Flow, sessions []script) string {
+// play runs the sessions one after another on the database file at path,
+// closing and reopening it between them, and returns everything shown.
+func play(t *testing.T, fl map[string]*flow.Flow, path string, sessions []script) string {
 	t.Helper()
 	var out bytes.Buffer
-	path := filepath.Join(t.TempDir(), "assetbot.db")
 	for i, sc := range sessions {
 		st, err := store.Open(context.Background(), path, store.WithClock(func() time.Time { return now }))
 		if err != nil {
@@ -151,8 +151,46 @@ func TestTranscripts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden.Check(t, strings.TrimSuffix(in, ".in")+".golden", play(t, fl, parseScript(t, string(data))))
+			golden.Check(t, strings.TrimSuffix(in, ".in")+".golden", play(t, fl, filepath.Join(t.TempDir(), "assetbot.db"), parseScript(t, string(data))))
 		})
+	}
+}
+
+// TestLookupBadStoresNothingHalf plays testdata/lookup_bad.in and checks
+// that the awkward names typed at the lookup left nothing on the map: it
+// holds the twenty clubs the transcript adds first, each with a name of
+// at most maxName characters.
+func TestLookupBadStoresNothingHalf(t *testing.T) {
+	const (
+		clubs   = 20
+		maxName = 120 // the longest name a lookup or the association flow takes
+	)
+	data, err := os.ReadFile("testdata/lookup_bad.in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "assetbot.db")
+	play(t, testFlows(t), path, parseScript(t, string(data)))
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var names []string
+	err = st.Assets(context.Background(), "", func(a store.Asset) error {
+		names = append(names, a.Name)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != clubs {
+		t.Errorf("got %d assets %q; want the %d clubs", len(names), names, clubs)
+	}
+	for _, name := range names {
+		if n := utf8.RuneCountInString(name); strings.TrimSpace(name) == "" || n > maxName {
+			t.Errorf("asset named %.40q (%d characters): want a name of 1 to %d characters", name, n, maxName)
+		}
 	}
 }
 
