@@ -108,7 +108,11 @@ func (e *environment) reminders(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "dry run at %s: %s\n", now.In(loc).Format(time.RFC3339), rep)
 		for _, q := range rep.Sample {
-			fmt.Fprintf(e.stdout, "  would send a %s to person %d\n", q.Kind, q.PersonID)
+			about := ""
+			if q.AssetID != 0 {
+				about = fmt.Sprintf(" about asset %d", q.AssetID)
+			}
+			fmt.Fprintf(e.stdout, "  would send a %s%s to person %d\n", q.Kind, about, q.PersonID)
 		}
 		if more := rep.Total() - len(rep.Sample); more > 0 {
 			fmt.Fprintf(e.stdout, "  and %d more\n", more)

@@ -12,8 +12,9 @@ import (
 	"github.com/assetbot/assetbot/internal/store"
 )
 
-// seedDuePerson writes a Telegram resident whose entry was confirmed 200
-// days ago into the database of config file cfg.
+// seedDuePerson writes into the database of config file cfg a Telegram
+// resident whose entry was confirmed 200 days ago, and another who put a
+// group on the map then.
 func seedDuePerson(t *testing.T, cfg string) {
 	t.Helper()
 	then := time.Now().Add(-200 * 24 * time.Hour)
@@ -30,7 +31,16 @@ func seedDuePerson(t *testing.T, cfg string) {
 		if _, err := tx.SaveAnswer(p.ID, "resident", flow.Answer{Key: "area", Step: "area", Value: flow.Value{Text: "LS6"}, Version: 1}); err != nil {
 			return err
 		}
-		return tx.ConfirmEntry(p.ID)
+		if err := tx.ConfirmEntry(p.ID); err != nil {
+			return err
+		}
+		bob, err := tx.CreatePerson(store.Person{Channel: "telegram", ChannelUserID: "556", FirstName: "Bob"})
+		if err != nil {
+			return err
+		}
+		_, err = tx.CreateAsset(store.Asset{Kind: "association", Name: "Chess club", FlowVersion: 1,
+			Fields: map[string]flow.Value{"name": {Text: "Chess club"}, "purpose": {Text: "Plays chess"}}}, bob.ID)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -59,29 +69,31 @@ func TestReminders(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reminders: %v\n%s", err, stderr)
 	}
-	for _, want := range []string{"prune      @hourly", "reminders  @every 5m", "0 nudges, 1 refreshes (1 would go now)"} {
+	for _, want := range []string{"prune      @hourly", "reminders  @every 5m", "0 nudges, 1 refreshes, 1 asset refreshes (2 would go now)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("reminders listed:\n%s\nwant %q", out, want)
 		}
 	}
 
 	out, stderr, err = invoke(t, "", "--config", cfg, "reminders", "run", "reminders", "--dry-run")
-	if err != nil || !strings.Contains(out, "would send a refresh to person 1") {
-		t.Errorf("dry run = %q, %v (%s); want the refresh it would send", out, err, stderr)
+	for _, want := range []string{"would send a refresh to person 1", "would send a refresh_asset about asset 1 to person 2"} {
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("dry run = %q, %v (%s); want %q", out, err, stderr, want)
+		}
 	}
 	if n := outboxSize(t, cfg); n != 0 {
 		t.Errorf("a dry run queued %d messages; want none", n)
 	}
 
 	out, stderr, err = invoke(t, "", "--config", cfg, "reminders", "run", "reminders", "--now", time.Now().UTC().Format(time.RFC3339))
-	if err != nil || !strings.Contains(out, "queued 0 nudges and 1 refreshes") {
-		t.Errorf("run = %q, %v (%s); want one refresh queued", out, err, stderr)
+	if err != nil || !strings.Contains(out, "queued 0 nudges, 1 refreshes and 1 asset refreshes") {
+		t.Errorf("run = %q, %v (%s); want one refresh of each queued", out, err, stderr)
 	}
-	if n := outboxSize(t, cfg); n != 1 {
-		t.Errorf("outbox holds %d scheduled messages; want the refresh", n)
+	if n := outboxSize(t, cfg); n != 2 {
+		t.Errorf("outbox holds %d scheduled messages; want the two refreshes", n)
 	}
 	out, _, _ = invoke(t, "", "--config", cfg, "reminders", "run", "reminders")
-	if !strings.Contains(out, "queued 0 nudges and 0 refreshes") {
+	if !strings.Contains(out, "queued 0 nudges, 0 refreshes and 0 asset refreshes") {
 		t.Errorf("second run = %q; want nothing sent twice", out)
 	}
 

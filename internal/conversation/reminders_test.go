@@ -1,7 +1,10 @@
 package conversation
 
 import (
+	"errors"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +30,8 @@ func (p *person) remind(kind string) (store.Reminder, Reply) {
 			_, err = tx.PlanNudges(now, time.Nanosecond, 1)
 		case store.ReminderRefresh:
 			_, err = tx.PlanRefreshes(now, now, 10)
+		case store.ReminderRefreshAsset:
+			_, err = tx.PlanAssetRefreshes(now, now, 10)
 		}
 		if err != nil {
 			return err
@@ -235,4 +240,160 @@ func TestInviteCode(t *testing.T) {
 	if got := p.press(actConfirm); got.Invite != "" {
 		t.Errorf("confirming from /me carries an invitation %q", got.Invite)
 	}
+}
+
+// refreshableGroup puts a chess club on the map through /add after the
+// person went through their own flow, as they would, and returns its id.
+func (p *person) refreshableGroup() int64 {
+	p.t.Helper()
+	p.finish()
+	shows(p.t, p.send(Event{Kind: EventAdd}), menuAdd)
+	r := p.press(addPrefix + "association")
+	for _, a := range []struct{ step, text string }{
+		{"name", "Chess club"}, {"area", "LS6"}, {"role", "1"}, {"purpose", "Plays chess"}, {"kind", "8"}, {"meets_at", "/skip"},
+		{"meets_when", "/skip"}, {"size", "1"}, {"newcomers", "/skip"}, {"contact", "/skip"}, {"offer", "/skip"}, {"need", "/skip"},
+	} {
+		asks(p.t, r, a.step)
+		if a.text == "/skip" {
+			r = p.do(flow.InputSkip)
+		} else {
+			r = p.say(a.text)
+		}
+	}
+	shows(p.t, r, menuSummary)
+	p.press(actConfirm)
+	sp, _ := p.stored()
+	var mine []store.PersonAsset
+	p.update(func(tx *store.Tx) (err error) {
+		mine, err = tx.PersonAssets(sp.ID)
+		return err
+	})
+	if len(mine) != 1 {
+		p.t.Fatalf("%s's assets = %+v; want the chess club", p.id.FirstName, mine)
+	}
+	return mine[0].Asset.ID
+}
+
+// assetNow reads an asset as the store holds it (ErrNotFound once removed).
+func (w *world) assetNow(id int64) (store.Asset, error) {
+	w.t.Helper()
+	var a store.Asset
+	var aerr error
+	w.update(func(tx *store.Tx) error {
+		a, aerr = tx.Asset(id)
+		return nil
+	})
+	return a, aerr
+}
+
+// enAbout is message msg of the built-in catalogue in English, about the
+// asset named name.
+func enAbout(msg, name string) string {
+	return (&flow.Flow{}).Text(msg, "en", "name", name, "first_name", "Ada")
+}
+
+func TestAssetRefreshButtons(t *testing.T) {
+	setup := func(t *testing.T) (*world, *person, int64, store.Reminder, Reply) {
+		w := newWorld(t, shippedFlows(t))
+		p := w.person("Ada")
+		club := p.refreshableGroup()
+		w.clock.Advance(180 * 24 * time.Hour)
+		r, rep := p.remind(store.ReminderRefreshAsset)
+		return w, p, club, r, rep
+	}
+	t.Run("message", func(t *testing.T) {
+		_, _, club, r, rep := setup(t)
+		m := rep.Messages[0]
+		if r.AssetID != club || m.Reminder != r.ID {
+			t.Errorf("refresh %+v, message for reminder %d; want a refresh of asset %d", r, m.Reminder, club)
+		}
+		for _, want := range []string{"Hi Ada! A while ago you put “Chess club” on our neighbourhood map", "• Name: Chess club", "• What it does: Plays chess", "Is that still right?"} {
+			if !strings.Contains(m.Text, want) {
+				t.Errorf("refresh = %q; want %q in it", m.Text, want)
+			}
+		}
+		if got := optionIDs(m); !reflect.DeepEqual(got, []string{ReminderStillTrue, ReminderUpdate, ReminderRemove}) || m.Options[2].Label != en(flow.MsgMenuRemove, "") {
+			t.Errorf("refresh buttons = %v %+v; want still true, update and remove", got, m.Options)
+		}
+	})
+	t.Run("still true", func(t *testing.T) {
+		w, p, club, r, _ := setup(t)
+		w.update(func(tx *store.Tx) error {
+			if err := tx.SettleReminder(r.ID, store.OutcomeSent); err != nil {
+				return err
+			}
+			_, err := tx.MarkAssetsStale(tx.Now(), tx.Now())
+			return err
+		})
+		if a, _ := w.assetNow(club); a.StaleAt.IsZero() {
+			t.Fatal("the club is not stale before the press")
+		}
+		w.clock.Advance(time.Hour)
+		rep := p.pressReminder(r, ReminderStillTrue)
+		says(t, rep, enAbout(flow.MsgAssetConfirmed, "Chess club"))
+		if rep.Echo != en(flow.MsgMenuStillTrue, "") {
+			t.Errorf("echo = %q; want the button's label", rep.Echo)
+		}
+		if a, err := w.assetNow(club); err != nil || !a.ConfirmedAt.Equal(w.clock.Now()) || !a.StaleAt.IsZero() {
+			t.Errorf("club after still true = %+v, %v; want confirmed now, not stale", a, err)
+		}
+	})
+	t.Run("update", func(t *testing.T) {
+		w, p, club, r, _ := setup(t)
+		m := shows(t, p.pressReminder(r, ReminderUpdate), menuChange)
+		if ids := optionIDs(m); !slices.Contains(ids, changePrefix+"purpose") || slices.Contains(ids, changePrefix+"hands") {
+			t.Errorf("change menu = %v; want the club's questions, not the person's", ids)
+		}
+		asks(t, p.press(changePrefix+"purpose"), "purpose")
+		shows(t, p.say("Plays chess and draughts"), menuSummary)
+		if a, err := w.assetNow(club); err != nil || a.Fields["purpose"].Text != "Plays chess and draughts" {
+			t.Errorf("club after the update = %+v, %v; want the new purpose", a, err)
+		}
+	})
+	t.Run("remove", func(t *testing.T) {
+		w, p, club, r, _ := setup(t)
+		shows(t, p.pressReminder(r, ReminderRemove), menuRemove)
+		says(t, p.press(actRemoveYes), enAbout(flow.MsgAssetRemoved, "Chess club"))
+		if _, err := w.assetNow(club); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("club after removing: %v; want it off the map", err)
+		}
+	})
+	t.Run("removed meanwhile", func(t *testing.T) {
+		w, p, club, r, _ := setup(t)
+		sp, _ := p.stored()
+		w.update(func(tx *store.Tx) error { return tx.RemoveAsset(club, sp.ID) })
+		for _, action := range []string{ReminderStillTrue, ReminderUpdate, ReminderRemove} {
+			says(t, p.pressReminder(r, action), en(flow.MsgAssetGone, ""))
+		}
+		w.update(func(tx *store.Tx) error {
+			if _, err := w.svc.Compose(tx, sp, r); !errors.Is(err, ErrGone) {
+				t.Errorf("composing a refresh of a removed asset: %v; want ErrGone", err)
+			}
+			return nil
+		})
+	})
+	t.Run("forged and unknown", func(t *testing.T) {
+		w, p, _, r, _ := setup(t)
+		bob := w.person("Bob")
+		if rep := bob.pressReminder(r, ReminderStillTrue); !rep.Stale || len(rep.Messages) != 0 {
+			t.Errorf("Bob pressing Ada's refresh = %s; want nothing done", describe(rep))
+		}
+		if rep := p.pressReminder(r, ReminderContinue); !rep.Stale || len(rep.Messages) != 0 {
+			t.Errorf("a nudge's button on an asset's refresh = %s; want nothing done", describe(rep))
+		}
+	})
+	t.Run("kind no longer recorded", func(t *testing.T) {
+		w, p, _, r, _ := setup(t)
+		fl := maps.Clone(shippedFlows(t))
+		delete(fl, "association")
+		w.reopen(fl)
+		sp, _ := p.stored()
+		w.update(func(tx *store.Tx) error {
+			if _, err := w.svc.Compose(tx, sp, r); !errors.Is(err, ErrGone) {
+				t.Errorf("composing a refresh of an asset whose flow is gone: %v; want ErrGone", err)
+			}
+			return nil
+		})
+		says(t, p.pressReminder(r, ReminderStillTrue), en(flow.MsgAssetGone, ""))
+	})
 }

@@ -1,7 +1,8 @@
 // Package reminders keeps the map current by speaking first, within rules
 // a resident would find fair: it nudges people who stopped half-way through
-// a flow, asks people months later whether their entry is still true, and
-// marks entries stale when nobody answers.
+// a flow, asks people months later whether their entry, and each asset they
+// put on the map, is still true, and marks entries and assets stale when
+// nobody answers.
 //
 // Everything is rows in the store: a run plans what is due (each reminder
 // once, by what it is about), then queues the messages of due reminders,
@@ -62,6 +63,7 @@ const (
 	dropAnswered    = "answered since"
 	dropConfirmed   = "confirmed since"
 	dropNoPerson    = "person gone"
+	dropAssetGone   = "asset gone"
 )
 
 // Sizes of a run's transactions: short, so that people's own messages are
@@ -70,6 +72,11 @@ const (
 	planPage  = 5000
 	queuePage = 100
 )
+
+// nextRun is how far past a run's now a reminder is put off to wait for
+// the next run: the least step the store keeps (milliseconds), so that
+// this run's later pages no longer find it due.
+const nextRun = time.Millisecond
 
 // JobName is the name of the reminders job.
 const JobName = "reminders"
@@ -102,13 +109,17 @@ func (r *Reminders) Job() schedule.Job {
 
 // Report is what a run did.
 type Report struct {
-	Stale          int64
-	PlannedNudges  int64
-	PlannedRefresh int64
-	Queued         map[string]int // by kind
-	Dropped        map[string]int // by reason
-	Waiting        int            // mid-flow, over the daily cap or quiet: later
-	QuietUntil     time.Time      // set when the run queued nothing for the quiet hours
+	Stale               int64 // people's entries marked stale
+	StaleAssets         int64 // assets marked stale
+	PlannedNudges       int64
+	PlannedRefresh      int64
+	PlannedAssetRefresh int64
+	Queued              map[string]int // by kind
+	Dropped             map[string]int // by reason
+	// Waiting counts those put off: mid-flow, over the daily cap, already
+	// sent one this run, or quiet.
+	Waiting    int
+	QuietUntil time.Time // set when the run queued nothing for the quiet hours
 	// Sample lists the first reminders queued, for a person to read.
 	Sample []Queued
 	// Left counts, by kind, the reminders still due after the run (a dry
@@ -120,6 +131,7 @@ type Report struct {
 type Queued struct {
 	ID, PersonID int64
 	Kind         string
+	AssetID      int64 // for a refresh of an asset
 }
 
 // maxSample bounds Report.Sample.
@@ -130,13 +142,16 @@ func (rep Report) Total() int { return sum(rep.Queued) }
 
 // Due says how many reminders are due and how many the run could send.
 func (rep Report) Due() string {
-	return fmt.Sprintf("%d nudges, %d refreshes (%d would go now)",
-		rep.Left[store.ReminderNudge]+rep.Queued[store.ReminderNudge], rep.Left[store.ReminderRefresh]+rep.Queued[store.ReminderRefresh], rep.Total())
+	due := func(kind string) int { return rep.Left[kind] + rep.Queued[kind] }
+	return fmt.Sprintf("%d nudges, %d refreshes, %d asset refreshes (%d would go now)",
+		due(store.ReminderNudge), due(store.ReminderRefresh), due(store.ReminderRefreshAsset), rep.Total())
 }
 
 func (rep Report) String() string {
-	s := fmt.Sprintf("marked %d stale; planned %d nudges and %d refreshes; queued %d nudges and %d refreshes; %d waiting; %d dropped",
-		rep.Stale, rep.PlannedNudges, rep.PlannedRefresh, rep.Queued[store.ReminderNudge], rep.Queued[store.ReminderRefresh], rep.Waiting, sum(rep.Dropped))
+	s := fmt.Sprintf("marked %d entries and %d assets stale; planned %d nudges, %d refreshes and %d asset refreshes; "+
+		"queued %d nudges, %d refreshes and %d asset refreshes; %d waiting; %d dropped",
+		rep.Stale, rep.StaleAssets, rep.PlannedNudges, rep.PlannedRefresh, rep.PlannedAssetRefresh,
+		rep.Queued[store.ReminderNudge], rep.Queued[store.ReminderRefresh], rep.Queued[store.ReminderRefreshAsset], rep.Waiting, sum(rep.Dropped))
 	if len(rep.Dropped) > 0 {
 		reasons := make([]string, 0, len(rep.Dropped))
 		for why, n := range rep.Dropped {
@@ -168,8 +183,11 @@ type Updater func(ctx context.Context, fn func(*store.Tx) error) error
 func (r *Reminders) Run(ctx context.Context, now time.Time, update Updater) (Report, error) {
 	rep := Report{Queued: map[string]int{}, Dropped: map[string]int{}}
 	err := update(ctx, func(tx *store.Tx) (err error) {
-		rep.Stale, err = tx.MarkStale(now, now.Add(-r.set.StaleAfter))
-		if err != nil || r.set.MaxNudges == 0 {
+		sentBy := now.Add(-r.set.StaleAfter)
+		if rep.Stale, err = tx.MarkStale(now, sentBy); err != nil {
+			return err
+		}
+		if rep.StaleAssets, err = tx.MarkAssetsStale(now, sentBy); err != nil || r.set.MaxNudges == 0 {
 			return err
 		}
 		rep.PlannedNudges, err = tx.PlanNudges(now, r.set.NudgeAfter, r.set.MaxNudges)
@@ -178,17 +196,38 @@ func (r *Reminders) Run(ctx context.Context, now time.Time, update Updater) (Rep
 	if err != nil {
 		return rep, err
 	}
-	for planned := int64(planPage); r.set.RefreshAfter > 0 && planned == planPage; {
+	if r.set.RefreshAfter > 0 {
+		confirmedBy := now.Add(-r.set.RefreshAfter)
+		for _, p := range []struct {
+			planned *int64
+			plan    func(tx *store.Tx, now, confirmedBy time.Time, limit int) (int64, error)
+		}{
+			{&rep.PlannedRefresh, (*store.Tx).PlanRefreshes},
+			{&rep.PlannedAssetRefresh, (*store.Tx).PlanAssetRefreshes},
+		} {
+			if *p.planned, err = planPages(ctx, update, func(tx *store.Tx) (int64, error) { return p.plan(tx, now, confirmedBy, planPage) }); err != nil {
+				return rep, err
+			}
+		}
+	}
+	return rep, r.queue(ctx, now, update, &rep)
+}
+
+// planPages plans a page at a time, each in a short transaction of its
+// own, until a page comes back short, and returns how many it planned.
+func planPages(ctx context.Context, update Updater, plan func(*store.Tx) (int64, error)) (int64, error) {
+	var total int64
+	for planned := int64(planPage); planned == planPage; {
 		err := update(ctx, func(tx *store.Tx) (err error) {
-			planned, err = tx.PlanRefreshes(now, now.Add(-r.set.RefreshAfter), planPage)
+			planned, err = plan(tx)
 			return err
 		})
 		if err != nil {
-			return rep, err
+			return total, err
 		}
-		rep.PlannedRefresh += planned
+		total += planned
 	}
-	return rep, r.queue(ctx, now, update, &rep)
+	return total, nil
 }
 
 // errDryRun rolls back a dry run.
@@ -237,6 +276,10 @@ func (r *Reminders) queue(ctx context.Context, now time.Time, update Updater, re
 		return err
 	}
 	budget -= unsent
+	// Who was sent something this run: at most one message each, so a
+	// person with several assets due hears of one at a time. It holds at
+	// most budget ids.
+	sentTo := map[int64]bool{}
 	for budget > 0 && ctx.Err() == nil {
 		var seen int
 		err := update(ctx, func(tx *store.Tx) error {
@@ -246,7 +289,7 @@ func (r *Reminders) queue(ctx context.Context, now time.Time, update Updater, re
 			}
 			seen = len(due)
 			for _, d := range due {
-				sent, err := r.settle(tx, now, d, rep)
+				sent, err := r.settle(tx, now, d, sentTo, rep)
 				if err != nil {
 					return fmt.Errorf("reminder %d of person %d: %w", d.ID, d.PersonID, err)
 				}
@@ -267,8 +310,8 @@ func (r *Reminders) queue(ctx context.Context, now time.Time, update Updater, re
 }
 
 // settle sends one due reminder, drops it or puts it off, and reports
-// whether it was sent.
-func (r *Reminders) settle(tx *store.Tx, now time.Time, d store.Reminder, rep *Report) (bool, error) {
+// whether it was sent. sentTo holds who was sent one this run already.
+func (r *Reminders) settle(tx *store.Tx, now time.Time, d store.Reminder, sentTo map[int64]bool, rep *Report) (bool, error) {
 	p, err := tx.PersonByID(d.PersonID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, r.drop(tx, d, dropNoPerson, rep)
@@ -292,6 +335,10 @@ func (r *Reminders) settle(tx *store.Tx, now time.Time, d store.Reminder, rep *R
 		rep.Waiting++
 		return false, tx.PostponeReminder(d.ID, later)
 	}
+	if sentTo[p.ID] {
+		rep.Waiting++
+		return false, tx.PostponeReminder(d.ID, now.Add(nextRun))
+	}
 	dayStart := startOfDay(now, r.set.Location)
 	sentToday, err := tx.RemindersSentSince(p.ID, dayStart)
 	if err != nil {
@@ -303,7 +350,9 @@ func (r *Reminders) settle(tx *store.Tx, now time.Time, d store.Reminder, rep *R
 		return false, tx.PostponeReminder(d.ID, r.set.Quiet.Next(tomorrow, r.set.Location))
 	}
 	msg, err := r.composer.Compose(tx, p, d)
-	if err != nil {
+	if errors.Is(err, conversation.ErrGone) {
+		return false, r.drop(tx, d, dropAssetGone, rep)
+	} else if err != nil {
 		return false, err
 	}
 	if err := r.notifier.Notify(tx, p, msg); errors.Is(err, ErrNoChannel) {
@@ -312,8 +361,9 @@ func (r *Reminders) settle(tx *store.Tx, now time.Time, d store.Reminder, rep *R
 		return false, err
 	}
 	rep.Queued[d.Kind]++
+	sentTo[p.ID] = true
 	if len(rep.Sample) < maxSample {
-		rep.Sample = append(rep.Sample, Queued{ID: d.ID, PersonID: p.ID, Kind: d.Kind})
+		rep.Sample = append(rep.Sample, Queued{ID: d.ID, PersonID: p.ID, Kind: d.Kind, AssetID: d.AssetID})
 	}
 	return true, tx.SettleReminder(d.ID, store.OutcomeSent)
 }
@@ -332,14 +382,10 @@ func (r *Reminders) stillDue(tx *store.Tx, now time.Time, p store.Person, d stor
 		if perr != nil || !unfinished || !conv.UpdatedAt.Equal(pausedAt) {
 			return dropAnswered, time.Time{}, nil
 		}
-	case store.ReminderRefresh:
-		f, err := tx.Freshness(p.ID)
-		if err != nil {
-			return "", time.Time{}, err
-		}
-		asked, aerr := d.AboutTime()
-		if aerr != nil || !f.StaleAt.IsZero() || !f.ConfirmedAt.Equal(asked) {
-			return dropConfirmed, time.Time{}, nil
+	case store.ReminderRefresh, store.ReminderRefreshAsset:
+		why, err := overtaken(tx, p, d)
+		if why != "" || err != nil {
+			return why, time.Time{}, err
 		}
 		// Never in the middle of a flow: wait until they finish, pause or
 		// leave it (no input for as long as a nudge waits).
@@ -348,6 +394,32 @@ func (r *Reminders) stillDue(tx *store.Tx, now time.Time, p store.Person, d stor
 		}
 	}
 	return "", time.Time{}, nil
+}
+
+// overtaken says why a refresh no longer applies, if it does not: what it
+// asks about was confirmed, changed or marked stale since it was planned,
+// or the asset was taken off the map.
+func overtaken(tx *store.Tx, p store.Person, d store.Reminder) (string, error) {
+	var f store.EntryFreshness
+	if d.Kind == store.ReminderRefreshAsset {
+		a, err := tx.Asset(d.AssetID)
+		if errors.Is(err, store.ErrNotFound) {
+			return dropAssetGone, nil
+		} else if err != nil {
+			return "", err
+		}
+		f = store.EntryFreshness{ConfirmedAt: a.ConfirmedAt, StaleAt: a.StaleAt}
+	} else {
+		var err error
+		if f, err = tx.Freshness(p.ID); err != nil {
+			return "", err
+		}
+	}
+	asked, err := d.AboutTime()
+	if err != nil || !f.StaleAt.IsZero() || !f.ConfirmedAt.Equal(asked) {
+		return dropConfirmed, nil
+	}
+	return "", nil
 }
 
 func (r *Reminders) drop(tx *store.Tx, d store.Reminder, why string, rep *Report) error {

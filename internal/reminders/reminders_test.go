@@ -2,8 +2,13 @@ package reminders
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -46,12 +51,15 @@ type world struct {
 	n    int
 	// delivered holds what deliver took from the outbox, by person.
 	delivered map[int64][]string
+	// gone are the assets Compose finds no flow for.
+	gone map[int64]bool
+	path string
 }
 
 func newWorld(t *testing.T, set Settings) *world {
-	w := &world{t: t, delivered: map[int64][]string{}}
+	w := &world{t: t, delivered: map[int64][]string{}, gone: map[int64]bool{}, path: filepath.Join(t.TempDir(), "assetbot.db")}
 	w.now.Store(t0.UnixNano())
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "assetbot.db"), store.WithClock(w.clock))
+	st, err := store.Open(context.Background(), w.path, store.WithClock(w.clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +77,14 @@ func (w *world) set(t time.Time)         { w.now.Store(t.UnixNano()) }
 func (w *world) advance(d time.Duration) { w.now.Add(int64(d)) }
 
 func (w *world) Compose(_ *store.Tx, p store.Person, r store.Reminder) (conversation.Reply, error) {
-	return conversation.Reply{Messages: []conversation.Message{{Prompt: flow.Prompt{Type: flow.TypeInfo, Text: r.Kind + " for " + p.FirstName}}}}, nil
+	text := r.Kind + " for " + p.FirstName
+	if r.AssetID != 0 {
+		if w.gone[r.AssetID] {
+			return conversation.Reply{}, fmt.Errorf("asset %d: %w", r.AssetID, conversation.ErrGone)
+		}
+		text = fmt.Sprintf("%s of asset %d for %s", r.Kind, r.AssetID, p.FirstName)
+	}
+	return conversation.Reply{Messages: []conversation.Message{{Prompt: flow.Prompt{Type: flow.TypeInfo, Text: text}}}}, nil
 }
 
 func (w *world) Notify(tx *store.Tx, p store.Person, rep conversation.Reply) error {
@@ -410,5 +425,239 @@ func TestRunKilledHalfWaySendsNothingTwice(t *testing.T) {
 	}
 	if rep := w.run(); sum(rep.Queued) != 0 || rep.PlannedRefresh != 0 {
 		t.Errorf("a third run: %s; want nothing", rep)
+	}
+}
+
+// mapper adds a person who only put things on the map (no entry of their
+// own to refresh), and returns their id.
+func (w *world) mapper(name string) int64 {
+	w.t.Helper()
+	var id int64
+	w.update(func(tx *store.Tx) error {
+		p, err := tx.CreatePerson(store.Person{Channel: "test", ChannelUserID: name, FirstName: name})
+		id = p.ID
+		return err
+	})
+	return id
+}
+
+// asset puts an association on the map now, added by person by, and
+// returns its id.
+func (w *world) asset(name string, by int64) int64 {
+	w.t.Helper()
+	var id int64
+	w.update(func(tx *store.Tx) error {
+		a, err := tx.CreateAsset(store.Asset{Kind: "association", Name: name, FlowVersion: 1, Fields: map[string]flow.Value{"name": {Text: name}}}, by)
+		id = a.ID
+		return err
+	})
+	return id
+}
+
+// assetNow reads an asset as the store holds it.
+func (w *world) assetNow(id int64) store.Asset {
+	w.t.Helper()
+	var a store.Asset
+	w.update(func(tx *store.Tx) (err error) {
+		a, err = tx.Asset(id)
+		return err
+	})
+	return a
+}
+
+// refreshOf is the text the test composer writes for a refresh of asset
+// id to name.
+func refreshOf(id int64, name string) string {
+	return fmt.Sprintf("%s of asset %d for %s", store.ReminderRefreshAsset, id, name)
+}
+
+func TestAssetRefreshes(t *testing.T) {
+	w := newWorld(t, settings(""))
+	ada, bea, off, blocked := w.mapper("Ada"), w.mapper("Bea"), w.mapper("Off"), w.mapper("Blocked")
+	old := w.asset("Chess club", ada)
+	changed := w.asset("Choir", ada)
+	removed := w.asset("Book club", ada)
+	w.asset("Quiz team", off)
+	w.asset("Darts team", blocked)
+	w.asset("Nobody's", 0)
+	w.person(off, func(p *store.Person) { p.Reminders = false })
+	w.person(blocked, func(p *store.Person) { p.Reachable = false })
+	w.advance(time.Hour)
+	w.update(func(tx *store.Tx) error {
+		// Bea changes the choir: she is the one asked about it.
+		a, err := tx.Asset(changed)
+		if err != nil {
+			return err
+		}
+		a.Fields["purpose"] = flow.Value{Text: "Sings"}
+		if _, err := tx.SaveAsset(a, bea); err != nil {
+			return err
+		}
+		return tx.RemoveAsset(removed, ada)
+	})
+	w.advance(100 * 24 * time.Hour)
+	recent := w.asset("Allotments", bea)
+
+	w.advance(80 * 24 * time.Hour)
+	rep := w.run()
+	if rep.PlannedAssetRefresh != 2 || rep.Queued[store.ReminderRefreshAsset] != 2 {
+		t.Errorf("180 days on: %s; want 2 asset refreshes planned and queued", rep)
+	}
+	want := map[int64][]string{ada: {refreshOf(old, "Ada")}, bea: {refreshOf(changed, "Bea")}}
+	if got := w.sent(); !reflect.DeepEqual(got, want) {
+		t.Errorf("sent %v; want %v (not the recent %d, the removed, nor to people who stopped or blocked)", got, want, recent)
+	}
+	if rep := w.run(); rep.PlannedAssetRefresh != 0 || sum(rep.Queued) != 0 {
+		t.Errorf("a second run: %s; want nothing planned or sent twice", rep)
+	}
+
+	// Ada says hers is still true a week on; Bea never answers.
+	w.advance(7 * 24 * time.Hour)
+	w.update(func(tx *store.Tx) error { return tx.ConfirmAsset(old) })
+	w.advance(23 * 24 * time.Hour)
+	if rep := w.run(); rep.StaleAssets != 1 || rep.Stale != 0 {
+		t.Errorf("30 days after the refreshes: %s; want the choir marked stale", rep)
+	}
+	if a := w.assetNow(changed); !a.StaleAt.Equal(w.clock()) {
+		t.Errorf("choir stale at %v; want %v", a.StaleAt, w.clock())
+	}
+	if a := w.assetNow(old); !a.StaleAt.IsZero() {
+		t.Errorf("chess club stale at %v; want fresh", a.StaleAt)
+	}
+	// The stale choir gets no second refresh; the confirmed club is due
+	// again 180 days after Ada confirmed it.
+	w.set(t0.Add(time.Hour + 180*24*time.Hour + 7*24*time.Hour + 180*24*time.Hour))
+	if rep := w.run(); rep.PlannedAssetRefresh != 2 {
+		t.Errorf("180 days after Ada confirmed: %s; want the club's and the allotments' refreshes", rep)
+	}
+}
+
+func TestAssetRefreshOverTakenOrGone(t *testing.T) {
+	w := newWorld(t, settings(""))
+	ada := w.mapper("Ada")
+	ids := map[string]int64{}
+	for _, name := range []string{"confirmed", "removed", "no flow", "asked"} {
+		ids[name] = w.asset(name, ada)
+	}
+	w.advance(180 * 24 * time.Hour)
+	w.update(func(tx *store.Tx) error {
+		_, err := tx.PlanAssetRefreshes(w.clock(), w.clock(), 100)
+		return err
+	})
+	w.update(func(tx *store.Tx) error {
+		if err := tx.ConfirmAsset(ids["confirmed"]); err != nil {
+			return err
+		}
+		return tx.RemoveAsset(ids["removed"], ada)
+	})
+	w.gone[ids["no flow"]] = true
+	rep := w.run()
+	if rep.Dropped[dropConfirmed] != 1 || rep.Dropped[dropAssetGone] != 2 || rep.Queued[store.ReminderRefreshAsset] != 1 {
+		t.Errorf("run: %s; want one dropped as confirmed, two as gone, one sent", rep)
+	}
+	if got := w.sent()[ada]; !slices.Equal(got, []string{refreshOf(ids["asked"], "Ada")}) {
+		t.Errorf("Ada was sent %q; want only the refresh of what is still as it was", got)
+	}
+}
+
+func TestOneReminderPerPersonPerRun(t *testing.T) {
+	set := settings("")
+	set.DailyCap = 5
+	w := newWorld(t, set)
+	ada, bea := w.mapper("Ada"), w.mapper("Bea")
+	for i := range 3 {
+		w.asset("a"+strconv.Itoa(i), ada)
+	}
+	w.asset("b", bea)
+	w.advance(180 * 24 * time.Hour)
+	for i, want := range []struct{ ada, bea, waiting int }{{1, 1, 2}, {2, 1, 1}, {3, 1, 0}, {3, 1, 0}} {
+		rep := w.run()
+		sent := w.sent()
+		if len(sent[ada]) != want.ada || len(sent[bea]) != want.bea || rep.Waiting != want.waiting {
+			t.Errorf("after run %d (%s): Ada has %d, Bea %d; want %d and %d, %d waiting", i+1, rep, len(sent[ada]), len(sent[bea]), want.ada, want.bea, want.waiting)
+		}
+		w.advance(5 * time.Minute)
+	}
+}
+
+func TestAssetRefreshDryRun(t *testing.T) {
+	w := newWorld(t, settings(""))
+	ada := w.mapper("Ada")
+	club := w.asset("Chess club", ada)
+	w.advance(180 * 24 * time.Hour)
+	rep, err := w.rem.DryRun(context.Background(), w.clock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSample := []Queued{{PersonID: ada, Kind: store.ReminderRefreshAsset, AssetID: club}}
+	if rep.PlannedAssetRefresh != 1 || len(rep.Sample) != 1 || rep.Sample[0].ID == 0 {
+		t.Fatalf("dry run: %s, sample %+v; want the refresh it would send", rep, rep.Sample)
+	}
+	rep.Sample[0].ID = 0
+	if !reflect.DeepEqual(rep.Sample, wantSample) || rep.Due() != "0 nudges, 0 refreshes, 1 asset refreshes (1 would go now)" {
+		t.Errorf("dry run sample %+v, due %q; want %+v", rep.Sample, rep.Due(), wantSample)
+	}
+	outcomes, err := w.st.ReminderOutcomes(context.Background())
+	if err != nil || len(outcomes) != 0 || len(w.sent()) != 0 {
+		t.Errorf("after a dry run: reminders %v, %v, sent %v; want nothing planned or sent", outcomes, err, w.sent())
+	}
+	// A dry run a month after a real one marks nothing stale either.
+	w.run()
+	w.advance(30 * 24 * time.Hour)
+	if rep, err := w.rem.DryRun(context.Background(), w.clock()); err != nil || rep.StaleAssets != 1 {
+		t.Errorf("dry run a month on: %s, %v; want it to say the club would go stale", rep, err)
+	}
+	if a := w.assetNow(club); !a.StaleAt.IsZero() {
+		t.Errorf("after the dry run the club is stale at %v; want unchanged", a.StaleAt)
+	}
+}
+
+// TestAssetRefreshesAtScale plans refreshes of 100,000 assets in one run:
+// the planning is done in the database a page at a time and the sending is
+// held to the run's budget, so the run allocates a bounded amount.
+func TestAssetRefreshesAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100,000 assets")
+	}
+	const (
+		people = 2000
+		assets = 100_000
+		// The most a run may allocate: far less than reading the assets.
+		maxAlloc = 32 << 20
+	)
+	set := settings("")
+	set.Rate = 1 // 300 a run
+	w := newWorld(t, set)
+	db, err := sql.Open("sqlite3", w.path+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	then := t0.Format("2006-01-02T15:04:05.000Z")
+	if _, err := db.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+		INSERT INTO people (channel, channel_user_id, first_name, language, created_at, updated_at) SELECT 'test', i, 'p' || i, 'en', ?2, ?2 FROM n`,
+		people, then); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+		INSERT INTO assets (uid, kind, name, fields, flow_version, added_by, changed_by, created_at, updated_at, confirmed_at, rev)
+		SELECT 'u' || i, 'association', 'a' || i, '{}', 1, i % ?2 + 1, i % ?2 + 1, ?3, ?3, ?3, i FROM n`,
+		assets, people, then); err != nil {
+		t.Fatal(err)
+	}
+	w.advance(180 * 24 * time.Hour)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rep := w.run()
+	runtime.ReadMemStats(&after)
+	if rep.PlannedAssetRefresh != assets || rep.Queued[store.ReminderRefreshAsset] != 300 {
+		t.Errorf("run over %d assets: %s; want all planned, 300 queued", assets, rep)
+	}
+	t.Logf("allocated %d KB", (after.TotalAlloc-before.TotalAlloc)>>10)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > maxAlloc {
+		t.Errorf("the run allocated %d MB; want at most %d", alloc>>20, maxAlloc>>20)
+	}
+	if rep := w.run(); rep.PlannedAssetRefresh != 0 {
+		t.Errorf("the next run: %s; want nothing planned twice", rep)
 	}
 }

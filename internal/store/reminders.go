@@ -14,6 +14,10 @@ import (
 const (
 	ReminderNudge   = "nudge"   // carry on with an unfinished conversation
 	ReminderRefresh = "refresh" // is what we hold still true?
+	// ReminderRefreshAsset asks whether an asset on the map is still right.
+	// It is a kind of its own, not a refresh with another about, because
+	// assets are planned from their own watermark and go stale on their own.
+	ReminderRefreshAsset = "refresh_asset"
 )
 
 // OutcomeSent settles a reminder whose message was queued.
@@ -26,23 +30,33 @@ type Reminder struct {
 	Kind     string
 	// About names what it is about: for a nudge, the time of the input
 	// the person paused after and the nudge's number ("…#2"); for a
-	// refresh, the confirmation it asks about.
+	// refresh, the confirmation it asks about; for an asset's refresh,
+	// that and the asset ("…#asset:0…012", see assetAbout).
 	About   string
+	AssetID int64 // the asset an asset's refresh is about; 0 for others
 	DueAt   time.Time
 	SentAt  time.Time // zero until sent
 	Outcome string    // "" while due
 }
 
-const reminderColumns = `id, person_id, kind, about, due_at, sent_at, outcome`
+const reminderColumns = `id, person_id, kind, about, asset_id, due_at, sent_at, outcome`
 
 func scanReminder(row interface{ Scan(...any) error }) (Reminder, error) {
 	var r Reminder
-	err := row.Scan(&r.ID, &r.PersonID, &r.Kind, &r.About, (*sqlTime)(&r.DueAt), (*nullTime)(&r.SentAt), &r.Outcome)
+	var asset sql.NullInt64
+	err := row.Scan(&r.ID, &r.PersonID, &r.Kind, &r.About, &asset, (*sqlTime)(&r.DueAt), (*nullTime)(&r.SentAt), &r.Outcome)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
 	}
+	r.AssetID = asset.Int64
 	return r, err
 }
+
+// assetAbout is the SQL for the about of a refresh of asset a as it is
+// now: its confirmation, then its id padded to the widest int64, so that
+// abouts sort as (confirmed_at, id) do and the last one planned is where
+// the next planning starts.
+const assetAbout = `a.confirmed_at || '#asset:' || printf('%019d', a.id)`
 
 // AboutTime returns the time a reminder is about: the input a nudge's
 // pause began after, or the confirmation a refresh asks about.
@@ -102,6 +116,43 @@ func (tx *Tx) PlanRefreshes(now, confirmedBy time.Time, limit int) (int64, error
 		ReminderRefresh, formatTime(now), formatTime(now), lastAt, lastID, formatTime(confirmedBy), limit)
 	if err != nil {
 		return 0, fmt.Errorf("plan refreshes: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// planAssetRefreshes plans a page of asset refreshes from a watermark
+// (confirmed_at, id), reading the assets through the assets_confirmed
+// index in its order, so a page costs what it plans however many assets
+// there are. Its arguments: kind, planned_at, due_at, the watermark's
+// confirmed_at twice (the first bounds the index range) and id, the
+// latest confirmation due, and the page size.
+const planAssetRefreshes = `INSERT INTO reminders (person_id, kind, about, asset_id, planned_at, due_at)
+	SELECT p.id, ?, ` + assetAbout + `, a.id, ?, ? FROM assets a JOIN people p ON p.id = COALESCE(a.changed_by, a.added_by)
+	WHERE a.removed_at IS NULL AND a.confirmed_at >= ? AND (a.confirmed_at, a.id) > (?, ?) AND a.confirmed_at <= ?
+	AND a.stale_at IS NULL AND p.reminders = 1 AND p.reachable = 1
+	ORDER BY a.confirmed_at, a.id LIMIT ?
+	ON CONFLICT DO NOTHING`
+
+// PlanAssetRefreshes plans a refresh for up to limit assets on the map
+// last confirmed at or before confirmedBy and not stale already, each for
+// the person who last changed it (else who added it) if they take
+// reminders and can be reached, in the order they were confirmed, from
+// where the last planning left off. It returns how many it planned, as
+// PlanRefreshes does.
+func (tx *Tx) PlanAssetRefreshes(now, confirmedBy time.Time, limit int) (int64, error) {
+	// The last asset planned for, and its confirmation: assets are planned
+	// in (confirmed_at, id) order, as their abouts sort.
+	var last string
+	var lastID int64
+	err := tx.queryRow(`SELECT about, asset_id FROM reminders WHERE kind = ? ORDER BY about DESC LIMIT 1`, ReminderRefreshAsset).Scan(&last, &lastID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("plan asset refreshes: %w", err)
+	}
+	lastAt, _, _ := strings.Cut(last, "#")
+	res, err := tx.exec(planAssetRefreshes,
+		ReminderRefreshAsset, formatTime(now), formatTime(now), lastAt, lastAt, lastID, formatTime(confirmedBy), limit)
+	if err != nil {
+		return 0, fmt.Errorf("plan asset refreshes: %w", err)
 	}
 	return res.RowsAffected()
 }
@@ -207,11 +258,40 @@ func (tx *Tx) MarkStale(now, sentBy time.Time) (int64, error) {
 		return 0, fmt.Errorf("mark stale entries: %w", err)
 	}
 	stale, _ := res.RowsAffected()
-	if _, err := tx.exec(`UPDATE reminders SET closed = 1 WHERE kind = ? AND outcome = ? AND closed = 0 AND sent_at <= ?`,
-		ReminderRefresh, OutcomeSent, formatTime(sentBy)); err != nil {
-		return stale, fmt.Errorf("close answered refreshes: %w", err)
+	return stale, tx.closeRefreshes(ReminderRefresh, sentBy)
+}
+
+// markAssetsStale marks stale the assets whose open refreshes, sent by a
+// time, ask about their confirmation as it still is. Its arguments: the
+// stale time, kind, outcome and the latest sending.
+const markAssetsStale = `UPDATE assets SET stale_at = ? WHERE stale_at IS NULL AND removed_at IS NULL AND id IN (
+	SELECT r.asset_id FROM reminders r WHERE r.kind = ? AND r.outcome = ? AND r.closed = 0 AND r.sent_at <= ?
+	AND r.about = (SELECT ` + assetAbout + ` FROM assets a WHERE a.id = r.asset_id))`
+
+// closeRefreshesSQL closes the open refreshes of a kind and outcome sent
+// by a time.
+const closeRefreshesSQL = `UPDATE reminders SET closed = 1 WHERE kind = ? AND outcome = ? AND closed = 0 AND sent_at <= ?`
+
+// MarkAssetsStale marks stale, at now, the assets on the map whose refresh
+// was sent at or before sentBy and that nobody confirmed or changed since,
+// and closes every such refresh. It returns how many assets went stale;
+// they stay on the map, and exports show since when they are stale.
+func (tx *Tx) MarkAssetsStale(now, sentBy time.Time) (int64, error) {
+	res, err := tx.exec(markAssetsStale, formatTime(now), ReminderRefreshAsset, OutcomeSent, formatTime(sentBy))
+	if err != nil {
+		return 0, fmt.Errorf("mark stale assets: %w", err)
 	}
-	return stale, nil
+	stale, _ := res.RowsAffected()
+	return stale, tx.closeRefreshes(ReminderRefreshAsset, sentBy)
+}
+
+// closeRefreshes closes the refreshes of kind sent at or before sentBy:
+// whether they were answered is settled.
+func (tx *Tx) closeRefreshes(kind string, sentBy time.Time) error {
+	if _, err := tx.exec(closeRefreshesSQL, kind, OutcomeSent, formatTime(sentBy)); err != nil {
+		return fmt.Errorf("close answered %s reminders: %w", kind, err)
+	}
+	return nil
 }
 
 // ConfirmEntry records that the person went through or confirmed their
