@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -46,6 +47,10 @@ type resident struct {
 	replied    bool // the bot has sent or edited something since the input
 	actionable bool // the bot has asked something answerable since the input
 	latencies  []time.Duration
+	// last is what the resident last did, and seen their latest actions
+	// and the bot's messages, to say where a resident stalled.
+	last Action
+	seen []string
 }
 
 func newDriver(ctx context.Context, n int, seed uint64, think time.Duration) *driver {
@@ -88,6 +93,9 @@ func (d *driver) onSent(s fakeapi.Sent) {
 		return
 	}
 	r.mu.Lock()
+	if !s.Time.Before(r.inputAt) {
+		r.seen = append(r.seen, describeSent(s))
+	}
 	if r.inputs > 0 && !r.replied && !s.Time.Before(r.inputAt) {
 		r.replied = true
 		if d.inWindow(s.Time) {
@@ -155,6 +163,11 @@ func (d *driver) input(r *resident, act Action) {
 	r.inputs++
 	r.inputAt = time.Now()
 	r.replied, r.actionable = false, false
+	r.last = act
+	r.seen = append(r.seen, fmt.Sprintf("resident: %+v", act))
+	if len(r.seen) > maxHistory {
+		r.seen = r.seen[len(r.seen)-maxHistory:]
+	}
 	r.mu.Unlock()
 	switch act.Kind {
 	case Type:
@@ -164,6 +177,43 @@ func (d *driver) input(r *resident, act Action) {
 	case ShareLocation:
 		d.fake.SendLocation(r.id, act.Lat, act.Lon)
 	}
+}
+
+// stalled says, for each resident whose last input has no answerable
+// reply, what they did last and what passed between them and the bot.
+func (d *driver) stalled() []string {
+	var out []string
+	for _, r := range d.residents {
+		r.mu.Lock()
+		if r.inputs > 0 && !r.actionable {
+			out = append(out, fmt.Sprintf("resident %d last did %+v; latest: %q", r.id, r.last, r.seen))
+		}
+		r.mu.Unlock()
+	}
+	return out
+}
+
+// A stall is described by the resident's latest maxHistory actions and
+// messages, each message by the first maxDescribed runes of its text.
+const (
+	maxHistory   = 12
+	maxDescribed = 120
+)
+
+// describeSent is a short account of a message: method, start of its text
+// and its buttons.
+func describeSent(s fakeapi.Sent) string {
+	text := []rune(s.Text)
+	if len(text) > maxDescribed {
+		text = text[:maxDescribed]
+	}
+	var buttons []string
+	if s.Markup != nil {
+		for _, b := range s.Markup.InlineButtons() {
+			buttons = append(buttons, b.CallbackData)
+		}
+	}
+	return fmt.Sprintf("%s %q %v", s.Method, string(text), buttons)
 }
 
 // waiting counts residents whose last input has no answerable reply yet.

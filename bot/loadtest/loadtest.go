@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"slices"
 	"sync"
 	"time"
@@ -281,7 +282,7 @@ loop:
 		errs = append(errs, fmt.Errorf("%w: %d inputs delivered to the bot were never applied", ErrLost, rep.Unapplied))
 	}
 	if rep.Lost > 0 {
-		errs = append(errs, fmt.Errorf("%w: %d residents never got a message after their last input", ErrStalled, rep.Lost))
+		errs = append(errs, fmt.Errorf("%w: %d residents never got a message after their last input:\n%s", ErrStalled, rep.Lost, strings.Join(d.stalled(), "\n")))
 	}
 	if dups > opts.MaxDuplicates {
 		errs = append(errs, fmt.Errorf("%w: %d", ErrDuplicates, dups))

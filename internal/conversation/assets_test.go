@@ -197,7 +197,7 @@ func TestDuplicateCheck(t *testing.T) {
 		assets int
 	}{
 		{"the same one: it is updated", samePrefix, 1},
-		{"a different one: a second is added", actDifferent, 2},
+		{"a different one: a chess is added", actDifferent, 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t, shippedFlows(t))
@@ -351,3 +351,39 @@ func TestAssetBadInput(t *testing.T) {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+func TestDuplicateMenuOutOfDate(t *testing.T) {
+	w := newWorld(t, shippedFlows(t))
+	bob := w.person("Bob")
+	chess := bob.addAssociation("Chess club", "LS6", "runs")
+	carol := w.person("Carol")
+	carol.send(Event{Kind: EventAdd})
+	carol.press(addPrefix + "association")
+	carol.say("Chess club")
+	shows(t, carol.say("LS6"), menuDup)
+	// Meanwhile the chess club is renamed: Carol's press of it gets the
+	// menu as it is now, which offers nothing but to carry on, so she does.
+	w.update(func(tx *store.Tx) error {
+		chess.Fields["name"] = flow.Value{Text: "Chess and draughts club"}
+		chess.Name = "Chess and draughts club"
+		_, err := tx.SaveAsset(chess, bob.turnPerson(tx))
+		return err
+	})
+	r := carol.press(samePrefix + itoa(chess.ID))
+	if r.Outcome == flow.OutcomeInvalid {
+		t.Errorf("a press of a match no longer on the map: %s, outcome invalid; want to carry on", describe(r))
+	}
+	asks(t, r, "role")
+	if n := w.assetCount(); n != 1 {
+		t.Errorf("%d assets; want Bob's alone until Carol's run is over", n)
+	}
+}
+
+// turnPerson returns the person's id, inside a transaction.
+func (p *person) turnPerson(tx *store.Tx) int64 {
+	per, err := tx.Person(p.id.Channel, p.id.UserID)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return per.ID
+}

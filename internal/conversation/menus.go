@@ -231,7 +231,18 @@ func (s *Service) menuInput(t *turn, in flow.Input) error {
 		return nil
 	}
 	if action == "" {
+		// A button no longer among the options (the map changed under a
+		// menu of assets) gets the menu as it is now, as a new message; a
+		// typed answer that matches nothing gets it again with the problem.
 		t.reply.Outcome = flow.OutcomeInvalid
+		if in.Kind == flow.InputOption {
+			t.reply.Outcome = flow.OutcomeAsked
+		}
+		if menu == menuDup && len(options) == 1 {
+			// What it was taken for is no longer on the map: carry on.
+			t.sess.Menu = ""
+			return s.differentAsset(t)
+		}
 		s.showMenu(t, menu, t.text(flow.MsgPickMenu))
 		return nil
 	}
