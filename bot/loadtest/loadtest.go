@@ -17,8 +17,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
