@@ -421,12 +421,13 @@ func (s *Service) confirmAsset(t *turn, msg string) error {
 
 // openAsset shows the menu of one of the person's assets.
 func (s *Service) openAsset(t *turn, id int64) error {
-	mine, err := t.tx.PersonAssets(t.person.ID)
-	if err != nil {
+	pa, err := t.tx.PersonAsset(t.person.ID, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
 		return err
-	}
-	for _, pa := range mine {
-		if f, ok := s.flows[pa.Asset.Kind]; ok && pa.Asset.ID == id {
+	default:
+		if f, ok := s.flows[pa.Asset.Kind]; ok {
 			if err := s.use(t, f, id); err != nil {
 				return err
 			}

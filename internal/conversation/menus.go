@@ -1,10 +1,12 @@
 package conversation
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/store"
 )
 
 // The menus offered around a flow.
@@ -113,16 +115,14 @@ func (s *Service) menuText(t *turn, menu string) string {
 
 // assetRelation says how the person is linked with the turn's asset.
 func (s *Service) assetRelation(t *turn) string {
-	mine, err := t.tx.PersonAssets(t.person.ID)
+	pa, err := t.tx.PersonAsset(t.person.ID, t.asset)
 	if err != nil {
-		s.log.Error("list assets", "person_id", t.person.ID, "err", err)
-	}
-	for _, pa := range mine {
-		if pa.Asset.ID == t.asset {
-			return s.relation(t, pa)
+		if !errors.Is(err, store.ErrNotFound) {
+			s.log.Error("read asset", "person_id", t.person.ID, "asset_id", t.asset, "err", err)
 		}
+		return ""
 	}
-	return ""
+	return s.relation(t, pa)
 }
 
 // menuOptions are the actions a menu offers.
@@ -135,7 +135,7 @@ func (s *Service) menuOptions(t *turn, menu string) []flow.Choice {
 		options := []flow.Choice{choice(actConfirm, flow.MsgMenuAllRight), choice(actChange, flow.MsgMenuChangeAnswer)}
 		if menu == menuReview {
 			options = append(options, choice(actAgain, flow.MsgMenuGoThrough), choice(actDelete, flow.MsgMenuDeleteAll))
-			if mine, err := t.tx.PersonAssets(t.person.ID); err == nil && len(mine) > 0 {
+			if has, err := t.tx.HasAssets(t.person.ID); err == nil && has {
 				options = append(options, choice(actMine, flow.MsgMenuMyAssets))
 			}
 		}

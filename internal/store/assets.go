@@ -363,16 +363,53 @@ type PersonAsset struct {
 	Links []string
 }
 
+// personAssetsSQL reads the assets a person (?1) added or is linked with
+// (only asset ?2 unless it is 0), each with the types of those links,
+// through the indexes on who added an asset and on each end of a link.
+const personAssetsSQL = `SELECT ` + assetColumns + `, (SELECT GROUP_CONCAT(type) FROM (SELECT type FROM links
+			WHERE (from_person = ?1 AND to_asset = assets.id) OR (from_asset = assets.id AND to_person = ?1) ORDER BY id))
+		FROM assets WHERE removed_at IS NULL AND (?2 = 0 OR id = ?2) AND id IN (
+			SELECT id FROM assets WHERE added_by = ?1 AND removed_at IS NULL
+			UNION SELECT to_asset FROM links WHERE from_person = ?1 AND to_asset IS NOT NULL
+			UNION SELECT from_asset FROM links WHERE to_person = ?1 AND from_asset IS NOT NULL)
+		ORDER BY id`
+
 // PersonAssets returns the assets on the map that the person added or is
 // linked with, in the order they were added.
 func (tx *Tx) PersonAssets(personID int64) ([]PersonAsset, error) {
-	rows, err := tx.query(`SELECT `+assetColumns+`, (SELECT GROUP_CONCAT(type) FROM (SELECT type FROM links
-			WHERE (from_person = ?1 AND to_asset = assets.id) OR (from_asset = assets.id AND to_person = ?1) ORDER BY id))
-		FROM assets WHERE removed_at IS NULL AND id IN (
-			SELECT id FROM assets WHERE added_by = ?1
-			UNION SELECT to_asset FROM links WHERE from_person = ?1 AND to_asset IS NOT NULL
-			UNION SELECT from_asset FROM links WHERE to_person = ?1 AND from_asset IS NOT NULL)
-		ORDER BY id`, personID)
+	return tx.personAssets(personID, 0)
+}
+
+// PersonAsset returns how the person is linked with one asset;
+// ErrNotFound if they neither added it nor are linked with it.
+func (tx *Tx) PersonAsset(personID, assetID int64) (PersonAsset, error) {
+	found, err := tx.personAssets(personID, assetID)
+	if err != nil {
+		return PersonAsset{}, err
+	}
+	if len(found) == 0 {
+		return PersonAsset{}, ErrNotFound
+	}
+	return found[0], nil
+}
+
+// HasAssets reports whether the person added or is linked with any asset
+// on the map.
+func (tx *Tx) HasAssets(personID int64) (bool, error) {
+	var has bool
+	err := tx.queryRow(`SELECT EXISTS (SELECT 1 FROM assets WHERE added_by = ?1 AND removed_at IS NULL)
+		OR EXISTS (SELECT 1 FROM links WHERE from_person = ?1 AND to_asset IS NOT NULL)
+		OR EXISTS (SELECT 1 FROM links WHERE to_person = ?1 AND from_asset IS NOT NULL)`, personID).Scan(&has)
+	if err != nil {
+		return false, fmt.Errorf("read whether %d has assets: %w", personID, err)
+	}
+	return has, nil
+}
+
+// personAssets returns the person's assets, or only asset assetID when it
+// is not 0.
+func (tx *Tx) personAssets(personID, assetID int64) ([]PersonAsset, error) {
+	rows, err := tx.query(personAssetsSQL, personID, assetID)
 	if err != nil {
 		return nil, fmt.Errorf("read assets of %d: %w", personID, err)
 	}

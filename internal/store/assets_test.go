@@ -91,11 +91,23 @@ func TestAssetLifecycle(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Errorf("others linked with the allotments than carol = %d, %v; want the chess club's link", n, err)
 		}
+		if pa, err := tx.PersonAsset(carol.ID, a.ID); err != nil || !slices.Equal(pa.Links, []string{flow.LinkMemberOf}) {
+			t.Errorf("carol with the allotments: %+v, %v; want a member", pa, err)
+		}
+		if _, err := tx.PersonAsset(carol.ID, other.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("carol with the chess club: %v; want ErrNotFound", err)
+		}
+		if has, err := tx.HasAssets(carol.ID); err != nil || !has {
+			t.Errorf("carol has assets = %v, %v; want true", has, err)
+		}
 		if err := tx.Unlink(carol.ID, a.ID); err != nil {
 			t.Fatal(err)
 		}
 		if mine, _ := tx.PersonAssets(carol.ID); len(mine) != 0 {
 			t.Errorf("after unlinking carol has %+v; want nothing", mine)
+		}
+		if has, err := tx.HasAssets(carol.ID); err != nil || has {
+			t.Errorf("after unlinking carol has assets = %v, %v; want false", has, err)
 		}
 		if err := tx.RemoveAsset(a.ID, bob.ID); err != nil {
 			t.Fatal(err)
