@@ -62,14 +62,17 @@ type Counts struct {
 }
 
 // flowKeys are the answer keys a flow (nil for none) asks for, in flow
-// order, without its consent step.
+// order, without its consent step, nor (for an asset flow) the answers
+// about the person answering that make their links rather than the
+// asset's fields.
 func flowKeys(f *flow.Flow) []string {
 	if f == nil {
 		return nil
 	}
 	var keys []string
+	personal := f.LinkKeys()
 	for _, q := range f.Questions() {
-		if q.Consent == "" && !slices.Contains(keys, q.Key) {
+		if q.Consent == "" && !slices.Contains(keys, q.Key) && !slices.Contains(personal, q.Key) {
 			keys = append(keys, q.Key)
 		}
 	}

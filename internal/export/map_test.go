@@ -43,7 +43,7 @@ func newMap(t testing.TB, w *world) theMap {
 	association := func(tx *store.Tx, name string, by int64, extra map[string]flow.Value) int64 {
 		t.Helper()
 		fields := map[string]flow.Value{
-			"name": {Text: name}, "area": {Text: "LS6"}, "role": {Choice: "member"},
+			"name": {Text: name}, "area": {Text: "LS6"},
 			"purpose": {Text: "Grows veg"}, "kind": {Choice: "gardening"}, "newcomers": {Bool: &yes},
 		}
 		for k, v := range extra {
@@ -122,7 +122,7 @@ func TestJSONAssets(t *testing.T) {
 	for _, f := range allotment.Fields {
 		keys = append(keys, f.Key)
 	}
-	if want := []string{"name", "area", "role", "purpose", "kind", "meets_at", "newcomers", "founded"}; !slices.Equal(keys, want) {
+	if want := []string{"name", "area", "purpose", "kind", "meets_at", "newcomers", "founded"}; !slices.Equal(keys, want) {
 		t.Errorf("allotment's fields %q; want %q: flow order, then keys the flow no longer asks", keys, want)
 	}
 	for _, f := range allotment.Fields {
@@ -231,7 +231,7 @@ func TestAssetsCSV(t *testing.T) {
 	m := newMap(t, w)
 	rows := assetsCSV(t, w, "association")
 	wantHeader := []string{"asset_id", "uid", "name", "area", "latitude", "longitude", "added_by", "created_at", "updated_at", "last_confirmed_at", "stale_since",
-		"role", "purpose", "kind", "meets_at", "meets_when", "size", "newcomers", "contact", "offer", "need", "founded"}
+		"purpose", "kind", "meets_at", "meets_when", "size", "newcomers", "contact", "offer", "need", "founded"}
 	if !slices.Equal(rows[0], wantHeader) {
 		t.Errorf("header = %q;\nwant     %q", rows[0], wantHeader)
 	}
@@ -247,17 +247,18 @@ func TestAssetsCSV(t *testing.T) {
 	if len(rows) != len(tests)+1 {
 		t.Fatalf("%d rows; want a header and the %d associations on the map", len(rows), len(tests))
 	}
+	col := func(name string) int { return slices.Index(wantHeader, name) }
 	for i, tt := range tests {
 		row := rows[i+1]
-		if row[0] != id(tt.asset) || row[2] != tt.name || row[6] != tt.addedBy || row[14] != tt.question {
+		if row[0] != id(tt.asset) || row[2] != tt.name || row[6] != tt.addedBy || row[col("meets_at")] != tt.question {
 			t.Errorf("row %d = %q; want asset %d named %q, added by %q, meeting at %q", i+1, row, tt.asset, tt.name, tt.addedBy, tt.question)
 		}
-		if row[4] != "" || row[5] != "" || row[7] != "2026-03-15T09:30:00Z" || row[3] != "LS6" || row[13] != "Allotment / garden" || row[17] != "Yes" {
+		if row[4] != "" || row[5] != "" || row[7] != "2026-03-15T09:30:00Z" || row[3] != "LS6" || row[col("kind")] != "Allotment / garden" || row[col("newcomers")] != "Yes" {
 			t.Errorf("row %d = %q; want no point, created at the changed time, readable kind and newcomers", i+1, row)
 		}
 	}
-	if rows[1][21] != "1921" {
-		t.Errorf("founded = %q; want the answer the flow no longer asks kept", rows[1][21])
+	if founded := rows[1][col("founded")]; founded != "1921" {
+		t.Errorf("founded = %q; want the answer the flow no longer asks kept", founded)
 	}
 
 	place := assetsCSV(t, w, "place")
