@@ -24,10 +24,12 @@ type pendingRun struct {
 	Answer *answerRef `json:"answer,omitempty"`
 }
 
-// answerRef names one answer of the person's: its flow and key.
+// answerRef names one answer: its flow and key, and the asset whose
+// field it is (0 for the person's own answer).
 type answerRef struct {
-	Flow string `json:"flow"`
-	Key  string `json:"key"`
+	Flow  string `json:"flow"`
+	Key   string `json:"key"`
+	Asset int64  `json:"asset,omitempty"`
 }
 
 // pendingLink is a link to make with an asset once it is added: of Type,
@@ -158,9 +160,7 @@ func (s *Service) queueNamed(t *turn, answers map[string]flow.Value, this int64)
 			}
 			p.Link = &pendingLink{Type: r.Type, Other: e.of(other), NewFrom: newFrom, Source: source(t.flow, this, step.Key, e.involves(*r))}
 		}
-		if t.flow.Asset == nil {
-			p.Answer = &answerRef{Flow: t.flow.ID, Key: step.Key}
-		}
+		p.Answer = &answerRef{Flow: t.flow.ID, Key: step.Key, Asset: this}
 		t.sess.Pending = append(t.sess.Pending, p)
 	}
 }
@@ -383,9 +383,9 @@ func (s *Service) linkAsset(t *turn, a store.Asset, personal map[string]flow.Val
 	return s.pointAnswer(t, a)
 }
 
-// pointAnswer makes the person's answer that named the asset just added
-// point at it, so that going through their answers again keeps it rather
-// than naming it anew.
+// pointAnswer makes the answer that named the asset just added point at
+// it: the person's own (so going through their answers again keeps it
+// rather than naming it anew) or another asset's field (a place's owner).
 func (s *Service) pointAnswer(t *turn, a store.Asset) error {
 	named := t.sess.Named
 	t.sess.Named = nil
@@ -397,7 +397,23 @@ func (s *Service) pointAnswer(t *turn, a store.Asset) error {
 		return nil
 	}
 	step := f.StepByKey(named.Key)
-	_, err := t.tx.SaveAnswer(t.person.ID, f.ID, flow.Answer{Key: step.Key, Step: step.ID, Value: flow.Value{Asset: a.ID, Text: a.Name}, Version: f.Version})
+	v := flow.Value{Asset: a.ID, Text: a.Name}
+	if named.Asset == 0 {
+		_, err := t.tx.SaveAnswer(t.person.ID, f.ID, flow.Answer{Key: step.Key, Step: step.ID, Value: v, Version: f.Version})
+		return err
+	}
+	other, err := t.tx.Asset(named.Asset)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil // removed meanwhile: nothing to point
+	case err != nil:
+		return err
+	}
+	if old, ok := other.Fields[step.Key]; !ok || !old.New || old.Text != a.Name {
+		return nil // answered otherwise since
+	}
+	other.Fields[step.Key] = v
+	_, err = t.tx.SaveAsset(other, t.person.ID)
 	return err
 }
 

@@ -387,3 +387,42 @@ func (p *person) turnPerson(tx *store.Tx) int64 {
 	}
 	return per.ID
 }
+
+func TestOwnerNamedIsAddedAndPointedAt(t *testing.T) {
+	w := newWorld(t, shippedFlows(t))
+	bo := w.person("Bo")
+	bo.send(Event{Kind: EventAdd})
+	r := bo.fill(bo.press(addPrefix+"place"), map[string]string{
+		"name": "Woodhouse Moor", "kind": "1", "location": "LS6 2AB", "owner": "Leeds City Council", "condition": "1", "role": "1",
+	})
+	shows(t, r, menuSummary)
+	place := bo.lastAsset()
+	if v := place.Fields["owner"]; !v.New || v.Text != "Leeds City Council" {
+		t.Fatalf("the place's owner is %+v; want the name, not yet on the map", v)
+	}
+	// Confirming the place goes on to the council, its name known.
+	r = bo.fill(bo.press(actConfirm), map[string]string{"area": "LS1", "role": "!knows_of", "kind": "!council", "services": "Runs the parks"})
+	shows(t, r, menuSummary)
+	bo.press(actConfirm)
+	council := bo.lastAsset()
+	if council.Kind != "organisation" || council.Name != "Leeds City Council" {
+		t.Fatalf("added %+v; want the council", council)
+	}
+	var now store.Asset
+	w.update(func(tx *store.Tx) (err error) { now, err = tx.Asset(place.ID); return err })
+	if v := now.Fields["owner"]; v.Asset != council.ID || v.New {
+		t.Errorf("the place's owner is now %+v; want it to point at the council (%d)", v, council.ID)
+	}
+	var owns []string
+	if err := w.st.Links(context.Background(), func(l store.Link) error {
+		if l.Type == flow.LinkOwns {
+			owns = append(owns, l.From.String()+">"+l.To.String())
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{store.AssetEnd(council.ID).String() + ">" + store.AssetEnd(place.ID).String()}; !slices.Equal(owns, want) {
+		t.Errorf("owns links %q; want %q", owns, want)
+	}
+}
