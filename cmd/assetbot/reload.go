@@ -46,9 +46,9 @@ func (r *reloader) run(ctx context.Context, hup <-chan os.Signal) {
 // reload reads the config file again and applies its live keys. It logs
 // counts, never the organisers' ids.
 func (r *reloader) reload() {
-	cfg, err := config.Load(r.path)
+	cfg, err := r.load()
 	if err != nil {
-		r.log.Error("config reload rejected; the running config stays", "err", fmt.Errorf("reload config: %w", err))
+		r.log.Error("config reload rejected; the running config stays", "err", err)
 		return
 	}
 	added, removed := r.bot.SetOrganisers(cfg.Organisers)
@@ -57,6 +57,20 @@ func (r *reloader) reload() {
 	if keys := changedKeys(r.running, cfg); len(keys) > 0 {
 		r.log.Warn("config reloaded: these settings changed and take effect at the next start", "keys", strings.Join(keys, ","))
 	}
+}
+
+// load reads the config file and checks it as a start would, against the
+// flows it names (as they are now), so that a reload accepted is a config
+// the next start accepts too.
+func (r *reloader) load() (config.Config, error) {
+	cfg, err := config.Load(r.path)
+	if err != nil {
+		return cfg, fmt.Errorf("reload config: %w", err)
+	}
+	if _, err := loadFlows(cfg); err != nil {
+		return cfg, fmt.Errorf("reload config: %w", err)
+	}
+	return cfg, nil
 }
 
 // changedKeys names the top-level keys, other than the live ones, whose

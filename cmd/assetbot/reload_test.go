@@ -56,6 +56,8 @@ func TestReload(t *testing.T) {
 			[]string{"level=ERROR", "organisers[0]"}, nil},
 		{"an unknown key", db + "organizers: [33]\n", nil,
 			[]string{"level=ERROR", "organizers"}, nil},
+		{"an aim option no flow has", db + "aim: {text: Sport, options: [sprot]}\n", nil,
+			[]string{"level=ERROR", `no flow has an option \"sprot\"`}, nil},
 		{"file gone", "", nil, []string{"level=ERROR", "read config"}, nil},
 		{"organisers emptied and the database moved", "database:\n  path: " + filepath.Join(dir, "moved.db") + "\norganisers: []\n", []int64{},
 			[]string{`msg="config reloaded" organisers=0`, `level=WARN msg="config reloaded: these settings changed and take effect at the next start" keys=database`}, nil},
