@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -124,8 +125,9 @@ type Bot struct {
 	// scheduledRate bounds the messages the bot sends first (0: only the
 	// global limit), so that replies always find room.
 	scheduledRate float64
-	// organisers are the Telegram user ids allowed the organiser commands.
-	organisers []int64
+	// organisers are the Telegram user ids allowed the organiser commands,
+	// swapped whole when the config is reloaded.
+	organisers atomic.Pointer[organiserSet]
 }
 
 // Option configures New.

@@ -116,6 +116,13 @@ func decideMessage(m *tgbotapi.Message, botName string) action {
 	return input(flow.Input{Kind: "media"})
 }
 
+// unknownCommand makes a the reply to a command word the bot does not
+// know. A refused organiser command gets it too, built from the same
+// fields, so that the two cannot differ by a byte.
+func unknownCommand(a action, word string) action {
+	return reply(action{chatID: a.chatID, id: a.id}, flow.MsgUnknownCommand, "command", truncate(word, maxCommandEcho))
+}
+
 // reply makes a the bot's own reply: message id msg with vars filled in.
 func reply(a action, msg string, vars ...string) action {
 	a.kind, a.say, a.vars = actReply, msg, vars
@@ -156,12 +163,12 @@ func decideCommand(a action, text, botName string) action {
 	}
 	switch cmd {
 	case cmdVolunteer, cmdVolunteers, cmdMyStats:
-		a.kind, a.command, a.args, a.word = actVolunteers, cmd, strings.TrimSpace(args), truncate(word, maxCommandEcho)
+		a.kind, a.command, a.args, a.word = actVolunteers, cmd, strings.TrimSpace(args), word
 		return a
 	}
 	ev, ok := conversation.Command(cmd)
 	if !ok {
-		return reply(a, flow.MsgUnknownCommand, "command", truncate(word, maxCommandEcho))
+		return unknownCommand(a, word)
 	}
 	// A deep-link payload ("/start abc") goes to the conversation, which
 	// attributes the person to the link's owner; one that is unknown,
@@ -195,6 +202,9 @@ func decideCallback(q *tgbotapi.CallbackQuery) action {
 
 // apply carries out an action inside a transaction, queueing what to send.
 func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
+	if out, refused, err := b.refused(tx, a); refused {
+		return out, err
+	}
 	switch a.kind {
 	case actReply:
 		lang, err := b.svc.PersonLanguage(tx, a.id)

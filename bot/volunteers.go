@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -13,25 +12,13 @@ import (
 	"github.com/assetbot/assetbot/internal/store"
 )
 
-// The volunteer commands. /volunteer and /volunteers are the organisers';
-// anyone else gets exactly the reply to a command the bot does not know.
+// The volunteer commands. /volunteer and /volunteers are the organisers'
+// (see organiserCommands); /mystats is anyone's.
 const (
 	cmdVolunteer  = "/volunteer"
 	cmdVolunteers = "/volunteers"
 	cmdMyStats    = "/mystats"
 )
-
-// WithOrganisers lets the Telegram users with these ids use the organiser
-// commands.
-func WithOrganisers(ids []int64) Option {
-	return func(b *Bot) { b.organisers = slices.Clone(ids) }
-}
-
-// organiser reports whether the Telegram user is an organiser.
-func (b *Bot) organiser(userID string) bool {
-	id, err := strconv.ParseInt(userID, 10, 64)
-	return err == nil && slices.Contains(b.organisers, id)
-}
 
 // link is the deep link that starts the bot with code.
 func (b *Bot) link(code string) string {
@@ -56,11 +43,6 @@ func (b *Bot) sendLink(r *renderer, msg, code string, vars ...string) {
 
 // volunteerCommand carries out /volunteer NAME, /volunteers and /mystats.
 func (b *Bot) volunteerCommand(tx *store.Tx, a action) ([]outMsg, error) {
-	if a.command != cmdMyStats && !b.organiser(a.id.UserID) {
-		b.log.Warn("organiser command from someone not an organiser", "user_id", a.id.UserID, "command", a.command)
-		// The very reply to a command the bot does not know.
-		return b.apply(tx, reply(a, flow.MsgUnknownCommand, "command", a.word))
-	}
 	lang, err := b.svc.PersonLanguage(tx, a.id)
 	if err != nil {
 		return nil, err

@@ -164,11 +164,15 @@ func flowSource(dir string) (map[string]*flow.Flow, flow.Problems, string) {
 	return fl, problems, dir
 }
 
-// loadFlows loads the flows in use, refusing flows with problems.
+// loadFlows loads the flows in use, refusing flows with problems and a
+// config whose aim names options they do not have.
 func loadFlows(cfg config.Config) (map[string]*flow.Flow, error) {
 	fl, problems, _ := flowSource(cfg.Flows.Dir)
 	if problems != nil {
 		return nil, fmt.Errorf("the flows have problems (fix them, then check with `assetbot flows check`):\n%w", problems)
+	}
+	if err := checkAim(cfg.Aim, fl); err != nil {
+		return nil, err
 	}
 	return fl, nil
 }

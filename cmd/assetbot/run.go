@@ -7,6 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/assetbot/assetbot/bot"
@@ -20,11 +24,17 @@ import (
 const readHeaderTimeout = 5 * time.Second
 
 // run runs `assetbot run`: the Telegram bot, until SIGINT or SIGTERM.
+// SIGHUP reloads the config file (see reloader).
 func (e *environment) run(ctx context.Context, args []string) error {
 	fs := e.flagSet("run")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	// Taken at once: SIGHUP's default is to end the process. One waiting
+	// reload is enough, however many signals came.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	cfg, err := e.config()
 	if err != nil {
 		return err
@@ -69,6 +79,13 @@ func (e *environment) run(ctx context.Context, args []string) error {
 		defer srv.Close()
 		log.Info("serving /healthz and /metrics", "listen", ln.Addr().String())
 	}
+	reloading, stopReloading := context.WithCancel(ctx)
+	var reloads sync.WaitGroup
+	reloads.Go(func() {
+		(&reloader{path: e.configPath, bot: b, log: log, running: cfg}).run(reloading, hup)
+	})
+	defer reloads.Wait()
+	defer stopReloading()
 	log.Info("assetbot is running", "bot", b.Name(), "mode", cfg.Telegram.Mode, "database", cfg.Database.Path)
 	if err := b.Run(ctx); err != nil {
 		return err

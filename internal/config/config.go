@@ -33,6 +33,21 @@ type Config struct {
 	HTTP       HTTP       `yaml:"http"`
 	Reminders  Reminders  `yaml:"reminders"`
 	Volunteers Volunteers `yaml:"volunteers"`
+	// Aim is what the community's mapping is for; default none.
+	Aim Aim `yaml:"aim"`
+}
+
+// Aim is the community's agreed aim and the answers that match it, for
+// organisers to act on: people and assets who could help with it.
+type Aim struct {
+	// Text says the aim in a short sentence, e.g. "non-competitive sport
+	// and fun for young girls".
+	Text string `yaml:"text"`
+	// Options are the flows' option ids whose choice matches the aim,
+	// e.g. sport, youth.
+	Options []string `yaml:"options"`
+	// Words match the aim in free-text answers, e.g. netball, dance.
+	Words []string `yaml:"words"`
 }
 
 // Volunteers configures what volunteers hand out on the doorstep.

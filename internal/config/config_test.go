@@ -126,6 +126,10 @@ reminders:
   rate: 5
 volunteers:
   invitation: Scan me, neighbour
+aim:
+  text: Non-competitive sport and fun for young girls
+  options: [sport, youth_club]
+  words: [netball, dance]
 `
 	want := Config{
 		Database: Database{Path: "/var/lib/assetbot/assetbot.db"},
@@ -150,6 +154,7 @@ volunteers:
 		Reminders: Reminders{CheckEvery: "*/10 * * * *", NudgeAfter: 36 * time.Hour, RefreshAfter: 90*24*time.Hour + 12*time.Hour,
 			StaleAfter: 14 * 24 * time.Hour, DailyCap: 3, Rate: 5},
 		Volunteers: Volunteers{Invitation: "Scan me, neighbour"},
+		Aim:        Aim{Text: "Non-competitive sport and fun for young girls", Options: []string{"sport", "youth_club"}, Words: []string{"netball", "dance"}},
 	}
 	got, err := parse("config.yaml", []byte(data), env("TELEGRAM_BOT_TOKEN", "from-the-environment"))
 	if err != nil {
@@ -407,7 +412,7 @@ func TestEnvExpansion(t *testing.T) {
 		{name: "escaped reference", data: "flows: {dir: '$${DIR}'}",
 			get: func(c Config) any { return c.Flows.Dir }, want: "${DIR}"},
 		{name: "keys are not expanded", data: "${DIR}: x",
-			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers)`},
+			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers, aim)`},
 		{name: "missing", data: "log:\n  level: ${LOG_LEVEL}\n",
 			wantErr: `config.yaml:2: log.level: environment variable LOG_LEVEL is not set and has no default`},
 		{name: "unterminated", data: "flows: {dir: '${DIR'}",
@@ -534,6 +539,20 @@ func TestValidate(t *testing.T) {
 			`telegram.webhook.secret: must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -`},
 		{"zero organiser", func(c *Config) { c.Organisers = []int64{0} },
 			`organisers[0]: must be a Telegram user id (a positive number), got 0`},
+		{"aim", func(c *Config) {
+			c.Aim = Aim{Text: "Sport for girls", Options: []string{"sport"}, Words: []string{"Netball"}}
+		}, ""},
+		{"aim with text alone", func(c *Config) { c.Aim.Text = "Sport for girls" }, ""},
+		{"aim without text", func(c *Config) { c.Aim = Aim{Text: "  ", Words: []string{"netball"}} },
+			`aim.text: must say what the aim is when aim.options or aim.words are set`},
+		{"aim too long", func(c *Config) { c.Aim.Text = strings.Repeat("é", 201) },
+			`aim.text: must be at most 200 characters, got 201`},
+		{"aim option a label", func(c *Config) { c.Aim = Aim{Text: "Sport", Options: []string{"sport", "Team sports"}} },
+			`aim.options[1]: must be an option id as the flows write it (lower-case letters, digits and _), got "Team sports"`},
+		{"aim option twice", func(c *Config) { c.Aim = Aim{Text: "Sport", Options: []string{"sport", "dance", "sport"}} },
+			`aim.options[2]: "sport" is already aim.options[0]`},
+		{"aim word empty or repeated", func(c *Config) { c.Aim = Aim{Text: "Sport", Words: []string{"Netball", " ", "netball "}} },
+			"aim.words[1]: must not be empty\naim.words[2]: \"netball \" is already aim.words[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

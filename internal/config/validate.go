@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/assetbot/assetbot/internal/schedule"
 )
@@ -92,6 +93,55 @@ func (c Config) check(v *checker) {
 		checkListen(v, "http.listen", c.HTTP.Listen)
 	}
 	c.Reminders.check(v)
+	c.Aim.check(v)
+}
+
+// maxAimRunes bounds aim.text: one sentence, read at the top of a digest on
+// a phone.
+const maxAimRunes = 200
+
+// optionID is what the flows allow as an option id.
+var optionID = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+func (a Aim) check(v *checker) {
+	text := strings.TrimSpace(a.Text)
+	switch {
+	case text == "" && (len(a.Options) > 0 || len(a.Words) > 0):
+		v.addf("aim.text", "must say what the aim is when aim.options or aim.words are set")
+	case utf8.RuneCountInString(text) > maxAimRunes:
+		v.addf("aim.text", "must be at most %d characters, got %d", maxAimRunes, utf8.RuneCountInString(text))
+	}
+	checkAimList(v, "aim.options", a.Options, func(o string) string {
+		if !optionID.MatchString(o) {
+			return "must be an option id as the flows write it (lower-case letters, digits and _), got " + quote(o)
+		}
+		return ""
+	})
+	checkAimList(v, "aim.words", a.Words, func(w string) string {
+		if strings.TrimSpace(w) == "" {
+			return "must not be empty"
+		}
+		return ""
+	})
+}
+
+// checkAimList checks each entry of the list at key with bad (which says
+// what is wrong, or "") and that no entry repeats another, ignoring case.
+func checkAimList(v *checker, key string, list []string, bad func(string) string) {
+	seen := make(map[string]int, len(list))
+	for i, s := range list {
+		at := key + "[" + strconv.Itoa(i) + "]"
+		if msg := bad(s); msg != "" {
+			v.addf(at, "%s", msg)
+			continue
+		}
+		norm := strings.ToLower(strings.TrimSpace(s))
+		if j, ok := seen[norm]; ok {
+			v.addf(at, "%s is already %s[%d]", quote(s), key, j)
+			continue
+		}
+		seen[norm] = i
+	}
 }
 
 func (r Reminders) check(v *checker) {
