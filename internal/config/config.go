@@ -33,6 +33,20 @@ type Config struct {
 	HTTP       HTTP       `yaml:"http"`
 	Reminders  Reminders  `yaml:"reminders"`
 	Volunteers Volunteers `yaml:"volunteers"`
+	// Areas are the neighbourhood's areas and where a map shows each: the
+	// GeoJSON export places the count of people who live in one at its
+	// point, and leaves out people whose area is not listed. Default none.
+	Areas []Area `yaml:"areas"`
+}
+
+// Area is a named area and the point that stands for it on a map.
+type Area struct {
+	// Name is matched, ignoring case, against what residents answer when
+	// asked their area ("LS6", "Headingley").
+	Name string `yaml:"name"`
+	// Lat and Lon are WGS 84 decimal degrees.
+	Lat float64 `yaml:"lat"`
+	Lon float64 `yaml:"lon"`
 }
 
 // Volunteers configures what volunteers hand out on the doorstep.
