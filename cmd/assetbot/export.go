@@ -97,6 +97,12 @@ func (e *environment) export(ctx context.Context, args []string) error {
 		n, err = ex.PeopleCSV(ctx, w)
 		return fmt.Sprintf("%d people", n), err
 	}
+	if *format == "kumu" {
+		return e.exportFolder(*out, func(create export.Create) (string, error) {
+			c, err := ex.Kumu(ctx, create)
+			return fmt.Sprintf("%d people, %d assets and %d links", c.People, c.Assets, c.Links), err
+		})
+	}
 	if *out == "" {
 		_, err := write(e.stdout)
 		return err
@@ -120,6 +126,51 @@ func (e *environment) export(ctx context.Context, args []string) error {
 		return fmt.Errorf("export to %s: %w", *out, err)
 	}
 	fmt.Fprintf(e.stderr, "exported %s to %s\n", what, *out)
+	return nil
+}
+
+// exportFolder runs write, which creates files with the create it is
+// passed, into the folder dir (made if missing). Each file is written
+// beside its target and renamed only once all are written, so a failed
+// export leaves the files of the last good one as they were.
+func (e *environment) exportFolder(dir string, write func(export.Create) (string, error)) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("export to %s: %w", dir, err)
+	}
+	type file struct {
+		tmp  *os.File
+		name string
+	}
+	var files []file
+	defer func() {
+		for _, f := range files {
+			f.tmp.Close()
+			os.Remove(f.tmp.Name())
+		}
+	}()
+	create := func(name string) (io.Writer, error) {
+		tmp, err := os.CreateTemp(dir, ".assetbot-export-*")
+		if err != nil {
+			return nil, fmt.Errorf("export to %s: %w", dir, err)
+		}
+		files = append(files, file{tmp, name})
+		return tmp, nil
+	}
+	what, err := write(create)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := f.tmp.Close(); err != nil {
+			return fmt.Errorf("export to %s: %w", dir, err)
+		}
+	}
+	for _, f := range files {
+		if err := os.Rename(f.tmp.Name(), filepath.Join(dir, f.name)); err != nil {
+			return fmt.Errorf("export to %s: %w", dir, err)
+		}
+	}
+	fmt.Fprintf(e.stderr, "exported %s to %s\n", what, dir)
 	return nil
 }
 

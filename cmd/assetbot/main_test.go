@@ -330,6 +330,25 @@ func TestExport(t *testing.T) {
 		}
 	})
 
+	t.Run("kumu", func(t *testing.T) {
+		out := filepath.Join(dir, "kumu")
+		_, stderr, err := invoke(t, "", "--config", cfg, "export", "--format", "kumu", "--out", out)
+		if err != nil {
+			t.Fatalf("export: %v\n%s", err, stderr)
+		}
+		if !strings.Contains(stderr, "exported 1 people, 2 assets and 1 links to "+out) {
+			t.Errorf("stderr = %q; want the counts", stderr)
+		}
+		elements, connections := readCSV(t, filepath.Join(out, "elements.csv")), readCSV(t, filepath.Join(out, "connections.csv"))
+		if len(elements) != 4 || elements[1][1] != "alice" || len(connections) != 2 || connections[1][0] != elements[1][0] || connections[1][1] != elements[2][0] {
+			t.Errorf("elements %q, connections %q; want alice, both groups, and her membership of hers", elements, connections)
+		}
+		leftovers, _ := filepath.Glob(filepath.Join(out, ".assetbot-export-*"))
+		if len(leftovers) != 0 {
+			t.Errorf("temporary files left: %v", leftovers)
+		}
+	})
+
 	t.Run("stdout", func(t *testing.T) {
 		stdout, _, err := invoke(t, "", "--config", cfg, "export")
 		if err != nil {
