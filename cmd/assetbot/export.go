@@ -97,10 +97,16 @@ func (e *environment) export(ctx context.Context, args []string) error {
 		n, err = ex.PeopleCSV(ctx, w)
 		return fmt.Sprintf("%d people", n), err
 	}
-	if *format == "kumu" {
+	switch *format {
+	case "kumu":
 		return e.exportFolder(*out, func(create export.Create) (string, error) {
 			c, err := ex.Kumu(ctx, create)
 			return fmt.Sprintf("%d people, %d assets and %d links", c.People, c.Assets, c.Links), err
+		})
+	case "hsds":
+		return e.exportFolder(*out, func(create export.Create) (string, error) {
+			c, err := ex.HSDS(ctx, create)
+			return fmt.Sprintf("%d organisations and %d services at locations", c.Assets, c.Links), err
 		})
 	}
 	if *out == "" {

@@ -349,6 +349,25 @@ func TestExport(t *testing.T) {
 		}
 	})
 
+	t.Run("hsds", func(t *testing.T) {
+		out := filepath.Join(dir, "hsds")
+		_, stderr, err := invoke(t, "", "--config", cfg, "export", "--format", "hsds", "--out", out)
+		if err != nil {
+			t.Fatalf("export: %v\n%s", err, stderr)
+		}
+		if !strings.Contains(stderr, "exported 2 organisations and 0 services at locations to "+out) {
+			t.Errorf("stderr = %q; want the counts", stderr)
+		}
+		for file, rows := range map[string]int{"organizations.csv": 3, "services.csv": 3, "locations.csv": 1, "service_at_location.csv": 1} {
+			if got := readCSV(t, filepath.Join(out, file)); len(got) != rows {
+				t.Errorf("%s = %q; want %d rows with the header", file, got, rows)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(out, "datapackage.json")); err != nil {
+			t.Error(err)
+		}
+	})
+
 	t.Run("stdout", func(t *testing.T) {
 		stdout, _, err := invoke(t, "", "--config", cfg, "export")
 		if err != nil {
