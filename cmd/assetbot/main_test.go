@@ -368,6 +368,20 @@ func TestExport(t *testing.T) {
 		}
 	})
 
+	t.Run("folder is a file", func(t *testing.T) {
+		out := filepath.Join(dir, "taken")
+		if err := os.WriteFile(out, []byte("mine"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := invoke(t, "", "--config", cfg, "export", "--format", "kumu", "--out", out)
+		if err == nil || !strings.HasPrefix(err.Error(), "export to "+out+": ") {
+			t.Errorf("got %v; want an error saying the export to %s failed", err, out)
+		}
+		if data, _ := os.ReadFile(out); string(data) != "mine" {
+			t.Errorf("%s = %q; want it untouched", out, data)
+		}
+	})
+
 	t.Run("stdout", func(t *testing.T) {
 		stdout, _, err := invoke(t, "", "--config", cfg, "export")
 		if err != nil {

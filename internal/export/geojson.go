@@ -132,13 +132,13 @@ func (e *Exporter) GeoJSON(ctx context.Context, w io.Writer, areas []Area) (Coun
 
 // properties are an asset's flat feature properties: its uid, kind, name
 // and area, then each field as readable text, except those that name or
-// place it.
+// place it and those skipped (a popup has no use for "Skipped").
 func (e *Exporter) properties(a store.Asset) map[string]string {
 	f := e.flows[a.Kind] // nil when its flow is no longer in use
 	p := map[string]string{"id": a.UID, "kind": a.Kind, "name": a.Name, "area": a.Area}
 	for _, k := range withExtra(flowKeys(f), slices.Sorted(maps.Keys(a.Fields))) {
 		v, ok := a.Fields[k]
-		if !ok || v.Location != nil || f != nil && f.Asset != nil && (k == f.Asset.Name || k == f.Asset.Area) {
+		if !ok || v.Skipped || v.Location != nil || f != nil && f.Asset != nil && (k == f.Asset.Name || k == f.Asset.Area) {
 			continue
 		}
 		name := k

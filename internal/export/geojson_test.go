@@ -49,7 +49,7 @@ func TestGeoJSON(t *testing.T) {
 	rtlPoint := flow.Location{Lat: -33.8688197123, Lon: 151.2092955987}
 	w.at(t, confirmed, func(tx *store.Tx) error {
 		_, err := tx.CreateAsset(store.Asset{Kind: "place", Name: "مكتبة 📚", Point: &rtlPoint, FlowVersion: 1, Fields: map[string]flow.Value{
-			"name": {Text: "مكتبة 📚"}, "location": {Location: &rtlPoint}, "kind": {Choice: "hall"},
+			"name": {Text: "مكتبة 📚"}, "location": {Location: &rtlPoint}, "kind": {Choice: "hall"}, "hours": {Skipped: true},
 		}}, m.bob)
 		return err
 	})
@@ -88,6 +88,9 @@ func TestGeoJSON(t *testing.T) {
 	hall := got.Features[0].Properties
 	if hall["id"] == "" || hall["place_kind"] != "Community hall" || hall["access"] != "Open to the public; Free; ask at the café" {
 		t.Errorf("hall properties %v; want its uid, its readable fields, kind field renamed", hall)
+	}
+	if rtl := got.Features[1].Properties; rtl["hours"] != nil || rtl["place_kind"] != "Community hall" {
+		t.Errorf("RTL place properties %v; want its kind and no skipped hours", rtl)
 	}
 	for _, f := range got.Features {
 		for k, v := range f.Properties {
