@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/export"
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
@@ -21,19 +22,25 @@ const peopleFlow = "resident"
 // export runs `assetbot export`.
 func (e *environment) export(ctx context.Context, args []string) error {
 	fs := e.flagSet("export")
-	format := fs.String("format", "csv", "csv or json")
-	out := fs.String("out", "", "file to write (default: standard output)")
+	format := fs.String("format", "csv", "csv, json, geojson, hsds or kumu")
+	out := fs.String("out", "", "file to write (default: standard output); for hsds and kumu, the folder to write their files in")
 	flowID := fs.String("flow", peopleFlow, "the people's flow, or for csv a kind of asset (association, place, ...) for its assets")
 	links := fs.Bool("links", false, "for csv: the links between people and assets")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	switch {
-	case *format != "csv" && *format != "json":
-		fmt.Fprintf(e.stderr, "assetbot export: --format must be csv or json, got %q\n", *format)
+	switch *format {
+	case "csv", "json", "geojson", "hsds", "kumu":
+	default:
+		fmt.Fprintf(e.stderr, "assetbot export: --format must be csv, json, geojson, hsds or kumu, got %q\n", *format)
 		return errUsage
-	case *format == "json" && *links:
-		fmt.Fprintln(e.stderr, "assetbot export: --format json writes the whole map, links too: it takes no --links")
+	}
+	switch {
+	case *format != "csv" && *links:
+		fmt.Fprintf(e.stderr, "assetbot export: --format %s writes the whole map, links too: it takes no --links\n", *format)
+		return errUsage
+	case (*format == "hsds" || *format == "kumu") && *out == "":
+		fmt.Fprintf(e.stderr, "assetbot export: --format %s writes several files: --out must name a folder for them\n", *format)
 		return errUsage
 	}
 	cfg, err := e.config()
@@ -48,8 +55,8 @@ func (e *environment) export(ctx context.Context, args []string) error {
 	if !ok {
 		return fmt.Errorf("no flow %q: --flow takes %s", *flowID, flowChoices(fl))
 	}
-	if kind.Asset != nil && (*format == "json" || *links) {
-		fmt.Fprintf(e.stderr, "assetbot export: --flow %s is a kind of asset, for --format csv alone: the JSON and the links hold every kind\n", kind.ID)
+	if kind.Asset != nil && (*format != "csv" || *links) {
+		fmt.Fprintf(e.stderr, "assetbot export: --flow %s is a kind of asset, for --format csv alone: the other formats and the links hold every kind\n", kind.ID)
 		return errUsage
 	}
 	// A people flow's consent decides who of its people may appear; the
@@ -77,6 +84,9 @@ func (e *environment) export(ctx context.Context, args []string) error {
 		case *format == "json":
 			c, err := ex.JSON(ctx, w)
 			return fmt.Sprintf("%d people, %d assets and %d links", c.People, c.Assets, c.Links), err
+		case *format == "geojson":
+			c, err := ex.GeoJSON(ctx, w, areas(cfg.Areas))
+			return fmt.Sprintf("%d located assets and %d people counted in %d areas", c.Assets, c.People, len(cfg.Areas)), err
 		case *links:
 			n, err = ex.LinksCSV(ctx, w)
 			return fmt.Sprintf("%d links", n), err
@@ -86,6 +96,18 @@ func (e *environment) export(ctx context.Context, args []string) error {
 		}
 		n, err = ex.PeopleCSV(ctx, w)
 		return fmt.Sprintf("%d people", n), err
+	}
+	switch *format {
+	case "kumu":
+		return e.exportFolder(*out, func(create export.Create) (string, error) {
+			c, err := ex.Kumu(ctx, create)
+			return fmt.Sprintf("%d people, %d assets and %d links", c.People, c.Assets, c.Links), err
+		})
+	case "hsds":
+		return e.exportFolder(*out, func(create export.Create) (string, error) {
+			c, err := ex.HSDS(ctx, create)
+			return fmt.Sprintf("%d organisations and %d services at locations", c.Assets, c.Links), err
+		})
 	}
 	if *out == "" {
 		_, err := write(e.stdout)
@@ -111,6 +133,60 @@ func (e *environment) export(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "exported %s to %s\n", what, *out)
 	return nil
+}
+
+// exportFolder runs write, which creates files with the create it is
+// passed, into the folder dir (made if missing). Each file is written
+// beside its target and renamed only once all are written, so a failed
+// export leaves the files of the last good one as they were.
+func (e *environment) exportFolder(dir string, write func(export.Create) (string, error)) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("export to %s: %w", dir, err)
+	}
+	type file struct {
+		tmp  *os.File
+		name string
+	}
+	var files []file
+	defer func() {
+		for _, f := range files {
+			f.tmp.Close()
+			os.Remove(f.tmp.Name())
+		}
+	}()
+	create := func(name string) (io.Writer, error) {
+		tmp, err := os.CreateTemp(dir, ".assetbot-export-*")
+		if err != nil {
+			return nil, fmt.Errorf("export to %s: %w", dir, err)
+		}
+		files = append(files, file{tmp, name})
+		return tmp, nil
+	}
+	what, err := write(create)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := f.tmp.Close(); err != nil {
+			return fmt.Errorf("export to %s: %w", dir, err)
+		}
+	}
+	for _, f := range files {
+		if err := os.Rename(f.tmp.Name(), filepath.Join(dir, f.name)); err != nil {
+			return fmt.Errorf("export to %s: %w", dir, err)
+		}
+	}
+	fmt.Fprintf(e.stderr, "exported %s to %s\n", what, dir)
+	return nil
+}
+
+// areas are the configured areas as the GeoJSON export takes them.
+func areas(cfg []config.Area) []export.Area {
+	out := make([]export.Area, len(cfg))
+	for i, a := range cfg {
+		out[i] = export.Area{Name: a.Name, Lat: a.Lat, Lon: a.Lon}
+	}
+	return out
 }
 
 // flowChoices lists what --flow takes: the people flows, then the kinds

@@ -3,7 +3,8 @@
 //	assetbot run                  run the Telegram bot
 //	assetbot try                  the same conversation in this terminal, no token needed
 //	assetbot flows check [DIR]    check flow files
-//	assetbot export --format csv  the map: people who consented, assets, links
+//	assetbot export --format csv  the map: people who consented, assets, links;
+//	                              also json, geojson, hsds (Open Referral) and kumu
 //	assetbot reminders            the scheduled jobs; `reminders run JOB` runs one now
 //	assetbot volunteer            volunteers' personal links: add, list, pause, resume, remove
 //
@@ -37,11 +38,15 @@ Usage:
   assetbot try      [--config FILE] [--db PATH] [--user NAME] [--flow ID]
                                                            talk to the bot in this terminal (no token needed)
   assetbot flows check [DIR]                               check flow files (default: the flows in use)
-  assetbot export   [--config FILE] --format csv|json [--out FILE] [--flow ID | --links]
+  assetbot export   [--config FILE] --format csv|json|geojson [--out FILE] [--flow ID | --links]
+  assetbot export   [--config FILE] --format hsds|kumu --out FOLDER
                                                            the map, naming only people who consented: json holds it
                                                            all; csv one table: the people (--flow resident, the
                                                            default), one kind of asset (--flow association, place,
-                                                           ...) or the links (--links)
+                                                           ...) or the links (--links); geojson the located assets
+                                                           and counts of people per configured area; hsds the Open
+                                                           Referral tables of organisations, services and places;
+                                                           kumu the network's elements and connections
   assetbot reminders [--config FILE]                       the scheduled jobs: schedule, next run, reminders due
   assetbot reminders run JOB [--now TIME] [--dry-run]      run a job now, or as if at TIME (RFC 3339)
   assetbot volunteer add NAME | list                       register a volunteer (prints their link); list them with results

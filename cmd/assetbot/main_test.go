@@ -208,7 +208,7 @@ func TestTryREADME(t *testing.T) {
 }
 
 func TestExport(t *testing.T) {
-	cfg := configFile(t, "log:\n  level: warn\n")
+	cfg := configFile(t, "log:\n  level: warn\nareas:\n  - {name: ls6, lat: 53.8195, lon: -1.5766}\n  - {name: LS7, lat: 53.83, lon: -1.54}\n")
 	// alice consents and gives an answer that looks like a formula; bob
 	// says no.
 	formula := strings.Replace(residentScript, "local history", "=1+1", 1)
@@ -303,6 +303,85 @@ func TestExport(t *testing.T) {
 		}
 	})
 
+	t.Run("geojson", func(t *testing.T) {
+		out := filepath.Join(dir, "map.geojson")
+		_, stderr, err := invoke(t, "", "--config", cfg, "export", "--format", "geojson", "--out", out)
+		if err != nil {
+			t.Fatalf("export: %v\n%s", err, stderr)
+		}
+		if !strings.Contains(stderr, "exported 0 located assets and 1 people counted in 2 areas to "+out) {
+			t.Errorf("stderr = %q; want the counts", stderr)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Type     string `json:"type"`
+			Features []struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"features"`
+		}
+		if err := json.Unmarshal(data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Type != "FeatureCollection" || len(got.Features) != 2 || got.Features[0].Properties["people"] != 1.0 || got.Features[1].Properties["people"] != 0.0 {
+			t.Errorf("GeoJSON = %s; want alice counted in ls6 alone", data)
+		}
+	})
+
+	t.Run("kumu", func(t *testing.T) {
+		out := filepath.Join(dir, "kumu")
+		_, stderr, err := invoke(t, "", "--config", cfg, "export", "--format", "kumu", "--out", out)
+		if err != nil {
+			t.Fatalf("export: %v\n%s", err, stderr)
+		}
+		if !strings.Contains(stderr, "exported 1 people, 2 assets and 1 links to "+out) {
+			t.Errorf("stderr = %q; want the counts", stderr)
+		}
+		elements, connections := readCSV(t, filepath.Join(out, "elements.csv")), readCSV(t, filepath.Join(out, "connections.csv"))
+		if len(elements) != 4 || elements[1][1] != "alice" || len(connections) != 2 || connections[1][0] != elements[1][0] || connections[1][1] != elements[2][0] {
+			t.Errorf("elements %q, connections %q; want alice, both groups, and her membership of hers", elements, connections)
+		}
+		leftovers, _ := filepath.Glob(filepath.Join(out, ".assetbot-export-*"))
+		if len(leftovers) != 0 {
+			t.Errorf("temporary files left: %v", leftovers)
+		}
+	})
+
+	t.Run("hsds", func(t *testing.T) {
+		out := filepath.Join(dir, "hsds")
+		_, stderr, err := invoke(t, "", "--config", cfg, "export", "--format", "hsds", "--out", out)
+		if err != nil {
+			t.Fatalf("export: %v\n%s", err, stderr)
+		}
+		if !strings.Contains(stderr, "exported 2 organisations and 0 services at locations to "+out) {
+			t.Errorf("stderr = %q; want the counts", stderr)
+		}
+		for file, rows := range map[string]int{"organizations.csv": 3, "services.csv": 3, "locations.csv": 1, "service_at_location.csv": 1} {
+			if got := readCSV(t, filepath.Join(out, file)); len(got) != rows {
+				t.Errorf("%s = %q; want %d rows with the header", file, got, rows)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(out, "datapackage.json")); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("folder is a file", func(t *testing.T) {
+		out := filepath.Join(dir, "taken")
+		if err := os.WriteFile(out, []byte("mine"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := invoke(t, "", "--config", cfg, "export", "--format", "kumu", "--out", out)
+		if err == nil || !strings.HasPrefix(err.Error(), "export to "+out+": ") {
+			t.Errorf("got %v; want an error saying the export to %s failed", err, out)
+		}
+		if data, _ := os.ReadFile(out); string(data) != "mine" {
+			t.Errorf("%s = %q; want it untouched", out, data)
+		}
+	})
+
 	t.Run("stdout", func(t *testing.T) {
 		stdout, _, err := invoke(t, "", "--config", cfg, "export")
 		if err != nil {
@@ -388,7 +467,10 @@ func TestUsage(t *testing.T) {
 		{"unknown flag", []string{"--nope", "try"}, errUsage, "flag provided but not defined"},
 		{"try with an unknown flag", []string{"--config", cfg, "try", "--nope"}, errUsage, "-nope"},
 		{"try with an argument", []string{"--config", cfg, "try", "alice"}, errUsage, `unexpected argument "alice"`},
-		{"export format", []string{"--config", cfg, "export", "--format", "xml"}, errUsage, `--format must be csv or json, got "xml"`},
+		{"export format", []string{"--config", cfg, "export", "--format", "xml"}, errUsage, `--format must be csv, json, geojson, hsds or kumu, got "xml"`},
+		{"export folder without out", []string{"--config", cfg, "export", "--format", "kumu"}, errUsage, "--format kumu writes several files: --out must name a folder"},
+		{"export geojson of links", []string{"--config", cfg, "export", "--format", "geojson", "--links"}, errUsage, "--format geojson writes the whole map, links too"},
+		{"export hsds of a kind", []string{"--config", cfg, "export", "--format", "hsds", "--flow", "place", "--out", "x"}, errUsage, "--flow place is a kind of asset, for --format csv alone"},
 		{"export with an argument", []string{"--config", cfg, "export", "out.csv"}, errUsage, `unexpected argument "out.csv"`},
 		{"export json of a kind", []string{"--config", cfg, "export", "--format", "json", "--flow", "place"}, errUsage, "--flow place is a kind of asset, for --format csv alone"},
 		{"export json of links", []string{"--config", cfg, "export", "--format", "json", "--links"}, errUsage, "--format json writes the whole map, links too"},

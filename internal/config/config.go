@@ -35,6 +35,10 @@ type Config struct {
 	Volunteers Volunteers `yaml:"volunteers"`
 	// Aim is what the community's mapping is for; default none.
 	Aim Aim `yaml:"aim"`
+	// Areas are the neighbourhood's areas and where a map shows each: the
+	// GeoJSON export places the count of people who live in one at its
+	// point, and leaves out people whose area is not listed. Default none.
+	Areas []Area `yaml:"areas"`
 }
 
 // Aim is the community's agreed aim and the answers that match it, for
@@ -48,6 +52,16 @@ type Aim struct {
 	Options []string `yaml:"options"`
 	// Words match the aim in free-text answers, e.g. netball, dance.
 	Words []string `yaml:"words"`
+}
+
+// Area is a named area and the point that stands for it on a map.
+type Area struct {
+	// Name is matched, ignoring case, against what residents answer when
+	// asked their area ("LS6", "Headingley").
+	Name string `yaml:"name"`
+	// Lat and Lon are WGS 84 decimal degrees.
+	Lat float64 `yaml:"lat"`
+	Lon float64 `yaml:"lon"`
 }
 
 // Volunteers configures what volunteers hand out on the doorstep.

@@ -183,6 +183,8 @@ func TestParseValues(t *testing.T) {
 		{"numeric string", "telegram: {webhook: {secret: 12345678}}", func(c Config) any { return c.Telegram.Webhook.Secret }, "12345678"},
 		{"empty list", "organisers: []", func(c Config) any { return c.Organisers }, []int64(nil)},
 		{"flow list", "organisers: [1, +2]", func(c Config) any { return c.Organisers }, []int64{1, 2}},
+		{"areas", "areas:\n  - {name: LS6, lat: 53.8195, lon: -1.5766}\n  - name: Hyde Park\n    lat: -1\n    lon: 0\n",
+			func(c Config) any { return c.Areas }, []Area{{"LS6", 53.8195, -1.5766}, {"Hyde Park", -1, 0}}},
 		{"bot username", "telegram: {username: Map_bot1}", func(c Config) any { return c.Telegram.Username }, "Map_bot1"},
 		{"endpoint slash trimmed", "telegram: {api_endpoint: 'https://example.org/'}", func(c Config) any { return c.Telegram.APIEndpoint }, "https://example.org"},
 		{"null keeps default", "database: {path: null}", func(c Config) any { return c.Database.Path }, "assetbot.db"},
@@ -412,7 +414,7 @@ func TestEnvExpansion(t *testing.T) {
 		{name: "escaped reference", data: "flows: {dir: '$${DIR}'}",
 			get: func(c Config) any { return c.Flows.Dir }, want: "${DIR}"},
 		{name: "keys are not expanded", data: "${DIR}: x",
-			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers, aim)`},
+			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers, aim, areas)`},
 		{name: "missing", data: "log:\n  level: ${LOG_LEVEL}\n",
 			wantErr: `config.yaml:2: log.level: environment variable LOG_LEVEL is not set and has no default`},
 		{name: "unterminated", data: "flows: {dir: '${DIR'}",
@@ -553,6 +555,14 @@ func TestValidate(t *testing.T) {
 			`aim.options[2]: "sport" is already aim.options[0]`},
 		{"aim word empty or repeated", func(c *Config) { c.Aim = Aim{Text: "Sport", Words: []string{"Netball", " ", "netball "}} },
 			"aim.words[1]: must not be empty\naim.words[2]: \"netball \" is already aim.words[0]"},
+		{"areas", func(c *Config) { c.Areas = []Area{{"LS6", 53.82, -1.58}, {"Headingley", -90, 180}} }, ""},
+		{"area unnamed", func(c *Config) { c.Areas = []Area{{" ", 0, 0}} }, `areas[0].name: must not be empty`},
+		{"area named twice", func(c *Config) { c.Areas = []Area{{"LS6", 0, 0}, {"x", 0, 0}, {" ls6", 1, 1}} },
+			`areas[2].name: " ls6" is already areas[0]; names must differ (ignoring case)`},
+		{"area off the globe", func(c *Config) { c.Areas = []Area{{"Up", 90.5, -180.1}} },
+			"areas[0].lat: must be a latitude from -90 to 90, got 90.5\nareas[0].lon: must be a longitude from -180 to 180, got -180.1"},
+		{"area NaN", func(c *Config) { c.Areas = []Area{{"Nowhere", nanValue(), 0}} },
+			`areas[0].lat: must be a latitude from -90 to 90, got NaN`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

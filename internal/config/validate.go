@@ -94,6 +94,7 @@ func (c Config) check(v *checker) {
 	}
 	c.Reminders.check(v)
 	c.Aim.check(v)
+	checkAreas(v, c.Areas)
 }
 
 // maxAimRunes bounds aim.text: one sentence, read at the top of a digest on
@@ -141,6 +142,35 @@ func checkAimList(v *checker, key string, list []string, bad func(string) string
 			continue
 		}
 		seen[norm] = i
+	}
+}
+
+// The bounds of WGS 84 decimal degrees.
+const (
+	maxLat = 90
+	maxLon = 180
+)
+
+// checkAreas checks each area has a name no other has (ignoring case, as
+// residents' answers are matched) and a point on the globe.
+func checkAreas(v *checker, areas []Area) {
+	seen := make(map[string]int, len(areas))
+	for i, a := range areas {
+		key := "areas[" + strconv.Itoa(i) + "]"
+		name := strings.ToLower(strings.TrimSpace(a.Name))
+		if name == "" {
+			v.addf(key+".name", "must not be empty")
+		} else if j, ok := seen[name]; ok {
+			v.addf(key+".name", "%s is already areas[%d]; names must differ (ignoring case)", quote(a.Name), j)
+		} else {
+			seen[name] = i
+		}
+		if !(math.Abs(a.Lat) <= maxLat) {
+			v.addf(key+".lat", "must be a latitude from -90 to 90, got %v", a.Lat)
+		}
+		if !(math.Abs(a.Lon) <= maxLon) {
+			v.addf(key+".lon", "must be a longitude from -180 to 180, got %v", a.Lon)
+		}
 	}
 }
 

@@ -129,25 +129,42 @@ const cellSep = "; "
 // writeCSV writes a table for spreadsheets (UTF-8 with a byte order mark,
 // CRLF line ends): the header, then each row that rows passes to write.
 func writeCSV(w io.Writer, header []string, rows func(write func([]string) error) error) error {
-	if _, err := io.WriteString(w, utf8BOM); err != nil {
+	t, err := newTable(w, utf8BOM, header)
+	if err != nil {
+		return err
+	}
+	if err := rows(t.write); err != nil {
+		return err
+	}
+	return t.flush()
+}
+
+// table is a CSV table being written, for exports that fill several at
+// once.
+type table struct{ cw *csv.Writer }
+
+// newTable starts a table on w with CRLF line ends: prefix (a byte order
+// mark for spreadsheets, or "") then the header.
+func newTable(w io.Writer, prefix string, header []string) (*table, error) {
+	if _, err := io.WriteString(w, prefix); err != nil {
+		return nil, fmt.Errorf("write csv: %w", err)
+	}
+	t := &table{cw: csv.NewWriter(w)}
+	t.cw.UseCRLF = true
+	return t, t.write(header)
+}
+
+func (t *table) write(row []string) error {
+	if err := t.cw.Write(row); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	write := func(row []string) error {
-		if err := cw.Write(row); err != nil {
-			return fmt.Errorf("write csv: %w", err)
-		}
-		return nil
-	}
-	if err := write(header); err != nil {
-		return err
-	}
-	if err := rows(write); err != nil {
-		return err
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	return nil
+}
+
+// flush writes out what the table buffers.
+func (t *table) flush() error {
+	t.cw.Flush()
+	if err := t.cw.Error(); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/assetbot/assetbot/internal/export"
 )
 
 // Enough of each that holding them all would take several times
@@ -54,8 +56,8 @@ func TestExportMemoryBounded(t *testing.T) {
 	w.raw(t, `INSERT INTO answers (person_id, flow, key, step, value, flow_version, created_at, updated_at, confirmed_at)
 		SELECT p.id, 'resident', k.key, k.key, ?1, 1, ?2, ?2, ?2 FROM people p,
 		(SELECT 'head' AS key UNION ALL SELECT 'heart' UNION ALL SELECT 'offer' UNION ALL SELECT 'learn') k`, long, at)
-	w.raw(t, `INSERT INTO assets (uid, kind, name, area, fields, flow_version, added_by, changed_by, created_at, updated_at, confirmed_at, rev)
-		SELECT 'uid-' || id, 'association', 'Group ' || id, 'LS6',
+	w.raw(t, `INSERT INTO assets (uid, kind, name, area, lat, lon, fields, flow_version, added_by, changed_by, created_at, updated_at, confirmed_at, rev)
+		SELECT 'uid-' || id, 'association', 'Group ' || id, 'LS6', 53.8 + id * 1e-6, -1.55,
 			json_object('name', json_object('text', 'Group ' || id), 'area', json_object('text', 'LS6'), 'purpose', json(?1), 'offer', json(?1), 'need', json(?1)),
 			1, id, id, ?2, ?2, ?2, id FROM people LIMIT ?3`, long, at, manyAssets)
 	ex := exporter(t, w)
@@ -71,6 +73,18 @@ func TestExportMemoryBounded(t *testing.T) {
 			c, err := ex.JSON(ctx, w)
 			return c.People + c.Assets, err
 		}, manyPeople + manyAssets},
+		{"geojson", func(w io.Writer) (int, error) {
+			c, err := ex.GeoJSON(ctx, w, []export.Area{{Name: "LS6", Lat: 53.8, Lon: -1.55}})
+			return c.Assets, err
+		}, manyAssets},
+		{"kumu", func(w io.Writer) (int, error) {
+			c, err := ex.Kumu(ctx, func(string) (io.Writer, error) { return w, nil })
+			return c.People + c.Assets, err
+		}, manyPeople + manyAssets},
+		{"hsds", func(w io.Writer) (int, error) {
+			c, err := ex.HSDS(ctx, func(string) (io.Writer, error) { return w, nil })
+			return c.Assets + c.Links, err
+		}, 2 * manyAssets},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			runtime.GC()
