@@ -330,3 +330,6 @@ func (s *Searcher) Stats(ctx context.Context) (Stats, error) {
 	}
 	return st, nil
 }
+
+// Purpose is the consent purpose that decides who may be found.
+func (s *Searcher) Purpose() string { return s.purpose }

@@ -1,0 +1,360 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/assetbot/assetbot/internal/config"
+	"github.com/assetbot/assetbot/internal/directory"
+	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/search"
+	"github.com/assetbot/assetbot/internal/store"
+)
+
+// The organisers' commands for finding people and assets (see
+// organiserCommands).
+const (
+	cmdFind  = "/find"
+	cmdMatch = "/match"
+	cmdStats = "/stats"
+)
+
+// The buttons under results and introductions. A page button carries the
+// page's number from 1 (and, for /find, the folded words); Introduce the
+// person's store id; Share and No thanks the introduction's id.
+const (
+	cbFindPage  = "f" // "f:<page>:<words>"
+	cbMatchPage = "a" // "a:<page>:"
+	cbIntroduce = "i" // "i:<person id>:"
+	cbShare     = "y" // "y:<introduction id>:"
+	cbNoThanks  = "n" // "n:<introduction id>:"
+)
+
+// maxPageDigits is the room a page number takes in a page button's data.
+const maxPageDigits = 4
+
+// maxFindBytes bounds the folded words of /find, so that they fit in its
+// page buttons' data with the page number.
+const maxFindBytes = maxCallbackData - len(cbFindPage+"::") - maxPageDigits
+
+// maxIntroductionRunes bounds an organiser's introduction message: short,
+// and room left in the message the person gets.
+const maxIntroductionRunes = 1000
+
+// organiserPress is, for a button under results or an introduction, what
+// it asks: the page or the person or introduction it names.
+type organiserPress struct {
+	kind string
+	num  int64
+}
+
+// WithAim sets the community's aim, which /match looks for; SetAim changes
+// it while the bot runs.
+func WithAim(aim config.Aim) Option { return func(b *Bot) { b.SetAim(aim) } }
+
+// SetAim replaces the aim /match looks for, from the next /match on; it is
+// safe to call while updates are handled (a config reload).
+func (b *Bot) SetAim(aim config.Aim) { b.aim.Store(&aim) }
+
+// decideOrganiserPress reads a button made by this file: ok is false for
+// data of any other kind. A kind of ours whose data is malformed is read
+// as a bad button.
+func decideOrganiserPress(a action, data string) (action, bool) {
+	kind, rest, _ := strings.Cut(data, ":")
+	switch kind {
+	case cbFindPage, cbMatchPage, cbIntroduce, cbShare, cbNoThanks:
+	default:
+		return a, false
+	}
+	numText, value, found := strings.Cut(rest, ":")
+	num, err := strconv.ParseInt(numText, 10, 64)
+	if !found || err != nil || num <= 0 || len(data) > maxCallbackData || (kind != cbFindPage && value != "") {
+		return reply(a, flow.MsgBadButton), true
+	}
+	a.org = organiserPress{kind: kind, num: num}
+	switch kind {
+	case cbFindPage, cbIntroduce:
+		a.kind, a.command, a.args = actOrganiser, cmdFind, value
+	case cbMatchPage:
+		a.kind, a.command = actOrganiser, cmdMatch
+	default:
+		a.kind = actIntroductionAnswer
+	}
+	return a, true
+}
+
+// organiserCommand carries out /find, /match and /stats, their page
+// buttons and Introduce.
+func (b *Bot) organiserCommand(tx *store.Tx, a action) ([]outMsg, error) {
+	lang, err := b.svc.PersonLanguage(tx, a.id)
+	if err != nil {
+		return nil, err
+	}
+	r := b.renderer(a.chatID, lang)
+	ctx := context.Background()
+	if a.org.kind == cbIntroduce {
+		return b.startIntroduction(tx, r, a)
+	}
+	page := 0
+	if a.press != nil {
+		page = int(a.org.num) - 1
+	}
+	switch a.command {
+	case cmdStats:
+		st, err := b.searcher.Stats(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.add(outMsg{Method: methodSend, Text: statsText(r, st)})
+		return r.out, nil
+	case cmdMatch:
+		aim := b.aim.Load()
+		if aim == nil || aim.Text == "" {
+			return b.say(r, a, flow.MsgMatchNoAim), nil
+		}
+		p, err := b.searcher.Match(ctx, aim.Options, aim.Words, page)
+		if err != nil {
+			return nil, err
+		}
+		return b.results(r, a, r.text(flow.MsgMatchHead, "aim", aim.Text), p, cbMatchPage, ""), nil
+	}
+	words := directory.Normalize(a.args)
+	switch {
+	case words == "":
+		return b.say(r, a, flow.MsgFindUsage), nil
+	case len(words) > maxFindBytes:
+		return b.say(r, a, flow.MsgFindTooLong, "max", strconv.Itoa(maxFindBytes)), nil
+	}
+	p, err := b.searcher.Find(ctx, words, page)
+	if err != nil {
+		return nil, err
+	}
+	return b.results(r, a, "", p, cbFindPage, words), nil
+}
+
+// say answers a command, or a press, with one message.
+func (b *Bot) say(r *renderer, a action, msg string, vars ...string) []outMsg {
+	if a.press != nil {
+		r.answer(a.press, r.text(msg, vars...))
+	} else {
+		r.add(outMsg{Method: methodSend, Text: r.text(msg, vars...)})
+	}
+	return r.out
+}
+
+// results shows a page of results under head (if any), with an Introduce
+// button for each person and buttons to the pages either side, whose data
+// is kind, the page and value. A press edits the pressed message in place;
+// a page no longer there is refused with a note.
+func (b *Bot) results(r *renderer, a action, head string, p search.Page, kind, value string) []outMsg {
+	if p.Total == 0 {
+		return b.say(r, a, flow.MsgFindNone)
+	}
+	if len(p.Results) == 0 {
+		return b.say(r, a, flow.MsgPageGone)
+	}
+	lines := []string{r.text(flow.MsgFindPage, "total", strconv.Itoa(p.Total), "page", strconv.Itoa(p.Page+1), "pages", strconv.Itoa(p.Pages))}
+	if head != "" {
+		lines = append([]string{head}, lines...)
+	}
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for _, res := range p.Results {
+		matched := strings.Join(res.Matched, "; ")
+		if res.Kind == search.KindAsset {
+			lines = append(lines, r.text(flow.MsgFindAsset, "name", res.Name, "kind", res.AssetKind, "matched", matched))
+			continue
+		}
+		lines = append(lines, r.text(flow.MsgFindPerson, "name", res.Name, "matched", matched))
+		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(
+			truncate(r.text(flow.MsgButtonIntroduce, "name", res.Name), maxButtonRunes), callbackData(cbIntroduce, res.ID, ""))))
+	}
+	var nav []tgbotapi.InlineKeyboardButton
+	if p.Page > 0 {
+		nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(r.text(flow.MsgButtonPrevious), callbackData(kind, int64(p.Page), value)))
+	}
+	if p.Page+1 < p.Pages {
+		nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(r.text(flow.MsgButtonNext), callbackData(kind, int64(p.Page+2), value)))
+	}
+	if len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	m := outMsg{Method: methodSend, Text: truncate(strings.Join(lines, "\n"), maxMessageRunes), Markup: mustJSON(tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows})}
+	if len(rows) == 0 {
+		m.Markup = emptyInlineKeyboard
+	}
+	if a.press != nil {
+		r.answer(a.press, "")
+		m.Method, m.MessageID = methodEditText, a.press.messageID
+	}
+	r.add(m)
+	return r.out
+}
+
+// statsText is the totals as one message.
+func statsText(r *renderer, st search.Stats) string {
+	assets := 0
+	for _, n := range st.Assets {
+		assets += n
+	}
+	byArea := maps.Clone(st.ByArea)
+	if n, ok := byArea[""]; ok {
+		delete(byArea, "")
+		byArea[r.text(flow.MsgAreaUnknown)] = n
+	}
+	return r.text(flow.MsgStats, "people", strconv.Itoa(st.People), "assets", strconv.Itoa(assets), "links", strconv.Itoa(st.Links),
+		"areas", counts(r, byArea), "kinds", counts(r, st.Assets))
+}
+
+// counts lists counts as "name n, ...", largest first, or says none.
+func counts(r *renderer, by map[string]int) string {
+	names := slices.Sorted(maps.Keys(by))
+	slices.SortStableFunc(names, func(x, y string) int { return by[y] - by[x] })
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, by[n]))
+	}
+	if len(parts) == 0 {
+		return r.text(flow.MsgStatsNone)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// startIntroduction opens a draft introduction of the organiser to the
+// person an Introduce button names, and asks for the message: the
+// organiser's next text. Someone no longer on the map is refused.
+func (b *Bot) startIntroduction(tx *store.Tx, r *renderer, a action) ([]outMsg, error) {
+	p, err := tx.PersonByID(a.org.num)
+	if errors.Is(err, store.ErrNotFound) {
+		return b.say(r, a, flow.MsgIntroduceGone), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	consented, err := tx.Consent(p.ID, b.searcher.Purpose())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if !consented || p.Channel != channel || !p.Reachable {
+		return b.say(r, a, flow.MsgIntroduceGone), nil
+	}
+	organiser, err := strconv.ParseInt(a.id.UserID, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("organiser id %q: %w", a.id.UserID, err)
+	}
+	in, err := tx.StartIntroduction(organiser, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	b.log.Info("introduction started", "introduction_id", in.ID, "person_id", p.ID, "by", a.id.UserID)
+	r.answer(a.press, "")
+	r.add(outMsg{Method: methodSend, Text: r.text(flow.MsgIntroduceWrite, "name", p.FirstName), Markup: forceReply})
+	return r.out, nil
+}
+
+// forceReply opens the reply box for the introduction's message.
+var forceReply = mustJSON(tgbotapi.ForceReply{ForceReply: true})
+
+// introductionDraft returns, for text from an organiser who is writing an
+// introduction, the draft; ok is false for anyone else.
+func (b *Bot) introductionDraft(tx *store.Tx, a action) (store.Introduction, bool, error) {
+	if a.kind != actConverse || a.event.Input.Kind != flow.InputText || a.press != nil || !b.organiser(a.id.UserID) {
+		return store.Introduction{}, false, nil
+	}
+	organiser, err := strconv.ParseInt(a.id.UserID, 10, 64)
+	if err != nil {
+		return store.Introduction{}, false, nil
+	}
+	in, err := tx.IntroductionDraft(organiser)
+	if errors.Is(err, store.ErrNotFound) {
+		return in, false, nil
+	}
+	return in, err == nil, err
+}
+
+// sendIntroduction passes the organiser's message on to the person, with
+// the buttons to share their Telegram or decline.
+func (b *Bot) sendIntroduction(tx *store.Tx, a action, in store.Introduction) ([]outMsg, error) {
+	lang, err := b.svc.PersonLanguage(tx, a.id)
+	if err != nil {
+		return nil, err
+	}
+	r := b.renderer(a.chatID, lang)
+	text := strings.TrimSpace(a.event.Input.Text)
+	if utf8.RuneCountInString(text) > maxIntroductionRunes {
+		return b.say(r, a, flow.MsgIntroduceTooLong, "max", strconv.Itoa(maxIntroductionRunes)), nil
+	}
+	p, err := tx.PersonByID(in.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	chat, err := strconv.ParseInt(p.ChannelUserID, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("person %d's chat: %w", p.ID, err)
+	}
+	if err := tx.SetIntroductionMessage(in.ID, text); err != nil {
+		return nil, err
+	}
+	to := b.renderer(chat, p.Language)
+	name := a.id.FirstName
+	to.add(outMsg{Method: methodSend, Text: truncate(to.text(flow.MsgIntroduction, "organiser", name, "message", text), maxMessageRunes),
+		Markup: mustJSON(tgbotapi.NewInlineKeyboardMarkup(
+			tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(truncate(to.text(flow.MsgButtonShare, "organiser", name), maxButtonRunes), callbackData(cbShare, in.ID, ""))),
+			tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(truncate(to.text(flow.MsgButtonNoThanks), maxButtonRunes), callbackData(cbNoThanks, in.ID, ""))),
+		))})
+	b.log.Info("introduction sent", "introduction_id", in.ID, "person_id", p.ID, "by", a.id.UserID)
+	r.add(outMsg{Method: methodSend, Text: r.text(flow.MsgIntroduceSent)})
+	return append(r.out, to.out...), nil
+}
+
+// answerIntroduction applies a person's Share or No thanks, once: the
+// organiser is told the answer, and gets a link to the person's profile
+// only on Share. A press on an introduction already answered, or not the
+// presser's, is refused with a note.
+func (b *Bot) answerIntroduction(tx *store.Tx, a action) ([]outMsg, error) {
+	lang, err := b.svc.PersonLanguage(tx, a.id)
+	if err != nil {
+		return nil, err
+	}
+	r := b.renderer(a.chatID, lang)
+	shared := a.org.kind == cbShare
+	var in store.Introduction
+	p, err := tx.Person(channel, a.id.UserID)
+	if err == nil {
+		in, err = tx.AnswerIntroduction(a.org.num, p.ID, shared)
+	}
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrIntroductionClosed) {
+		return b.say(r, a, flow.MsgIntroductionClosed), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.log.Info("introduction answered", "introduction_id", in.ID, "shared", shared)
+	thanks := flow.MsgIntroductionNoThanks
+	if shared {
+		thanks = flow.MsgIntroductionThanks
+	}
+	r.answer(a.press, "")
+	r.add(outMsg{Method: methodEditMarkup, MessageID: a.press.messageID, Markup: emptyInlineKeyboard})
+	r.add(outMsg{Method: methodSend, Text: r.text(thanks)})
+	orgLang := "en"
+	if org, err := tx.Person(channel, strconv.FormatInt(in.OrganiserUserID, 10)); err == nil {
+		orgLang = org.Language
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	to := b.renderer(in.OrganiserUserID, orgLang)
+	if shared {
+		to.add(outMsg{Method: methodSend, Text: to.text(flow.MsgIntroductionShared, "name", p.FirstName, "user", p.ChannelUserID)})
+	} else {
+		to.add(outMsg{Method: methodSend, Text: to.text(flow.MsgIntroductionDeclined)})
+	}
+	return append(r.out, to.out...), nil
+}
