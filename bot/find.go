@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -44,6 +45,10 @@ const maxPageDigits = 4
 // maxFindBytes bounds the folded words of /find, so that they fit in its
 // page buttons' data with the page number.
 const maxFindBytes = maxCallbackData - len(cbFindPage+"::") - maxPageDigits
+
+// draftAge is how long after tapping Introduce an organiser's next text is
+// taken as the message: text much later is meant for something else.
+const draftAge = 30 * time.Minute
 
 // maxIntroductionRunes bounds an organiser's introduction message: short,
 // and room left in the message the person gets.
@@ -168,6 +173,9 @@ func (b *Bot) results(r *renderer, a action, head string, p search.Page, kind, v
 	var rows [][]tgbotapi.InlineKeyboardButton
 	for _, res := range p.Results {
 		matched := strings.Join(res.Matched, "; ")
+		if matched == "" {
+			matched = r.text(flow.MsgFindByName)
+		}
 		if res.Kind == search.KindAsset {
 			lines = append(lines, r.text(flow.MsgFindAsset, "name", res.Name, "kind", res.AssetKind, "matched", matched))
 			continue
@@ -231,18 +239,11 @@ func counts(r *renderer, by map[string]int) string {
 // person an Introduce button names, and asks for the message: the
 // organiser's next text. Someone no longer on the map is refused.
 func (b *Bot) startIntroduction(tx *store.Tx, r *renderer, a action) ([]outMsg, error) {
-	p, err := tx.PersonByID(a.org.num)
-	if errors.Is(err, store.ErrNotFound) {
-		return b.say(r, a, flow.MsgIntroduceGone), nil
-	}
+	p, ok, err := b.introducible(tx, a.org.num)
 	if err != nil {
 		return nil, err
 	}
-	consented, err := tx.Consent(p.ID, b.searcher.Purpose())
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if !consented || p.Channel != channel || !p.Reachable {
+	if !ok {
 		return b.say(r, a, flow.MsgIntroduceGone), nil
 	}
 	organiser, err := strconv.ParseInt(a.id.UserID, 10, 64)
@@ -259,6 +260,23 @@ func (b *Bot) startIntroduction(tx *store.Tx, r *renderer, a action) ([]outMsg, 
 	return r.out, nil
 }
 
+// introducible returns the person with the id, and whether they can be
+// introduced now: on the map (they consent) and reachable on Telegram.
+func (b *Bot) introducible(tx *store.Tx, personID int64) (store.Person, bool, error) {
+	p, err := tx.PersonByID(personID)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, err
+	}
+	consented, err := tx.Consent(p.ID, b.searcher.Purpose())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return p, false, err
+	}
+	return p, consented && p.Channel == channel && p.Reachable, nil
+}
+
 // forceReply opens the reply box for the introduction's message.
 var forceReply = mustJSON(tgbotapi.ForceReply{ForceReply: true})
 
@@ -272,7 +290,7 @@ func (b *Bot) introductionDraft(tx *store.Tx, a action) (store.Introduction, boo
 	if err != nil {
 		return store.Introduction{}, false, nil
 	}
-	in, err := tx.IntroductionDraft(organiser)
+	in, err := tx.IntroductionDraft(organiser, draftAge)
 	if errors.Is(err, store.ErrNotFound) {
 		return in, false, nil
 	}
@@ -291,9 +309,13 @@ func (b *Bot) sendIntroduction(tx *store.Tx, a action, in store.Introduction) ([
 	if utf8.RuneCountInString(text) > maxIntroductionRunes {
 		return b.say(r, a, flow.MsgIntroduceTooLong, "max", strconv.Itoa(maxIntroductionRunes)), nil
 	}
-	p, err := tx.PersonByID(in.PersonID)
+	// They may have left the map since the organiser tapped Introduce.
+	p, ok, err := b.introducible(tx, in.PersonID)
 	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		return b.say(r, a, flow.MsgIntroduceGone), nil
 	}
 	chat, err := strconv.ParseInt(p.ChannelUserID, 10, 64)
 	if err != nil {

@@ -151,6 +151,10 @@ func TestFindPagesAndBadInput(t *testing.T) {
 			t.Errorf("press %q: %q; want %q", data, m.Text, want)
 		}
 	}
+	org.say("/find n6")
+	if got := h.next(organiser).Text; got != "Found 1 (page 1 of 1):\n• N6: "+en(flow.MsgFindByName) {
+		t.Errorf("/find n6 = %q; want N6 found by name", got)
+	}
 	org.say("/match")
 	if got := h.next(organiser).Text; got != "What fits the aim, “Sewing circle”:\nFound 1 (page 1 of 1):\n• Sew: Sewing & mending" {
 		t.Errorf("/match = %q", got)

@@ -195,10 +195,7 @@ func (s *Searcher) score(terms []term, f *flow.Flow, name string, fields map[str
 		if q.step != nil {
 			text = flow.Display(f, q.step, v, lang)
 		}
-		choices := v.Choices
-		if v.Choice != "" {
-			choices = append(choices, v.Choice)
-		}
+		choices := slices.Concat(v.Choices, []string{v.Choice})
 		answers = append(answers, field{readable: text, stems: stems(text + " " + v.Other), choices: choices})
 	}
 	nameStems := stems(name)

@@ -53,11 +53,13 @@ func (tx *Tx) StartIntroduction(organiser, personID int64) (Introduction, error)
 	return Introduction{ID: id, OrganiserUserID: organiser, PersonID: personID, CreatedAt: tx.now}, nil
 }
 
-// IntroductionDraft returns the introduction the organiser is writing, or
-// ErrNotFound.
-func (tx *Tx) IntroductionDraft(organiser int64) (Introduction, error) {
+// IntroductionDraft returns the introduction the organiser started within
+// maxAge and is writing, or ErrNotFound. An older draft is forgotten, so
+// that text the organiser sends much later, meant for something else, is
+// not passed on to a resident.
+func (tx *Tx) IntroductionDraft(organiser int64, maxAge time.Duration) (Introduction, error) {
 	in, err := scanIntroduction(tx.queryRow(`SELECT `+introductionColumns+` FROM introductions
-		WHERE organiser_user_id = ? AND message IS NULL ORDER BY id DESC LIMIT 1`, organiser))
+		WHERE organiser_user_id = ? AND message IS NULL AND created_at >= ? ORDER BY id DESC LIMIT 1`, organiser, formatTime(tx.now.Add(-maxAge))))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return in, fmt.Errorf("read draft introduction of organiser %d: %w", organiser, err)
 	}

@@ -3,12 +3,17 @@ package store_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/assetbot/assetbot/internal/store"
 )
 
+// draftAge is how long a draft is kept for the organiser's message.
+const draftAge = time.Hour
+
 func TestIntroductions(t *testing.T) {
-	st, _ := open(t)
+	now := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+	st, _ := open(t, store.WithClock(func() time.Time { return now }))
 	const organiser = 77
 	var ann, bob store.Person
 	var first, second store.Introduction
@@ -21,12 +26,16 @@ func TestIntroductions(t *testing.T) {
 		second, err = tx.StartIntroduction(organiser, bob.ID)
 		return err
 	})
+	now = now.Add(draftAge)
 	update(t, st, func(tx *store.Tx) error {
-		draft, err := tx.IntroductionDraft(organiser)
+		draft, err := tx.IntroductionDraft(organiser, draftAge)
 		if err != nil || draft.ID != second.ID || draft.PersonID != bob.ID {
 			t.Errorf("draft = %+v, %v; want the second, to Bob", draft, err)
 		}
-		if _, err := tx.IntroductionDraft(organiser + 1); !errors.Is(err, store.ErrNotFound) {
+		if _, err := tx.IntroductionDraft(organiser, draftAge-time.Second); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a draft older than the age asked: %v; want ErrNotFound", err)
+		}
+		if _, err := tx.IntroductionDraft(organiser+1, draftAge); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("another organiser's draft: %v; want ErrNotFound", err)
 		}
 		// Not yet sent: no answer counts.
@@ -39,7 +48,7 @@ func TestIntroductions(t *testing.T) {
 		if err := tx.SetIntroductionMessage(second.ID, "Hello Bob"); err != nil {
 			return err
 		}
-		if _, err := tx.IntroductionDraft(organiser); !errors.Is(err, store.ErrNotFound) {
+		if _, err := tx.IntroductionDraft(organiser, draftAge); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("draft once written: %v; want ErrNotFound", err)
 		}
 		for _, tc := range []struct {
