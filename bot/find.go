@@ -123,32 +123,33 @@ func (b *Bot) organiserCommand(tx *store.Tx, a action) ([]outMsg, error) {
 	case cmdMatch:
 		aim := b.aim.Load()
 		if aim == nil || aim.Text == "" {
-			return b.say(r, a, flow.MsgMatchNoAim), nil
+			return r.say(a.press, flow.MsgMatchNoAim), nil
 		}
 		p, err := b.searcher.Match(ctx, aim.Options, aim.Words, page)
 		if err != nil {
 			return nil, err
 		}
-		return b.results(r, a, r.text(flow.MsgMatchHead, "aim", aim.Text), p, cbMatchPage, ""), nil
+		return results(r, a, r.text(flow.MsgMatchHead, "aim", aim.Text), p, cbMatchPage, ""), nil
 	}
 	words := directory.Normalize(a.args)
 	switch {
 	case words == "":
-		return b.say(r, a, flow.MsgFindUsage), nil
+		return r.say(a.press, flow.MsgFindUsage), nil
 	case len(words) > maxFindBytes:
-		return b.say(r, a, flow.MsgFindTooLong, "max", strconv.Itoa(maxFindBytes)), nil
+		return r.say(a.press, flow.MsgFindTooLong, "max", strconv.Itoa(maxFindBytes)), nil
 	}
 	p, err := b.searcher.Find(ctx, words, page)
 	if err != nil {
 		return nil, err
 	}
-	return b.results(r, a, "", p, cbFindPage, words), nil
+	return results(r, a, "", p, cbFindPage, words), nil
 }
 
-// say answers a command, or a press, with one message.
-func (b *Bot) say(r *renderer, a action, msg string, vars ...string) []outMsg {
-	if a.press != nil {
-		r.answer(a.press, r.text(msg, vars...))
+// say answers a command with a message, or a press (if p is not nil) with
+// a note, and returns all the renderer holds.
+func (r *renderer) say(p *press, msg string, vars ...string) []outMsg {
+	if p != nil {
+		r.answer(p, r.text(msg, vars...))
 	} else {
 		r.add(outMsg{Method: methodSend, Text: r.text(msg, vars...)})
 	}
@@ -159,12 +160,12 @@ func (b *Bot) say(r *renderer, a action, msg string, vars ...string) []outMsg {
 // button for each person and buttons to the pages either side, whose data
 // is kind, the page and value. A press edits the pressed message in place;
 // a page no longer there is refused with a note.
-func (b *Bot) results(r *renderer, a action, head string, p search.Page, kind, value string) []outMsg {
+func results(r *renderer, a action, head string, p search.Page, kind, value string) []outMsg {
 	if p.Total == 0 {
-		return b.say(r, a, flow.MsgFindNone)
+		return r.say(a.press, flow.MsgFindNone)
 	}
 	if len(p.Results) == 0 {
-		return b.say(r, a, flow.MsgPageGone)
+		return r.say(a.press, flow.MsgPageGone)
 	}
 	lines := []string{r.text(flow.MsgFindPage, "total", strconv.Itoa(p.Total), "page", strconv.Itoa(p.Page+1), "pages", strconv.Itoa(p.Pages))}
 	if head != "" {
@@ -194,13 +195,17 @@ func (b *Bot) results(r *renderer, a action, head string, p search.Page, kind, v
 	if len(nav) > 0 {
 		rows = append(rows, nav)
 	}
-	m := outMsg{Method: methodSend, Text: truncate(strings.Join(lines, "\n"), maxMessageRunes), Markup: mustJSON(tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows})}
-	if len(rows) == 0 {
-		m.Markup = emptyInlineKeyboard
+	m := outMsg{Method: methodSend, Text: truncate(strings.Join(lines, "\n"), maxMessageRunes)}
+	if len(rows) > 0 {
+		m.Markup = mustJSON(tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows})
 	}
 	if a.press != nil {
+		// A page in place of the one pressed; buttons it no longer has go.
 		r.answer(a.press, "")
 		m.Method, m.MessageID = methodEditText, a.press.messageID
+		if m.Markup == nil {
+			m.Markup = emptyInlineKeyboard
+		}
 	}
 	r.add(m)
 	return r.out
@@ -244,7 +249,7 @@ func (b *Bot) startIntroduction(tx *store.Tx, r *renderer, a action) ([]outMsg, 
 		return nil, err
 	}
 	if !ok {
-		return b.say(r, a, flow.MsgIntroduceGone), nil
+		return r.say(a.press, flow.MsgIntroduceGone), nil
 	}
 	organiser, err := strconv.ParseInt(a.id.UserID, 10, 64)
 	if err != nil {
@@ -307,7 +312,7 @@ func (b *Bot) sendIntroduction(tx *store.Tx, a action, in store.Introduction) ([
 	r := b.renderer(a.chatID, lang)
 	text := strings.TrimSpace(a.event.Input.Text)
 	if utf8.RuneCountInString(text) > maxIntroductionRunes {
-		return b.say(r, a, flow.MsgIntroduceTooLong, "max", strconv.Itoa(maxIntroductionRunes)), nil
+		return r.say(a.press, flow.MsgIntroduceTooLong, "max", strconv.Itoa(maxIntroductionRunes)), nil
 	}
 	// They may have left the map since the organiser tapped Introduce.
 	p, ok, err := b.introducible(tx, in.PersonID)
@@ -315,7 +320,7 @@ func (b *Bot) sendIntroduction(tx *store.Tx, a action, in store.Introduction) ([
 		return nil, err
 	}
 	if !ok {
-		return b.say(r, a, flow.MsgIntroduceGone), nil
+		return r.say(a.press, flow.MsgIntroduceGone), nil
 	}
 	chat, err := strconv.ParseInt(p.ChannelUserID, 10, 64)
 	if err != nil {
@@ -353,7 +358,7 @@ func (b *Bot) answerIntroduction(tx *store.Tx, a action) ([]outMsg, error) {
 		in, err = tx.AnswerIntroduction(a.org.num, p.ID, shared)
 	}
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrIntroductionClosed) {
-		return b.say(r, a, flow.MsgIntroductionClosed), nil
+		return r.say(a.press, flow.MsgIntroductionClosed), nil
 	}
 	if err != nil {
 		return nil, err

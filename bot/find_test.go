@@ -143,7 +143,7 @@ func TestFindPagesAndBadInput(t *testing.T) {
 	// A stale or forged page is refused with a note; a malformed one is a
 	// bad button.
 	for data, want := range map[string]string{"f:9:garddio": en(flow.MsgPageGone), "f:0:garddio": en(flow.MsgBadButton),
-		"f:x:garddio": en(flow.MsgBadButton), "a:1:extra": en(flow.MsgBadButton), "f:1:" + strings.Repeat("g", 64): en(flow.MsgBadButton)} {
+		"f:x:garddio": en(flow.MsgBadButton), "i:99999:": en(flow.MsgIntroduceGone), "a:1:extra": en(flow.MsgBadButton), "f:1:" + strings.Repeat("g", 64): en(flow.MsgBadButton)} {
 		seen := len(h.fake.Messages(organiser))
 		org.press(first, data)
 		m := awaitSent(t, h, organiser, seen, "the answer to "+data, func(s fakeapi.Sent) bool { return s.Method == fakeapi.MethodAnswerCallbackQuery })
