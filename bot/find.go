@@ -129,7 +129,7 @@ func (b *Bot) organiserCommand(tx *store.Tx, a action) ([]outMsg, error) {
 		if err != nil {
 			return nil, err
 		}
-		return results(r, a, r.text(flow.MsgMatchHead, "aim", aim.Text), p, cbMatchPage, ""), nil
+		return b.results(r, a, lang, r.text(flow.MsgMatchHead, "aim", aim.Text), p, cbMatchPage, ""), nil
 	}
 	words := directory.Normalize(a.args)
 	switch {
@@ -142,7 +142,7 @@ func (b *Bot) organiserCommand(tx *store.Tx, a action) ([]outMsg, error) {
 	if err != nil {
 		return nil, err
 	}
-	return results(r, a, "", p, cbFindPage, words), nil
+	return b.results(r, a, lang, "", p, cbFindPage, words), nil
 }
 
 // say answers a command with a message, or a press (if p is not nil) with
@@ -156,11 +156,11 @@ func (r *renderer) say(p *press, msg string, vars ...string) []outMsg {
 	return r.out
 }
 
-// results shows a page of results under head (if any), with an Introduce
+// results shows a page of results under head (if any), in lang, with an Introduce
 // button for each person and buttons to the pages either side, whose data
 // is kind, the page and value. A press edits the pressed message in place;
 // a page no longer there is refused with a note.
-func results(r *renderer, a action, head string, p search.Page, kind, value string) []outMsg {
+func (b *Bot) results(r *renderer, a action, lang, head string, p search.Page, kind, value string) []outMsg {
 	if p.Total == 0 {
 		return r.say(a.press, flow.MsgFindNone)
 	}
@@ -178,10 +178,14 @@ func results(r *renderer, a action, head string, p search.Page, kind, value stri
 			matched = r.text(flow.MsgFindByName)
 		}
 		if res.Kind == search.KindAsset {
-			lines = append(lines, r.text(flow.MsgFindAsset, "name", res.Name, "kind", res.AssetKind, "matched", matched))
+			kind := res.AssetKind
+			if f := b.svc.Flows()[kind]; f != nil && f.Title.In(lang) != "" {
+				kind = f.Title.In(lang)
+			}
+			lines = append(lines, "• "+res.Name+" ("+kind+"): "+matched)
 			continue
 		}
-		lines = append(lines, r.text(flow.MsgFindPerson, "name", res.Name, "matched", matched))
+		lines = append(lines, "• "+res.Name+": "+matched)
 		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(
 			truncate(r.text(flow.MsgButtonIntroduce, "name", res.Name), maxButtonRunes), callbackData(cbIntroduce, res.ID, ""))))
 	}

@@ -142,8 +142,6 @@ const (
 	MsgFindTooLong          = "find_too_long"
 	MsgFindNone             = "find_none"
 	MsgFindPage             = "find_page"
-	MsgFindPerson           = "find_person"
-	MsgFindAsset            = "find_asset"
 	MsgFindByName           = "find_by_name"
 	MsgMatchHead            = "match_head"
 	MsgMatchNoAim           = "match_no_aim"
@@ -228,7 +226,7 @@ var messageIDs = append([]string{
 	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd,
 	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,
 	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
-	MsgFindUsage, MsgFindTooLong, MsgFindNone, MsgFindPage, MsgFindPerson, MsgFindAsset, MsgFindByName, MsgMatchHead, MsgMatchNoAim,
+	MsgFindUsage, MsgFindTooLong, MsgFindNone, MsgFindPage, MsgFindByName, MsgMatchHead, MsgMatchNoAim,
 	MsgStats, MsgStatsNone, MsgAreaUnknown, MsgButtonNext, MsgButtonPrevious, MsgButtonIntroduce, MsgPageGone,
 	MsgIntroduceWrite, MsgIntroduceGone, MsgIntroduceTooLong, MsgIntroduceSent, MsgIntroduction, MsgButtonShare,
 	MsgButtonNoThanks, MsgIntroductionShared, MsgIntroductionDeclined, MsgIntroductionThanks, MsgIntroductionNoThanks,
