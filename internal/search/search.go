@@ -101,6 +101,14 @@ func New(st *store.Store, flows map[string]*flow.Flow, people *flow.Flow) (*Sear
 	return s, nil
 }
 
+// ignored are the small words, in the shipped languages, that /find
+// passes over: in labels such as "Arts & crafts" or "Sgiliau i'w rhannu"
+// they would match nearly everyone.
+var ignored = map[string]bool{
+	"a": true, "an": true, "and": true, "the": true, "of": true, "or": true, "to": true, "in": true, "for": true, "with": true,
+	"ac": true, "y": true, "yr": true, "neu": true, "i": true, "gyda": true,
+}
+
 // term is one word asked for: its stem, and the option ids it names.
 type term struct {
 	stem    string
@@ -116,7 +124,7 @@ type term struct {
 func (s *Searcher) Find(ctx context.Context, words string, page int) (Page, error) {
 	var terms []term
 	for _, w := range stems(words) {
-		if !slices.ContainsFunc(terms, func(t term) bool { return t.stem == w }) {
+		if !ignored[w] && !slices.ContainsFunc(terms, func(t term) bool { return t.stem == w }) {
 			terms = append(terms, term{stem: w, options: s.labels[w]})
 		}
 	}

@@ -105,6 +105,8 @@ func TestFind(t *testing.T) {
 		{"a plural of a free-text word", "dances", []string{"person:Cat"}},
 		{"more words matched ranks first", "bikes gardening", []string{"person:Ann", "person:Bob", "asset:Hyde Park Bikes"}},
 		{"a first name", "cat", []string{"person:Cat"}},
+		{"small words are passed over", "cooking and the bikes", []string{"person:Ann", "asset:Hyde Park Bikes"}},
+		{"only small words", "and the", nil},
 		{"nothing matches", "submarines", nil},
 		{"no words", "  ", nil},
 	} {
