@@ -371,6 +371,7 @@ func (b *Bot) process(stop context.Context, u tgbotapi.Update, a action) error {
 	b.metrics.updates.WithLabelValues(a.kind.String()).Inc()
 	start := time.Now()
 	defer func() { b.metrics.handleSeconds.Observe(time.Since(start).Seconds()) }()
+	a = b.prepare(ctx, a)
 	var err error
 	for attempt := 1; attempt <= maxAttemptsPerUpdate; attempt++ {
 		err = b.commit(ctx, u.UpdateID, func(tx *store.Tx) ([]outMsg, error) { return b.apply(tx, a) })

@@ -96,6 +96,67 @@ func decideOrganiserPress(a action, data string) (action, bool) {
 	return a, true
 }
 
+// found is what /find, /match or /stats (or a page button) found: a note
+// to say instead (usage, words too long, no aim), the totals, or a page of
+// results under the aim (for /match) with the page buttons' kind and value.
+type found struct {
+	note        string
+	vars        []string
+	stats       *search.Stats
+	aim         string
+	page        search.Page
+	kind, value string
+}
+
+// find runs the search an organiser's command or page button asks for.
+// It only reads, outside any transaction, so process can run it before
+// the update's transaction: a search of a large map then holds up nobody
+// else's writes.
+func (b *Bot) find(ctx context.Context, a action) (found, error) {
+	page := 0
+	if a.press != nil {
+		page = int(a.org.num) - 1
+	}
+	switch a.command {
+	case cmdStats:
+		st, err := b.searcher.Stats(ctx)
+		return found{stats: &st}, err
+	case cmdMatch:
+		aim := b.aim.Load()
+		if aim == nil || aim.Text == "" {
+			return found{note: flow.MsgMatchNoAim}, nil
+		}
+		p, err := b.searcher.Match(ctx, aim.Options, aim.Words, page)
+		return found{aim: aim.Text, page: p, kind: cbMatchPage}, err
+	}
+	words := directory.Normalize(a.args)
+	switch {
+	case words == "":
+		return found{note: flow.MsgFindUsage}, nil
+	case len(words) > maxFindBytes:
+		return found{note: flow.MsgFindTooLong, vars: []string{"max", strconv.Itoa(maxFindBytes)}}, nil
+	}
+	p, err := b.searcher.Find(ctx, words, page)
+	return found{page: p, kind: cbFindPage, value: words}, err
+}
+
+// prepare runs, before the update's transaction, the search an organiser
+// asks for (see find). For anyone else nothing is run: the transaction
+// refuses them.
+func (b *Bot) prepare(ctx context.Context, a action) action {
+	if a.kind != actOrganiser || a.org.kind == cbIntroduce || !b.organiser(a.id.UserID) {
+		return a
+	}
+	f, err := b.find(ctx, a)
+	if err != nil {
+		// The transaction searches again, and reports a failure as any.
+		b.log.Warn("search before the transaction failed", "user_id", a.id.UserID, "command", a.command, "err", err)
+		return a
+	}
+	a.found = &f
+	return a
+}
+
 // organiserCommand carries out /find, /match and /stats, their page
 // buttons and Introduce.
 func (b *Bot) organiserCommand(tx *store.Tx, a action) ([]outMsg, error) {
@@ -104,45 +165,29 @@ func (b *Bot) organiserCommand(tx *store.Tx, a action) ([]outMsg, error) {
 		return nil, err
 	}
 	r := b.renderer(a.chatID, lang)
-	ctx := context.Background()
 	if a.org.kind == cbIntroduce {
 		return b.startIntroduction(tx, r, a)
 	}
-	page := 0
-	if a.press != nil {
-		page = int(a.org.num) - 1
-	}
-	switch a.command {
-	case cmdStats:
-		st, err := b.searcher.Stats(ctx)
+	f := a.found
+	if f == nil {
+		got, err := b.find(context.Background(), a)
 		if err != nil {
 			return nil, err
 		}
-		r.add(outMsg{Method: methodSend, Text: statsText(r, st)})
-		return r.out, nil
-	case cmdMatch:
-		aim := b.aim.Load()
-		if aim == nil || aim.Text == "" {
-			return r.say(a.press, flow.MsgMatchNoAim), nil
-		}
-		p, err := b.searcher.Match(ctx, aim.Options, aim.Words, page)
-		if err != nil {
-			return nil, err
-		}
-		return b.results(r, a, lang, r.text(flow.MsgMatchHead, "aim", aim.Text), p, cbMatchPage, ""), nil
+		f = &got
 	}
-	words := directory.Normalize(a.args)
 	switch {
-	case words == "":
-		return r.say(a.press, flow.MsgFindUsage), nil
-	case len(words) > maxFindBytes:
-		return r.say(a.press, flow.MsgFindTooLong, "max", strconv.Itoa(maxFindBytes)), nil
+	case f.note != "":
+		return r.say(a.press, f.note, f.vars...), nil
+	case f.stats != nil:
+		r.add(outMsg{Method: methodSend, Text: statsText(r, *f.stats)})
+		return r.out, nil
 	}
-	p, err := b.searcher.Find(ctx, words, page)
-	if err != nil {
-		return nil, err
+	head := ""
+	if f.aim != "" {
+		head = r.text(flow.MsgMatchHead, "aim", f.aim)
 	}
-	return b.results(r, a, lang, "", p, cbFindPage, words), nil
+	return b.results(r, a, lang, head, f.page, f.kind, f.value), nil
 }
 
 // say answers a command with a message, or a press (if p is not nil) with

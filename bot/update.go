@@ -37,6 +37,9 @@ type action struct {
 	// org is, for a button under results or an introduction, what it
 	// names.
 	org organiserPress
+	// found is, for an organiser's search, its results, found before the
+	// transaction (see prepare); nil to search in it.
+	found *found
 }
 
 type actionKind int

@@ -65,6 +65,9 @@ type Searcher struct {
 	flows   map[string]*flow.Flow
 	people  *flow.Flow
 	purpose string
+	// asked are, by flow id, the answer keys each flow asks for, in flow
+	// order, with their steps, without the consent step.
+	asked map[string][]question
 	// labels maps each word of every option label, in every language, cut
 	// to its stem, to the ids of the options it names.
 	labels map[string][]string
@@ -84,8 +87,13 @@ func New(st *store.Store, flows map[string]*flow.Flow, people *flow.Flow) (*Sear
 	if purpose == "" {
 		return nil, fmt.Errorf("flow %q asks no consent, so nobody in it may be searched", people.ID)
 	}
-	s := &Searcher{st: st, flows: flows, people: people, purpose: purpose, labels: map[string][]string{}}
+	s := &Searcher{st: st, flows: flows, people: people, purpose: purpose, asked: map[string][]question{}, labels: map[string][]string{}}
 	for _, f := range flows {
+		for _, q := range f.Questions() {
+			if q.Consent == "" && !slices.ContainsFunc(s.asked[f.ID], func(a question) bool { return a.key == q.Key }) {
+				s.asked[f.ID] = append(s.asked[f.ID], question{key: q.Key, step: q})
+			}
+		}
 		for _, step := range f.Steps {
 			for _, o := range step.Options {
 				for _, text := range o.Label {
@@ -189,39 +197,40 @@ func (s *Searcher) search(ctx context.Context, terms []term, page int) (Page, er
 
 // score says how many terms the name and fields (answers in flow f, nil
 // if the flow is not in use) match, with the readable answers that did.
+// A choice matches through its option id (the labels, in every language,
+// are in the terms' options); typed text through its stems. Only answers
+// that matched are made readable, which is most of the cost of showing one.
 func (s *Searcher) score(terms []term, f *flow.Flow, name string, fields map[string]flow.Value) (Result, bool) {
 	res := Result{Name: name}
-	type field struct {
-		readable string
-		stems    []string
-		choices  []string
-	}
-	var answers []field
-	for _, q := range questions(f, fields) {
-		v := fields[q.key]
-		text := v.Text
-		if q.step != nil {
-			text = flow.Display(f, q.step, v, lang)
-		}
-		choices := slices.Concat(v.Choices, []string{v.Choice})
-		answers = append(answers, field{readable: text, stems: stems(text + " " + v.Other), choices: choices})
-	}
+	hits := make([]bool, len(terms))
 	nameStems := stems(name)
-	matched := make([]bool, len(answers))
-	for _, t := range terms {
-		hit := t.stem != "" && slices.Contains(nameStems, t.stem)
-		for i, a := range answers {
-			if (t.stem != "" && slices.Contains(a.stems, t.stem)) || slices.ContainsFunc(t.options, func(o string) bool { return slices.Contains(a.choices, o) }) {
-				hit, matched[i] = true, true
+	for i, t := range terms {
+		hits[i] = t.stem != "" && slices.Contains(nameStems, t.stem)
+	}
+	for _, q := range s.questions(f, fields) {
+		v := fields[q.key]
+		free := strings.TrimSpace(v.Text + " " + v.Other)
+		var words []string
+		if free != "" {
+			words = stems(free)
+		}
+		matched := false
+		for i, t := range terms {
+			if (t.stem != "" && slices.Contains(words, t.stem)) || slices.ContainsFunc(t.options, func(o string) bool { return o == v.Choice || slices.Contains(v.Choices, o) }) {
+				hits[i], matched = true, true
 			}
 		}
-		if hit {
-			res.Score++
+		if matched {
+			readable := v.Text
+			if q.step != nil {
+				readable = flow.Display(f, q.step, v, lang)
+			}
+			res.Matched = append(res.Matched, readable)
 		}
 	}
-	for i, a := range answers {
-		if matched[i] {
-			res.Matched = append(res.Matched, a.readable)
+	for _, hit := range hits {
+		if hit {
+			res.Score++
 		}
 	}
 	return res, res.Score > 0
@@ -236,20 +245,23 @@ type question struct {
 
 // questions are the keys of fields in flow order, then any the flow does
 // not ask (in key order), without the consent step.
-func questions(f *flow.Flow, fields map[string]flow.Value) []question {
-	var out []question
-	seen := map[string]bool{}
+func (s *Searcher) questions(f *flow.Flow, fields map[string]flow.Value) []question {
+	var asked []question
 	if f != nil {
-		for _, st := range f.Questions() {
-			if _, ok := fields[st.Key]; ok && st.Consent == "" && !seen[st.Key] {
-				out = append(out, question{key: st.Key, step: st})
-				seen[st.Key] = true
-			}
+		asked = s.asked[f.ID]
+	}
+	out := make([]question, 0, len(fields))
+	for _, q := range asked {
+		if _, ok := fields[q.key]; ok {
+			out = append(out, q)
 		}
+	}
+	if len(out) == len(fields) {
+		return out
 	}
 	var rest []string
 	for k := range fields {
-		if !seen[k] {
+		if !slices.ContainsFunc(asked, func(q question) bool { return q.key == k }) {
 			rest = append(rest, k)
 		}
 	}

@@ -28,7 +28,7 @@ func text(s string) flow.Value         { return flow.Value{Text: s} }
 // seed opens a store in a temporary folder holding the residents, in
 // order, and one association, and returns a Searcher of it with the
 // shipped flows.
-func seed(t *testing.T, people []resident) *search.Searcher {
+func seed(t testing.TB, people []resident) *search.Searcher {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "map.db"))
