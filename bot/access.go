@@ -2,6 +2,8 @@ package bot
 
 import (
 	"slices"
+
+	"github.com/assetbot/assetbot/internal/flow"
 	"strconv"
 
 	"github.com/assetbot/assetbot/internal/store"
@@ -10,7 +12,7 @@ import (
 // organiserCommands are the commands only organisers may use. apply checks
 // every action carrying one of them before it is carried out, so a new
 // organiser command is guarded by being listed here.
-var organiserCommands = []string{cmdVolunteer, cmdVolunteers}
+var organiserCommands = []string{cmdVolunteer, cmdVolunteers, cmdFind, cmdMatch, cmdStats}
 
 // organiserSet is the organisers' Telegram user ids, never changed once
 // made: a reload swaps in a new set.
@@ -78,6 +80,12 @@ func (b *Bot) refused(tx *store.Tx, a action) ([]outMsg, bool, error) {
 		return nil, false, nil
 	}
 	b.log.Warn("organiser command from someone not an organiser", "user_id", a.id.UserID, "command", a.command)
+	if a.press != nil {
+		// A button under an organiser's results, forged or forwarded:
+		// answered as any button we did not make.
+		out, err := b.apply(tx, reply(action{chatID: a.chatID, id: a.id, press: a.press}, flow.MsgBadButton))
+		return out, true, err
+	}
 	out, err := b.apply(tx, unknownCommand(a, a.word))
 	return out, true, err
 }

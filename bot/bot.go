@@ -25,6 +25,7 @@ import (
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/conversation"
 	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/search"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
@@ -128,6 +129,10 @@ type Bot struct {
 	// organisers are the Telegram user ids allowed the organiser commands,
 	// swapped whole when the config is reloaded.
 	organisers atomic.Pointer[organiserSet]
+	// searcher finds people and assets for /find, /match and /stats; aim
+	// is what /match looks for, swapped whole when the config is reloaded.
+	searcher *search.Searcher
+	aim      atomic.Pointer[config.Aim]
 }
 
 // Option configures New.
@@ -150,6 +155,11 @@ func New(ctx context.Context, cfg config.Telegram, st *store.Store, svc *convers
 	for _, o := range opts {
 		o(b)
 	}
+	searcher, err := search.New(st, svc.Flows(), svc.Flow())
+	if err != nil {
+		return nil, fmt.Errorf("make the organisers' search: %w", err)
+	}
+	b.searcher = searcher
 	setLibraryLogger.Do(func() { tgbotapi.SetLogger(libraryLogger{log: log.Debug, redact: b.redact}) })
 	endpoint := cfg.APIEndpoint + "/bot%s/%s"
 	for attempt := 1; ; attempt++ {
@@ -361,6 +371,7 @@ func (b *Bot) process(stop context.Context, u tgbotapi.Update, a action) error {
 	b.metrics.updates.WithLabelValues(a.kind.String()).Inc()
 	start := time.Now()
 	defer func() { b.metrics.handleSeconds.Observe(time.Since(start).Seconds()) }()
+	a = b.prepare(ctx, a)
 	var err error
 	for attempt := 1; attempt <= maxAttemptsPerUpdate; attempt++ {
 		err = b.commit(ctx, u.UpdateID, func(tx *store.Tx) ([]outMsg, error) { return b.apply(tx, a) })

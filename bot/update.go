@@ -34,22 +34,30 @@ type action struct {
 	// followed it; word is the command as typed, for the unknown-command
 	// reply a non-organiser gets.
 	command, args, word string
+	// org is, for a button under results or an introduction, what it
+	// names.
+	org organiserPress
+	// found is, for an organiser's search, its results, found before the
+	// transaction (see prepare); nil to search in it.
+	found *found
 }
 
 type actionKind int
 
 const (
-	actIgnore      actionKind = iota // not a person talking to us in private
-	actConverse                      // pass to the conversation
-	actReply                         // answer with a fixed text, change nothing
-	actReachable                     // the person unblocked the bot
-	actUnreachable                   // the person blocked the bot
-	actVolunteers                    // a volunteer command: /volunteer, /volunteers, /mystats
+	actIgnore             actionKind = iota // not a person talking to us in private
+	actConverse                             // pass to the conversation
+	actReply                                // answer with a fixed text, change nothing
+	actReachable                            // the person unblocked the bot
+	actUnreachable                          // the person blocked the bot
+	actVolunteers                           // a volunteer command: /volunteer, /volunteers, /mystats
+	actOrganiser                            // /find, /match, /stats, their page buttons and Introduce
+	actIntroductionAnswer                   // a person's Share or No thanks
 )
 
 // kindName names an action kind in logs and metrics.
 func (k actionKind) String() string {
-	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable", "volunteers"}[k]
+	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable", "volunteers", "organiser", "introduction_answer"}[k]
 }
 
 // decide works out what an update asks of the bot. It never panics on an
@@ -165,6 +173,9 @@ func decideCommand(a action, text, botName string) action {
 	case cmdVolunteer, cmdVolunteers, cmdMyStats:
 		a.kind, a.command, a.args, a.word = actVolunteers, cmd, strings.TrimSpace(args), word
 		return a
+	case cmdFind, cmdMatch, cmdStats:
+		a.kind, a.command, a.args, a.word = actOrganiser, cmd, strings.TrimSpace(args), word
+		return a
 	}
 	ev, ok := conversation.Command(cmd)
 	if !ok {
@@ -192,6 +203,9 @@ func decideCallback(q *tgbotapi.CallbackQuery) action {
 	}
 	p.messageID, p.text = q.Message.MessageID, q.Message.Text
 	a := action{kind: actConverse, chatID: q.Message.Chat.ID, id: identity(q.From), press: p}
+	if org, ok := decideOrganiserPress(a, q.Data); ok {
+		return org
+	}
 	ev, ok := parseCallback(q.Data)
 	if !ok {
 		return reply(a, flow.MsgBadButton)
@@ -204,6 +218,12 @@ func decideCallback(q *tgbotapi.CallbackQuery) action {
 func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 	if out, refused, err := b.refused(tx, a); refused {
 		return out, err
+	}
+	if in, ok, err := b.introductionDraft(tx, a); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return b.sendIntroduction(tx, a, in)
 	}
 	switch a.kind {
 	case actReply:
@@ -252,6 +272,10 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		}
 	case actVolunteers:
 		return b.volunteerCommand(tx, a)
+	case actOrganiser:
+		return b.organiserCommand(tx, a)
+	case actIntroductionAnswer:
+		return b.answerIntroduction(tx, a)
 	}
 	return nil, nil
 }

@@ -14,11 +14,13 @@ import (
 
 // liveKeys are the config file's top-level keys that a reload applies to
 // the running bot; a change to any other takes effect at the next start.
-var liveKeys = []string{"organisers"}
+var liveKeys = []string{"organisers", "aim"}
 
-// organiserList is what a reload changes in the running bot.
+// organiserList is what a reload changes in the running bot: the
+// organisers and the aim /match looks for.
 type organiserList interface {
 	SetOrganisers(ids []int64) (added, removed int)
+	SetAim(aim config.Aim)
 }
 
 // reloader reloads the config file on SIGHUP and applies what can change
@@ -53,6 +55,8 @@ func (r *reloader) reload() {
 	}
 	added, removed := r.bot.SetOrganisers(cfg.Organisers)
 	r.running.Organisers = cfg.Organisers
+	r.bot.SetAim(cfg.Aim)
+	r.running.Aim = cfg.Aim
 	r.log.Info("config reloaded", "organisers", len(cfg.Organisers), "organisers_added", added, "organisers_removed", removed)
 	if keys := changedKeys(r.running, cfg); len(keys) > 0 {
 		r.log.Warn("config reloaded: these settings changed and take effect at the next start", "keys", strings.Join(keys, ","))

@@ -18,7 +18,12 @@ import (
 )
 
 // organisersSeen records what a reload gives the bot.
-type organisersSeen struct{ calls [][]int64 }
+type organisersSeen struct {
+	calls [][]int64
+	aim   config.Aim
+}
+
+func (o *organisersSeen) SetAim(aim config.Aim) { o.aim = aim }
 
 func (o *organisersSeen) SetOrganisers(ids []int64) (added, removed int) {
 	o.calls = append(o.calls, ids)
@@ -47,20 +52,23 @@ func TestReload(t *testing.T) {
 		set  []int64
 		want []string // in the log
 		not  []string // not in the log
+		aim  string   // the bot's aim's text after it
 	}{
 		{"an organiser added", db + "organisers: [11, 22]\n", []int64{11, 22},
-			[]string{`level=INFO msg="config reloaded" organisers=2`}, []string{"level=WARN", "11 22", "[11"}},
+			[]string{`level=INFO msg="config reloaded" organisers=2`}, []string{"level=WARN", "11 22", "[11"}, ""},
 		{"broken YAML", db + "organisers: [11, 22\n", nil,
-			[]string{"level=ERROR", "config reload rejected; the running config stays", "config.yaml:"}, nil},
+			[]string{"level=ERROR", "config reload rejected; the running config stays", "config.yaml:"}, nil, ""},
 		{"an id that is not one", db + "organisers: [-5]\n", nil,
-			[]string{"level=ERROR", "organisers[0]"}, nil},
+			[]string{"level=ERROR", "organisers[0]"}, nil, ""},
 		{"an unknown key", db + "organizers: [33]\n", nil,
-			[]string{"level=ERROR", "organizers"}, nil},
+			[]string{"level=ERROR", "organizers"}, nil, ""},
 		{"an aim option no flow has", db + "aim: {text: Sport, options: [sprot]}\n", nil,
-			[]string{"level=ERROR", `no flow has an option \"sprot\"`}, nil},
-		{"file gone", "", nil, []string{"level=ERROR", "read config"}, nil},
+			[]string{"level=ERROR", `no flow has an option \"sprot\"`}, nil, ""},
+		{"the aim changed, live", db + "organisers: []\naim: {text: Sport, options: [sport]}\n", []int64{},
+			[]string{`msg="config reloaded" organisers=0`}, []string{"level=WARN"}, "Sport"},
+		{"file gone", "", nil, []string{"level=ERROR", "read config"}, nil, "Sport"},
 		{"organisers emptied and the database moved", "database:\n  path: " + filepath.Join(dir, "moved.db") + "\norganisers: []\n", []int64{},
-			[]string{`msg="config reloaded" organisers=0`, `level=WARN msg="config reloaded: these settings changed and take effect at the next start" keys=database`}, nil},
+			[]string{`msg="config reloaded" organisers=0`, `level=WARN msg="config reloaded: these settings changed and take effect at the next start" keys=database`}, nil, ""},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
@@ -75,6 +83,9 @@ func TestReload(t *testing.T) {
 			}
 			r.reload()
 			got := bot.calls[before:]
+			if bot.aim.Text != s.aim {
+				t.Errorf("the bot's aim = %q; want %q", bot.aim.Text, s.aim)
+			}
 			switch {
 			case s.set == nil && len(got) > 0:
 				t.Errorf("the bot's organisers were set to %v; want them kept", got)
@@ -105,6 +116,9 @@ func (o organisersSent) SetOrganisers(ids []int64) (added, removed int) {
 	o <- ids
 	return len(ids), 0
 }
+
+// SetAim ignores the aim: this test is about the signal.
+func (o organisersSent) SetAim(config.Aim) {}
 
 // TestReloadOnSignal sends the process SIGHUP while a reloader waits for
 // it, as `assetbot run` does, and sees the config applied.

@@ -52,7 +52,7 @@ func (e *environment) run(ctx context.Context, args []string) error {
 			log.Error("close database", "err", err)
 		}
 	}()
-	b, err := bot.New(ctx, cfg.Telegram, st, svc, log, bot.WithScheduledRate(cfg.Reminders.Rate), bot.WithOrganisers(cfg.Organisers))
+	b, err := bot.New(ctx, cfg.Telegram, st, svc, log, bot.WithScheduledRate(cfg.Reminders.Rate), bot.WithOrganisers(cfg.Organisers), bot.WithAim(cfg.Aim))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil

@@ -169,6 +169,10 @@ func New(flows map[string]*flow.Flow, mainFlow string, log *slog.Logger, opts ..
 // Flow returns the main flow.
 func (s *Service) Flow() *flow.Flow { return s.main }
 
+// Flows returns every flow the service handles, by id; the caller must not
+// change the map.
+func (s *Service) Flows() map[string]*flow.Flow { return s.flows }
+
 // session is what is stored between events.
 type session struct {
 	Flow flow.State `json:"flow"`

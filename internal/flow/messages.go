@@ -137,6 +137,34 @@ const (
 	MsgMyStats        = "my_stats"
 	MsgNotVolunteer   = "not_volunteer"
 
+	// Organisers: finding people and assets, the aim, totals, introductions.
+	MsgFindUsage            = "find_usage"
+	MsgFindTooLong          = "find_too_long"
+	MsgFindNone             = "find_none"
+	MsgFindPage             = "find_page"
+	MsgFindByName           = "find_by_name"
+	MsgMatchHead            = "match_head"
+	MsgMatchNoAim           = "match_no_aim"
+	MsgStats                = "stats"
+	MsgStatsNone            = "stats_none"
+	MsgAreaUnknown          = "area_unknown"
+	MsgButtonNext           = "button_next"
+	MsgButtonPrevious       = "button_previous"
+	MsgButtonIntroduce      = "button_introduce"
+	MsgPageGone             = "page_gone"
+	MsgIntroduceWrite       = "introduce_write"
+	MsgIntroduceGone        = "introduce_gone"
+	MsgIntroduceTooLong     = "introduce_too_long"
+	MsgIntroduceSent        = "introduce_sent"
+	MsgIntroduction         = "introduction"
+	MsgButtonShare          = "button_share"
+	MsgButtonNoThanks       = "button_no_thanks"
+	MsgIntroductionShared   = "introduction_shared"
+	MsgIntroductionDeclined = "introduction_declined"
+	MsgIntroductionThanks   = "introduction_thanks_shared"
+	MsgIntroductionNoThanks = "introduction_thanks_declined"
+	MsgIntroductionClosed   = "introduction_closed"
+
 	// The whole map: lookups, adding assets, the person's own entries.
 	MsgLookupType     = "lookup_type"
 	MsgNameLetters    = "name_letters"
@@ -198,6 +226,11 @@ var messageIDs = append([]string{
 	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd,
 	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,
 	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
+	MsgFindUsage, MsgFindTooLong, MsgFindNone, MsgFindPage, MsgFindByName, MsgMatchHead, MsgMatchNoAim,
+	MsgStats, MsgStatsNone, MsgAreaUnknown, MsgButtonNext, MsgButtonPrevious, MsgButtonIntroduce, MsgPageGone,
+	MsgIntroduceWrite, MsgIntroduceGone, MsgIntroduceTooLong, MsgIntroduceSent, MsgIntroduction, MsgButtonShare,
+	MsgButtonNoThanks, MsgIntroductionShared, MsgIntroductionDeclined, MsgIntroductionThanks, MsgIntroductionNoThanks,
+	MsgIntroductionClosed,
 	MsgLookupType, MsgNameLetters, MsgLookupFound, MsgLookupMore, MsgLookupNew, MsgLookupLater, MsgLookupNext,
 	MsgAddMenu, MsgAddOffer, MsgMenuNoThanks, MsgAddNothing, MsgDuplicate, MsgDuplicates, MsgMenuDupSame, MsgMenuDupOther,
 	MsgDupUpdate, MsgAssetSummary, MsgAssetSaved, MsgMenuMyAssets, MsgMyAssets, MsgNoAssets, MsgAssetMenu,

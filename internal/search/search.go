@@ -1,0 +1,352 @@
+// Package search finds people and assets on the map for organisers: by
+// words (/find), by the community's aim (/match), and the totals (/stats).
+//
+// Only people whose latest decision on the people flow's consent purpose is
+// consent are ever searched or counted. Results name people by their first
+// name and store id: never a Telegram id or username.
+package search
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/assetbot/assetbot/internal/directory"
+	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/store"
+)
+
+// PageSize is how many results a page holds: a short list on a phone.
+const PageSize = 5
+
+// lang is the language results are shown in.
+const lang = "en"
+
+// minStem is the shortest a word is cut down to by removing its ending, so
+// that "sing" is not cut to "s".
+const minStem = 3
+
+// Kind says whether a result is a person or an asset.
+type Kind string
+
+// The kinds of result.
+const (
+	KindPerson Kind = "person"
+	KindAsset  Kind = "asset"
+)
+
+// Result is one person or asset that matched.
+type Result struct {
+	Kind Kind
+	// ID is the person's or asset's id in the store.
+	ID int64
+	// Name is the person's first name or the asset's name; AssetKind, for
+	// an asset, the id of the flow that records it.
+	Name, AssetKind string
+	// Matched are the readable answers that matched, in flow order.
+	Matched []string
+	// Score is how many of the words asked for matched.
+	Score int
+}
+
+// Page is one page of results, best first.
+type Page struct {
+	Results []Result
+	// Page is the page's number from 0; Pages how many there are; Total
+	// how many results in all.
+	Page, Pages, Total int
+}
+
+// Searcher searches the map a store holds.
+type Searcher struct {
+	st      *store.Store
+	flows   map[string]*flow.Flow
+	people  *flow.Flow
+	purpose string
+	// asked are, by flow id, the answer keys each flow asks for, in flow
+	// order, with their steps, without the consent step.
+	asked map[string][]question
+	// labels maps each word of every option label, in every language, cut
+	// to its stem, to the ids of the options it names.
+	labels map[string][]string
+}
+
+// New returns a Searcher of st. people is the flow people answer: its
+// consent step's purpose decides who may be found. flows are every flow in
+// use, whose option labels are understood in every language they have.
+func New(st *store.Store, flows map[string]*flow.Flow, people *flow.Flow) (*Searcher, error) {
+	purpose := ""
+	for _, s := range people.Steps {
+		if s.Consent != "" {
+			purpose = s.Consent
+			break
+		}
+	}
+	if purpose == "" {
+		return nil, fmt.Errorf("flow %q asks no consent, so nobody in it may be searched", people.ID)
+	}
+	s := &Searcher{st: st, flows: flows, people: people, purpose: purpose, asked: map[string][]question{}, labels: map[string][]string{}}
+	for _, f := range flows {
+		for _, q := range f.Questions() {
+			if q.Consent == "" && !slices.ContainsFunc(s.asked[f.ID], func(a question) bool { return a.key == q.Key }) {
+				s.asked[f.ID] = append(s.asked[f.ID], question{key: q.Key, step: q})
+			}
+		}
+		for _, step := range f.Steps {
+			for _, o := range step.Options {
+				for _, text := range o.Label {
+					for _, w := range stems(text) {
+						if !slices.Contains(s.labels[w], o.ID) {
+							s.labels[w] = append(s.labels[w], o.ID)
+						}
+					}
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+// ignored are the small words, in the shipped languages, that /find
+// passes over: in labels such as "Arts & crafts" or "Sgiliau i'w rhannu"
+// they would match nearly everyone.
+var ignored = map[string]bool{
+	"a": true, "an": true, "and": true, "the": true, "of": true, "or": true, "to": true, "in": true, "for": true, "with": true,
+	"ac": true, "y": true, "yr": true, "neu": true, "i": true, "gyda": true,
+}
+
+// term is one word asked for: its stem, and the option ids it names.
+type term struct {
+	stem    string
+	options []string
+}
+
+// Find returns page (from 0) of the people and assets whose answers match
+// words, ranked by how many of the words they match. A word matches a
+// word of a name or answer with the same stem ("bikes" finds "bike",
+// "gardens" finds "gardening"), whatever the case or accents, and matches
+// an answer choosing an option whose label, in any language, has it
+// ("Garddio" finds those who ticked gardening).
+func (s *Searcher) Find(ctx context.Context, words string, page int) (Page, error) {
+	var terms []term
+	for _, w := range stems(words) {
+		if !ignored[w] && !slices.ContainsFunc(terms, func(t term) bool { return t.stem == w }) {
+			terms = append(terms, term{stem: w, options: s.labels[w]})
+		}
+	}
+	return s.search(ctx, terms, page)
+}
+
+// Match returns page (from 0) of what fits the aim: whoever chose one of
+// options or used one of words, ranked by how many they matched.
+func (s *Searcher) Match(ctx context.Context, options, words []string, page int) (Page, error) {
+	var terms []term
+	for _, o := range options {
+		terms = append(terms, term{options: []string{o}})
+	}
+	for _, w := range words {
+		for _, st := range stems(w) {
+			terms = append(terms, term{stem: st})
+		}
+	}
+	return s.search(ctx, terms, page)
+}
+
+// search ranks everyone and everything that matches at least one term and
+// returns the page asked for. A page past the end is empty.
+func (s *Searcher) search(ctx context.Context, terms []term, page int) (Page, error) {
+	if page < 0 {
+		return Page{}, fmt.Errorf("search: page %d is before the first", page)
+	}
+	var all []Result
+	if len(terms) > 0 {
+		err := s.st.ConsentedEach(ctx, s.people.ID, s.purpose, func(r store.Record) error {
+			fields := make(map[string]flow.Value, len(r.Answers))
+			for _, a := range r.Answers {
+				fields[a.Key] = a.Value
+			}
+			if res, ok := s.score(terms, s.people, r.Person.FirstName, fields); ok {
+				res.Kind, res.ID = KindPerson, r.Person.ID
+				all = append(all, res)
+			}
+			return nil
+		})
+		if err != nil {
+			return Page{}, fmt.Errorf("search people: %w", err)
+		}
+		err = s.st.ConsentedAssets(ctx, "", s.purpose, func(a store.Asset) error {
+			if res, ok := s.score(terms, s.flows[a.Kind], a.Name, a.Fields); ok {
+				res.Kind, res.ID, res.AssetKind = KindAsset, a.ID, a.Kind
+				all = append(all, res)
+			}
+			return nil
+		})
+		if err != nil {
+			return Page{}, fmt.Errorf("search assets: %w", err)
+		}
+	}
+	slices.SortStableFunc(all, func(a, b Result) int { return cmp.Compare(b.Score, a.Score) })
+	p := Page{Page: page, Total: len(all), Pages: (len(all) + PageSize - 1) / PageSize}
+	if from := page * PageSize; from < len(all) {
+		p.Results = all[from:min(from+PageSize, len(all))]
+	}
+	return p, nil
+}
+
+// score says how many terms the name and fields (answers in flow f, nil
+// if the flow is not in use) match, with the readable answers that did.
+// A choice matches through its option id (the labels, in every language,
+// are in the terms' options); typed text through its stems. Only answers
+// that matched are made readable, which is most of the cost of showing one.
+func (s *Searcher) score(terms []term, f *flow.Flow, name string, fields map[string]flow.Value) (Result, bool) {
+	res := Result{Name: name}
+	hits := make([]bool, len(terms))
+	nameStems := stems(name)
+	for i, t := range terms {
+		hits[i] = t.stem != "" && slices.Contains(nameStems, t.stem)
+	}
+	for _, q := range s.questions(f, fields) {
+		v := fields[q.key]
+		free := strings.TrimSpace(v.Text + " " + v.Other)
+		var words []string
+		if free != "" {
+			words = stems(free)
+		}
+		matched := false
+		for i, t := range terms {
+			if (t.stem != "" && slices.Contains(words, t.stem)) || slices.ContainsFunc(t.options, func(o string) bool { return o == v.Choice || slices.Contains(v.Choices, o) }) {
+				hits[i], matched = true, true
+			}
+		}
+		if matched {
+			readable := v.Text
+			if q.step != nil {
+				readable = flow.Display(f, q.step, v, lang)
+			}
+			res.Matched = append(res.Matched, readable)
+		}
+	}
+	for _, hit := range hits {
+		if hit {
+			res.Score++
+		}
+	}
+	return res, res.Score > 0
+}
+
+// question is an answer key with the step that asks it (nil if the flow
+// no longer does).
+type question struct {
+	key  string
+	step *flow.Step
+}
+
+// questions are the keys of fields in flow order, then any the flow does
+// not ask (in key order), without the consent step.
+func (s *Searcher) questions(f *flow.Flow, fields map[string]flow.Value) []question {
+	var asked []question
+	if f != nil {
+		asked = s.asked[f.ID]
+	}
+	out := make([]question, 0, len(fields))
+	for _, q := range asked {
+		if _, ok := fields[q.key]; ok {
+			out = append(out, q)
+		}
+	}
+	if len(out) == len(fields) {
+		return out
+	}
+	var rest []string
+	for k := range fields {
+		if !slices.ContainsFunc(asked, func(q question) bool { return q.key == k }) {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	for _, k := range rest {
+		out = append(out, question{key: k})
+	}
+	return out
+}
+
+// stems splits text into words, folded (lower case, no accents) and cut
+// to their stems.
+func stems(text string) []string {
+	var out []string
+	for _, w := range strings.Fields(directory.Normalize(text)) {
+		out = append(out, stem(w))
+	}
+	return out
+}
+
+// stem cuts common English endings off a folded word, so that the forms of
+// a word meet: "bikes" and "bike", "gardens" and "gardening", "dance" and
+// "dancing", "parties" and "party". It is deliberately simple: a word it
+// does not know the ending of is left whole.
+func stem(w string) string {
+	cut := func(suffix, with string) bool {
+		if strings.HasSuffix(w, suffix) && len(w)-len(suffix)+len(with) >= minStem {
+			w = strings.TrimSuffix(w, suffix) + with
+			return true
+		}
+		return false
+	}
+	switch {
+	case cut("ies", "y"), cut("sses", "ss"), cut("ing", ""):
+	case strings.HasSuffix(w, "ss"):
+	case cut("s", ""):
+	}
+	if strings.HasSuffix(w, "y") {
+		w = strings.TrimSuffix(w, "y") + "i"
+	}
+	cut("e", "")
+	return w
+}
+
+// Stats are the map's totals.
+type Stats struct {
+	// People is how many people consented; ByArea counts them by the area
+	// they gave (as typed, folded), "" for those who gave none.
+	People int
+	ByArea map[string]int
+	// Assets counts the assets on the map by kind; Links the links whose
+	// ends may be shown.
+	Assets map[string]int
+	Links  int
+}
+
+// areaKey is the people flow's answer key for the area a person lives in.
+const areaKey = "area"
+
+// Stats counts the people who consented (in all and by area), the assets
+// by kind and the links.
+func (s *Searcher) Stats(ctx context.Context) (Stats, error) {
+	st := Stats{ByArea: map[string]int{}, Assets: map[string]int{}}
+	err := s.st.ConsentedEach(ctx, s.people.ID, s.purpose, func(r store.Record) error {
+		st.People++
+		area := ""
+		for _, a := range r.Answers {
+			if a.Key == areaKey {
+				area = directory.NormalizeArea(a.Value.Text)
+			}
+		}
+		st.ByArea[area]++
+		return nil
+	})
+	if err != nil {
+		return st, fmt.Errorf("count people: %w", err)
+	}
+	if err := s.st.ConsentedAssets(ctx, "", s.purpose, func(a store.Asset) error { st.Assets[a.Kind]++; return nil }); err != nil {
+		return st, fmt.Errorf("count assets: %w", err)
+	}
+	if err := s.st.ConsentedLinks(ctx, s.purpose, func(store.NamedLink) error { st.Links++; return nil }); err != nil {
+		return st, fmt.Errorf("count links: %w", err)
+	}
+	return st, nil
+}
+
+// Purpose is the consent purpose that decides who may be found.
+func (s *Searcher) Purpose() string { return s.purpose }
