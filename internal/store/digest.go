@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -105,15 +107,18 @@ func jsonList(list []string) string {
 
 // OptionCounts counts the option ids given to the answer keys of flowID
 // (the choices of multi answers and the choice of choice answers), by key
-// and option: in all and in answers first given at or after since.
+// and option: in all and in answers first given at or after since. Equal
+// answers are grouped first, so each distinct value is parsed once rather
+// than each answer.
 func (s *Store) OptionCounts(ctx context.Context, flowID string, keys []string, since time.Time) ([]OptionCount, error) {
 	return collect(ctx, s.db, "count options given", func(r *sql.Rows) (OptionCount, error) {
 		var o OptionCount
 		return o, r.Scan(&o.Key, &o.Option, &o.Total, &o.New)
-	}, `SELECT a.key, IFNULL(o.value, a.value ->> '$.choice') AS opt, COUNT(*), SUM(a.created_at >= ?3)
-		FROM answers a LEFT JOIN json_each(a.value, '$.choices') o
-		WHERE a.flow = ?1 AND a.withdrawn_at IS NULL AND a.key IN (SELECT value FROM json_each(?2))
-		GROUP BY a.key, opt HAVING opt IS NOT NULL ORDER BY a.key, opt`, flowID, jsonList(keys), formatTime(since))
+	}, `SELECT g.key, IFNULL(o.value, g.value ->> '$.choice') AS opt, SUM(g.n), SUM(g.fresh) FROM (
+			SELECT key, value, COUNT(*) AS n, SUM(created_at >= ?3) AS fresh FROM answers
+			WHERE flow = ?1 AND withdrawn_at IS NULL AND key IN (SELECT value FROM json_each(?2)) GROUP BY key, value) g
+		LEFT JOIN json_each(g.value, '$.choices') o
+		GROUP BY g.key, opt HAVING opt IS NOT NULL ORDER BY g.key, opt`, flowID, jsonList(keys), formatTime(since))
 }
 
 // TextCounts counts the current text answers to key in flowID, folded to
@@ -128,42 +133,75 @@ func (s *Store) TextCounts(ctx context.Context, flowID, key string, limit int) (
 }
 
 // aimValue is an SQL condition, true when the answer value v (a JSON
-// flow.Value) holds an option id of the JSON list bound as options or, in
-// its text or "other" text, a word of the JSON list bound as words.
-func aimValue(v, options, words string) string {
-	return `(` + v + ` ->> '$.choice' IN (SELECT value FROM json_each(` + options + `))
-		OR EXISTS (SELECT 1 FROM json_each(` + v + `, '$.choices') c WHERE c.value IN (SELECT value FROM json_each(` + options + `)))
-		OR EXISTS (SELECT 1 FROM json_each(` + words + `) w WHERE instr(lower(IFNULL(` + v + ` ->> '$.text', '') || ' ' || IFNULL(` + v + ` ->> '$.other', '')), lower(w.value)) > 0))`
+// flow.Value) holds an option id of the JSON list bound as :options or,
+// in its text or "other" text, a word of the JSON list bound as :words.
+func aimValue(v string) string {
+	return `(` + v + ` ->> '$.choice' IN (SELECT value FROM json_each(:options))
+		OR EXISTS (SELECT 1 FROM json_each(` + v + `, '$.choices') c WHERE c.value IN (SELECT value FROM json_each(:options)))
+		OR EXISTS (SELECT 1 FROM json_each(:words) w WHERE instr(lower(IFNULL(` + v + ` ->> '$.text', '') || ' ' || IFNULL(` + v + ` ->> '$.other', '')), lower(w.value)) > 0))`
+}
+
+// likeEscape escapes LIKE's wildcards in s, for the escape character \.
+var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// aimFilter returns a cheap SQL condition on the raw JSON text of answer
+// value v that every value aimValue accepts passes (an option id appears
+// quoted; a word appears, in any case), and its arguments: it spares
+// parsing the JSON of nearly every answer that cannot match.
+func aimFilter(v string, options, words []string) (string, []any) {
+	var terms []string
+	var args []any
+	add := func(pattern string) {
+		name := "f" + strconv.Itoa(len(args))
+		terms = append(terms, v+` LIKE :`+name+` ESCAPE '\'`)
+		args = append(args, sql.Named(name, pattern))
+	}
+	for _, o := range options {
+		add(`%"` + likeEscape.Replace(o) + `"%`)
+	}
+	for _, w := range words {
+		add(`%` + likeEscape.Replace(w) + `%`)
+	}
+	if len(terms) == 0 {
+		return "0", nil
+	}
+	return "(" + strings.Join(terms, " OR ") + ")", args
+}
+
+// aimArgs are the arguments aimValue's and aimFilter's SQL binds.
+func aimArgs(v string, options, words []string) (string, []any) {
+	filter, args := aimFilter(v, options, words)
+	return filter + ` AND ` + aimValue(v), append(args, sql.Named("options", jsonList(options)), sql.Named("words", jsonList(words)))
 }
 
 // AimPeople returns, in order of joining, at most limit people who
 // consented to purpose and whose current answers in flowID hold one of
-// options or words: their first name and their answer to offerKey.
+// options or words: their first name and their answer to offerKey. It
+// walks people in order and stops at limit, checking each one's latest
+// consent and answers by index.
 func (s *Store) AimPeople(ctx context.Context, flowID, purpose, offerKey string, options, words []string, limit int) ([]AimMatch, error) {
+	match, args := aimArgs("a.value", options, words)
 	return collect(ctx, s.db, "find people matching the aim", func(r *sql.Rows) (AimMatch, error) {
 		var m AimMatch
 		return m, r.Scan(&m.Name, &m.Offer)
-	}, `SELECT p.first_name, IFNULL((SELECT o.value ->> '$.text' FROM answers o WHERE o.person_id = p.id AND o.flow = ?1 AND o.key = ?5 AND o.withdrawn_at IS NULL), '')
-		FROM people p WHERE p.id IN (SELECT person_id FROM answers a WHERE a.flow = ?1 AND a.withdrawn_at IS NULL AND `+aimValue("a.value", "?2", "?3")+`)
-		AND p.id IN (`+consentingAt("?4")+`) ORDER BY p.id LIMIT ?6`,
-		flowID, jsonList(options), jsonList(words), purpose, offerKey, limit)
-}
-
-// consentingAt is consenting with the purpose bound as param.
-func consentingAt(param string) string {
-	return `SELECT p2.id FROM people p2 JOIN consents c ON c.id = (SELECT MAX(id) FROM consents WHERE person_id = p2.id AND purpose = ` + param + `) WHERE c.granted = 1`
+	}, `SELECT p.first_name, IFNULL((SELECT o.value ->> '$.text' FROM answers o WHERE o.person_id = p.id AND o.flow = :flow AND o.key = :offer AND o.withdrawn_at IS NULL), '')
+		FROM people p WHERE (SELECT granted FROM consents WHERE person_id = p.id AND purpose = :purpose ORDER BY id DESC LIMIT 1) = 1
+		AND EXISTS (SELECT 1 FROM answers a WHERE a.person_id = p.id AND a.flow = :flow AND a.withdrawn_at IS NULL AND `+match+`)
+		ORDER BY p.id LIMIT :limit`,
+		append(args, sql.Named("flow", flowID), sql.Named("offer", offerKey), sql.Named("purpose", purpose), sql.Named("limit", limit))...)
 }
 
 // AimAssets returns, in order of adding, at most limit assets on the map
 // whose name or fields hold one of options or words.
 func (s *Store) AimAssets(ctx context.Context, options, words []string, limit int) ([]AimMatch, error) {
+	match, args := aimArgs("f.value", options, words)
 	return collect(ctx, s.db, "find assets matching the aim", func(r *sql.Rows) (AimMatch, error) {
 		var m AimMatch
 		return m, r.Scan(&m.Name, &m.Kind)
 	}, `SELECT a.name, a.kind FROM assets a WHERE a.removed_at IS NULL AND (
-		EXISTS (SELECT 1 FROM json_each(?2) w WHERE instr(lower(a.name), lower(w.value)) > 0)
-		OR EXISTS (SELECT 1 FROM json_each(a.fields) f WHERE `+aimValue("f.value", "?1", "?2")+`))
-		ORDER BY a.id LIMIT ?3`, jsonList(options), jsonList(words), limit)
+		EXISTS (SELECT 1 FROM json_each(:words) w WHERE instr(lower(a.name), lower(w.value)) > 0)
+		OR EXISTS (SELECT 1 FROM json_each(a.fields) f WHERE `+match+`))
+		ORDER BY a.id LIMIT :limit`, append(args, sql.Named("limit", limit))...)
 }
 
 // Refreshes returns how many entries (people's and assets') went stale at
