@@ -4,6 +4,7 @@
 //	assetbot try                  the same conversation in this terminal, no token needed
 //	assetbot flows check [DIR]    check flow files
 //	assetbot export --format csv  the map: people who consented, assets, links
+//	assetbot digest               the organisers' weekly digest
 //	assetbot reminders            the scheduled jobs; `reminders run JOB` runs one now
 //	assetbot volunteer            volunteers' personal links: add, list, pause, resume, remove
 //
@@ -42,6 +43,8 @@ Usage:
                                                            all; csv one table: the people (--flow resident, the
                                                            default), one kind of asset (--flow association, place,
                                                            ...) or the links (--links)
+  assetbot digest   [--config FILE] [--since DATE] [--lang LANG]
+                                                           the organisers' digest of the week (or since DATE)
   assetbot reminders [--config FILE]                       the scheduled jobs: schedule, next run, reminders due
   assetbot reminders run JOB [--now TIME] [--dry-run]      run a job now, or as if at TIME (RFC 3339)
   assetbot volunteer add NAME | list                       register a volunteer (prints their link); list them with results
@@ -92,6 +95,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.flows(rest)
 	case "export":
 		return env.export(ctx, rest)
+	case "digest":
+		return env.digest(ctx, rest)
 	case "reminders":
 		return env.reminders(ctx, rest)
 	case "volunteer":
