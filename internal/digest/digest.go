@@ -70,6 +70,9 @@ type Digest struct {
 	Volunteers        []store.VolunteerStats
 	Refreshes         store.RefreshCounts
 	DropOff           []store.StepCount
+	// Weeks counts the people who joined in each of the chartWeeks weeks
+	// before Now, this week first.
+	Weeks []int
 	// labels are the resident flow's option labels by id; resident and
 	// loc give Text its words and timezone.
 	labels   map[string]flow.Text
@@ -115,6 +118,9 @@ func Build(ctx context.Context, st *store.Store, p Params, since, now time.Time)
 		return d, fmt.Errorf("digest: %w", err)
 	}
 	if d.DropOff, err = st.DropOff(ctx); err != nil {
+		return d, fmt.Errorf("digest: %w", err)
+	}
+	if d.Weeks, err = st.PeoplePerWeek(ctx, now, chartWeeks); err != nil {
 		return d, fmt.Errorf("digest: %w", err)
 	}
 	return d, nil

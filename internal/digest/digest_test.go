@@ -1,8 +1,11 @@
 package digest_test
 
 import (
+	"bytes"
 	"context"
+	"image/png"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -168,5 +171,53 @@ func TestText(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestChart checks that the chart is a PNG of the expected size, for a
+// seeded database and for an empty one.
+func TestChart(t *testing.T) {
+	st, f, now := seeded(t)
+	emptyStore, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "empty.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emptyStore.Close()
+	for _, tt := range []struct {
+		name string
+		st   *store.Store
+	}{{"seeded", st}, {"empty", emptyStore}} {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := digest.Build(context.Background(), tt.st, digest.Params{Resident: f, Aim: aim, Location: time.UTC}, now.Add(-digest.Week), now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := digest.Chart(d, "cy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("chart does not decode as PNG: %v", err)
+			}
+			if b := img.Bounds(); b.Dx() != digest.ChartWidth || b.Dy() != digest.ChartHeight {
+				t.Errorf("chart is %dx%d; want %dx%d", b.Dx(), b.Dy(), digest.ChartWidth, digest.ChartHeight)
+			}
+		})
+	}
+}
+
+// TestPeoplePerWeek checks the chart's weekly counts: the seeded people
+// joined ten days and two days before the digest.
+func TestPeoplePerWeek(t *testing.T) {
+	st, f, now := seeded(t)
+	d, err := digest.Build(context.Background(), st, digest.Params{Resident: f, Location: time.UTC}, now.Add(-digest.Week), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]int, 12)
+	want[0], want[1] = 3, 3
+	if !slices.Equal(d.Weeks, want) {
+		t.Errorf("Weeks = %v; want %v", d.Weeks, want)
 	}
 }

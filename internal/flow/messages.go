@@ -184,6 +184,8 @@ const (
 	MsgDigestRefresh   = "digest_refresh"
 	MsgDigestDropOff   = "digest_drop_off"
 	MsgDigestNone      = "digest_none"
+	MsgChartPeople     = "chart_people"
+	MsgChartAssets     = "chart_assets"
 
 	// The terminal's own words.
 	MsgTermMulti    = "term_multi"
@@ -218,7 +220,7 @@ var messageIDs = append([]string{
 	MsgMenuRemove, MsgRemoveAsset, MsgRemoveLink, MsgMenuRemoveYes, MsgAssetRemoved, MsgLinkRemoved,
 	MsgAssetConfirmed, MsgAssetGone, MsgLinkAdded, MsgRefreshAsset,
 	MsgDigestTitle, MsgDigestNew, MsgDigestKinds, MsgDigestTop, MsgDigestTopNew, MsgDigestAim, MsgDigestAimNone,
-	MsgDigestGaps, MsgDigestVolunteer, MsgDigestRefresh, MsgDigestDropOff, MsgDigestNone,
+	MsgDigestGaps, MsgDigestVolunteer, MsgDigestRefresh, MsgDigestDropOff, MsgDigestNone, MsgChartPeople, MsgChartAssets,
 	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep,
 }, linkMessageIDs()...)
 

@@ -233,3 +233,25 @@ func (s *Store) DropOff(ctx context.Context) ([]StepCount, error) {
 	}, `SELECT flow, IFNULL(state ->> '$.flow.step', '') AS step, COUNT(*) AS n FROM conversations
 		WHERE status IN ('active', 'paused') GROUP BY flow, step HAVING step <> '' ORDER BY n DESC, flow, step`)
 }
+
+// PeoplePerWeek counts the people who joined in each of the weeks weeks
+// before now: counts[0] is the week ending now, counts[weeks-1] the
+// earliest.
+func (s *Store) PeoplePerWeek(ctx context.Context, now time.Time, weeks int) ([]int, error) {
+	counts := make([]int, weeks)
+	const week = 7 * 24 * time.Hour
+	rows, err := collect(ctx, s.db, "count people per week", func(r *sql.Rows) ([2]int, error) {
+		var wc [2]int
+		return wc, r.Scan(&wc[0], &wc[1])
+	}, `SELECT CAST((julianday(?1) - julianday(created_at)) / 7 AS INTEGER) AS w, COUNT(*) FROM people
+		WHERE created_at > ?2 AND created_at <= ?1 GROUP BY w`, formatTime(now), formatTime(now.Add(-time.Duration(weeks)*week)))
+	if err != nil {
+		return nil, err
+	}
+	for _, wc := range rows {
+		if wc[0] >= 0 && wc[0] < weeks {
+			counts[wc[0]] += wc[1]
+		}
+	}
+	return counts, nil
+}
