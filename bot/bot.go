@@ -128,6 +128,8 @@ type Bot struct {
 	// organisers are the Telegram user ids allowed the organiser commands,
 	// swapped whole when the config is reloaded.
 	organisers atomic.Pointer[organiserSet]
+	// digester makes the digest /digest sends; nil without WithDigest.
+	digester Digester
 }
 
 // Option configures New.

@@ -30,7 +30,7 @@ type action struct {
 	// reply; media, for the cant_read note, the message id naming what
 	// was sent.
 	prefix, media string
-	// command and args are, for actVolunteers, the command and what
+	// command and args are, for actVolunteers and actDigest, the command and what
 	// followed it; word is the command as typed, for the unknown-command
 	// reply a non-organiser gets.
 	command, args, word string
@@ -45,11 +45,12 @@ const (
 	actReachable                     // the person unblocked the bot
 	actUnreachable                   // the person blocked the bot
 	actVolunteers                    // a volunteer command: /volunteer, /volunteers, /mystats
+	actDigest                        // an organiser's /digest
 )
 
 // kindName names an action kind in logs and metrics.
 func (k actionKind) String() string {
-	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable", "volunteers"}[k]
+	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable", "volunteers", "digest"}[k]
 }
 
 // decide works out what an update asks of the bot. It never panics on an
@@ -165,6 +166,9 @@ func decideCommand(a action, text, botName string) action {
 	case cmdVolunteer, cmdVolunteers, cmdMyStats:
 		a.kind, a.command, a.args, a.word = actVolunteers, cmd, strings.TrimSpace(args), word
 		return a
+	case cmdDigest:
+		a.kind, a.command, a.word = actDigest, cmd, word
+		return a
 	}
 	ev, ok := conversation.Command(cmd)
 	if !ok {
@@ -252,6 +256,8 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		}
 	case actVolunteers:
 		return b.volunteerCommand(tx, a)
+	case actDigest:
+		return b.digestCommand(tx, a)
 	}
 	return nil, nil
 }

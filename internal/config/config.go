@@ -35,6 +35,15 @@ type Config struct {
 	Volunteers Volunteers `yaml:"volunteers"`
 	// Aim is what the community's mapping is for; default none.
 	Aim Aim `yaml:"aim"`
+	// Digest configures the organisers' weekly digest.
+	Digest Digest `yaml:"digest"`
+}
+
+// Digest configures the organisers' digest.
+type Digest struct {
+	// Schedule is when the digest goes to every organiser, as a cron spec
+	// in Timezone; default "0 9 * * 1", Monday at 09:00.
+	Schedule string `yaml:"schedule"`
 }
 
 // Aim is the community's agreed aim and the answers that match it, for
@@ -194,6 +203,7 @@ func Default() Config {
 			},
 		},
 		Log:        Log{Level: "info", Format: "text"},
+		Digest:     Digest{Schedule: "0 9 * * 1"},
 		Volunteers: Volunteers{Invitation: "Tell us what you could share with your neighbours: scan this to start."},
 		Reminders: Reminders{
 			CheckEvery:   "@every 5m",
