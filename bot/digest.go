@@ -17,9 +17,19 @@ const cmdDigest = "/digest"
 // seconds even for a large map.
 const digestTimeout = time.Minute
 
-// Digester makes the organisers' digest as of now in lang: its text and
-// its chart as a PNG.
-type Digester func(ctx context.Context, now time.Time, lang string) (text string, chart []byte, err error)
+// Digest is the organisers' digest as sent: its text, its chart as a PNG,
+// and the people CSV (nil when it is too large to send).
+type Digest struct {
+	Text  string
+	Chart []byte
+	CSV   []byte
+}
+
+// Digester makes the organisers' digest as of now in lang.
+type Digester func(ctx context.Context, now time.Time, lang string) (Digest, error)
+
+// CSVName is the file name the people CSV is sent under.
+const CSVName = "people.csv"
 
 // WithDigest lets organisers ask for the digest with /digest.
 func WithDigest(d Digester) Option { return func(b *Bot) { b.digester = d } }
@@ -75,34 +85,35 @@ func OrganiserChats(ctx context.Context, st *store.Store, ids []int64) (map[int6
 }
 
 // QueueDigest makes the digest as of now once per language and queues it
-// (its text, then its chart as a photo) to each chat, in the chat's
+// (its text, its chart as a photo, then the people CSV) to each chat, in the chat's
 // language, among the messages the bot sends first.
 func QueueDigest(ctx context.Context, st *store.Store, d Digester, now time.Time, chats map[int64]string) error {
-	type made struct {
-		text  string
-		chart []byte
-	}
-	byLang := map[string]made{}
+	byLang := map[string]Digest{}
 	for _, lang := range chats {
 		if _, ok := byLang[lang]; ok {
 			continue
 		}
-		text, chart, err := d(ctx, now, lang)
+		made, err := d(ctx, now, lang)
 		if err != nil {
 			return fmt.Errorf("make the digest in %s: %w", lang, err)
 		}
-		byLang[lang] = made{text, chart}
+		byLang[lang] = made
 	}
 	return st.Update(ctx, func(tx *store.Tx) error {
 		for chatID, lang := range chats {
 			m := byLang[lang]
-			for _, chunk := range split(m.text, maxMessageRunes) {
-				if _, err := enqueue(tx, outMsg{Method: methodSend, ChatID: chatID, Text: chunk}, true); err != nil {
+			var msgs []outMsg
+			for _, chunk := range split(m.Text, maxMessageRunes) {
+				msgs = append(msgs, outMsg{Method: methodSend, ChatID: chatID, Text: chunk})
+			}
+			msgs = append(msgs, outMsg{Method: methodPhoto, ChatID: chatID, Photo: m.Chart})
+			if m.CSV != nil {
+				msgs = append(msgs, outMsg{Method: methodDocument, ChatID: chatID, Document: m.CSV, FileName: CSVName})
+			}
+			for _, msg := range msgs {
+				if _, err := enqueue(tx, msg, true); err != nil {
 					return err
 				}
-			}
-			if _, err := enqueue(tx, outMsg{Method: methodPhoto, ChatID: chatID, Photo: m.chart}, true); err != nil {
-				return err
 			}
 		}
 		return nil

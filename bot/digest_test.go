@@ -18,8 +18,8 @@ func TestDigestOnDemand(t *testing.T) {
 	h := newIdleHarness(t, fakeapi.Options{})
 	const organiser = 7400
 	chart := []byte("\x89PNG chart")
-	h.opts = []Option{WithOrganisers([]int64{organiser}), WithDigest(func(_ context.Context, _ time.Time, lang string) (string, []byte, error) {
-		return "Digest in " + lang, chart, nil
+	h.opts = []Option{WithOrganisers([]int64{organiser}), WithDigest(func(_ context.Context, _ time.Time, lang string) (Digest, error) {
+		return Digest{Text: "Digest in " + lang, Chart: chart, CSV: []byte("\ufeffname\nOlwen\n")}, nil
 	})}
 	h.start(testConfig(h.fake))
 	h.fake.SetLanguage(organiser, "cy")
@@ -30,6 +30,9 @@ func TestDigestOnDemand(t *testing.T) {
 	}
 	if got := h.next(organiser); got.Method != fakeapi.MethodSendPhoto || got.File != photoName {
 		t.Errorf("/digest then sent %s %q; want the chart as a photo", got.Method, got.File)
+	}
+	if got := h.next(organiser); got.Method != fakeapi.MethodSendDocument || got.File != CSVName {
+		t.Errorf("/digest last sent %s %q; want the people CSV as a document", got.Method, got.File)
 	}
 }
 
@@ -42,9 +45,9 @@ func TestQueueDigest(t *testing.T) {
 	}
 	defer st.Close()
 	made := map[string]int{}
-	d := func(_ context.Context, _ time.Time, lang string) (string, []byte, error) {
+	d := func(_ context.Context, _ time.Time, lang string) (Digest, error) {
 		made[lang]++
-		return "Digest in " + lang, []byte("png"), nil
+		return Digest{Text: "Digest in " + lang, Chart: []byte("png")}, nil
 	}
 	chats := map[int64]string{1: "en", 2: "cy", 3: "en"}
 	if err := QueueDigest(context.Background(), st, d, time.Now(), chats); err != nil {
@@ -57,12 +60,12 @@ func TestQueueDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const perChat = 2 // the text and the chart
+	const perChat = 2 // the text and the chart; no CSV was made
 	if len(msgs) != len(chats)*perChat {
 		t.Errorf("queued %d messages; want %d", len(msgs), len(chats)*perChat)
 	}
-	failing := func(context.Context, time.Time, string) (string, []byte, error) {
-		return "", nil, errors.New("disk gone")
+	failing := func(context.Context, time.Time, string) (Digest, error) {
+		return Digest{}, errors.New("disk gone")
 	}
 	if err := QueueDigest(context.Background(), st, failing, time.Now(), map[int64]string{4: "en"}); err == nil {
 		t.Error("QueueDigest with a digest that cannot be made succeeded; want its error")

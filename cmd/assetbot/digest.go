@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/assetbot/assetbot/bot"
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/digest"
+	"github.com/assetbot/assetbot/internal/export"
+	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/schedule"
 	"github.com/assetbot/assetbot/internal/store"
 )
@@ -18,31 +22,67 @@ const sinceLayout = "2006-01-02"
 // digestJobName names the digest's job in logs and on the command line.
 const digestJobName = "digest"
 
-// digestParams returns what the digest needs from the config and its flows.
-func digestParams(cfg config.Config) (digest.Params, error) {
+// maxDigestCSV bounds the people CSV sent with the digest: a bigger one
+// is left out (`assetbot export` writes it), so that a large map never
+// puts tens of megabytes in memory and in the outbox. Telegram itself
+// takes documents up to 50 MB.
+const maxDigestCSV = 10 << 20
+
+// errCSVTooLarge stops writing a CSV bigger than maxDigestCSV.
+var errCSVTooLarge = errors.New("the people CSV is too large to send with the digest")
+
+// cappedBuffer is a buffer that refuses to grow past maxDigestCSV.
+type cappedBuffer struct{ bytes.Buffer }
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > maxDigestCSV {
+		return 0, errCSVTooLarge
+	}
+	return b.Buffer.Write(p)
+}
+
+// digestParams returns what the digest needs from the config, and the
+// flows in use.
+func digestParams(cfg config.Config) (digest.Params, map[string]*flow.Flow, error) {
 	fl, err := loadFlows(cfg)
 	if err != nil {
-		return digest.Params{}, err
+		return digest.Params{}, nil, err
 	}
 	resident, ok := fl[peopleFlow]
 	if !ok {
-		return digest.Params{}, fmt.Errorf("no flow %q, whose answers the digest counts", peopleFlow)
+		return digest.Params{}, nil, fmt.Errorf("no flow %q, whose answers the digest counts", peopleFlow)
 	}
-	return digest.Params{Resident: resident, Aim: cfg.Aim, Location: cfg.Location()}, nil
+	return digest.Params{Resident: resident, Aim: cfg.Aim, Location: cfg.Location()}, fl, nil
 }
 
-// digester makes the digest of the week before now, text and chart, from st.
-func digester(st *store.Store, p digest.Params) bot.Digester {
-	return func(ctx context.Context, now time.Time, lang string) (string, []byte, error) {
+// digester makes the digest of the week before now from st: its text, its
+// chart and the people CSV (left out when larger than maxDigestCSV).
+func digester(st *store.Store, p digest.Params, fl map[string]*flow.Flow) bot.Digester {
+	return func(ctx context.Context, now time.Time, lang string) (bot.Digest, error) {
 		d, err := digest.Build(ctx, st, p, now.Add(-digest.Week), now)
 		if err != nil {
-			return "", nil, err
+			return bot.Digest{}, err
 		}
 		chart, err := digest.Chart(d, lang)
 		if err != nil {
-			return "", nil, err
+			return bot.Digest{}, err
 		}
-		return digest.Text(d, lang), chart, nil
+		out := bot.Digest{Text: digest.Text(d, lang), Chart: chart}
+		ex, err := export.New(st, fl, p.Resident)
+		if err != nil {
+			// A people flow without consent: nobody may be exported.
+			return out, nil
+		}
+		var csv cappedBuffer
+		_, err = ex.PeopleCSV(ctx, &csv)
+		switch {
+		case errors.Is(err, errCSVTooLarge):
+		case err != nil:
+			return bot.Digest{}, fmt.Errorf("digest: people CSV: %w", err)
+		default:
+			out.CSV = csv.Bytes()
+		}
+		return out, nil
 	}
 }
 
@@ -85,7 +125,7 @@ func (e *environment) digest(ctx context.Context, args []string) error {
 			return errUsage
 		}
 	}
-	p, err := digestParams(cfg)
+	p, _, err := digestParams(cfg)
 	if err != nil {
 		return err
 	}

@@ -47,3 +47,28 @@ func TestDigest(t *testing.T) {
 		})
 	}
 }
+
+// TestDigestJob runs the digest job as the scheduler would: the digest's
+// text, chart and people CSV are queued to each organiser, and nothing
+// when there are none.
+func TestDigestJob(t *testing.T) {
+	tests := []struct {
+		name, config string
+		queued       int
+	}{
+		{"two organisers", "organisers: [4242, 4343]\n", 2 * 3},
+		{"no organisers", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := configFile(t, "log:\n  level: warn\n"+tt.config)
+			seedDuePerson(t, cfg)
+			if _, stderr, err := invoke(t, "", "--config", cfg, "reminders", "run", "digest"); err != nil {
+				t.Fatalf("reminders run digest: %v\n%s", err, stderr)
+			}
+			if got := outboxSize(t, cfg); got != tt.queued {
+				t.Errorf("queued %d messages; want %d", got, tt.queued)
+			}
+		})
+	}
+}

@@ -30,12 +30,12 @@ func scheduled(cfg config.Config, st *store.Store, svc *conversation.Service, n 
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := digestParams(cfg)
+	p, fl, err := digestParams(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	sched := schedule.New(st, cfg.Location(), log.With("part", "scheduler"))
-	for _, j := range []schedule.Job{schedule.Prune(st), rem.Job(), digestJob(cfg.Digest.Schedule, st, digester(st, p), organisers)} {
+	for _, j := range []schedule.Job{schedule.Prune(st), rem.Job(), digestJob(cfg.Digest.Schedule, st, digester(st, p, fl), organisers)} {
 		if err := sched.Add(j); err != nil {
 			return nil, nil, err
 		}

@@ -52,12 +52,12 @@ func (e *environment) run(ctx context.Context, args []string) error {
 			log.Error("close database", "err", err)
 		}
 	}()
-	p, err := digestParams(cfg)
+	p, fl, err := digestParams(cfg)
 	if err != nil {
 		return err
 	}
 	b, err := bot.New(ctx, cfg.Telegram, st, svc, log, bot.WithScheduledRate(cfg.Reminders.Rate), bot.WithOrganisers(cfg.Organisers),
-		bot.WithDigest(digester(st, p)))
+		bot.WithDigest(digester(st, p, fl)))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil
