@@ -12,7 +12,7 @@ import (
 // organiserCommands are the commands only organisers may use. apply checks
 // every action carrying one of them before it is carried out, so a new
 // organiser command is guarded by being listed here.
-var organiserCommands = []string{cmdVolunteer, cmdVolunteers, cmdFind, cmdMatch, cmdStats}
+var organiserCommands = []string{cmdVolunteer, cmdVolunteers, cmdFind, cmdMatch, cmdStats, cmdDigest}
 
 // organiserSet is the organisers' Telegram user ids, never changed once
 // made: a reload swaps in a new set.
@@ -54,6 +54,20 @@ func (b *Bot) SetOrganisers(ids []int64) (added, removed int) {
 		}
 	}
 	return added, removed
+}
+
+// Organisers returns the Telegram user ids allowed the organiser commands
+// now, in no particular order.
+func (b *Bot) Organisers() []int64 {
+	set := b.organisers.Load()
+	if set == nil {
+		return nil
+	}
+	ids := make([]int64, 0, len(*set))
+	for id := range *set {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // organiser reports whether the Telegram user is an organiser now: one

@@ -133,6 +133,8 @@ type Bot struct {
 	// is what /match looks for, swapped whole when the config is reloaded.
 	searcher *search.Searcher
 	aim      atomic.Pointer[config.Aim]
+	// digester makes the digest /digest sends; nil without WithDigest.
+	digester Digester
 }
 
 // Option configures New.

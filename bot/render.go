@@ -21,6 +21,7 @@ const (
 	methodEditMarkup = "editMessageReplyMarkup"
 	methodAnswer     = "answerCallbackQuery"
 	methodPhoto      = "sendPhoto"
+	methodDocument   = "sendDocument"
 )
 
 // Telegram's limits that shape what we send.
@@ -46,15 +47,24 @@ type outMsg struct {
 	Callback  string          `json:"cb,omitempty"`
 	// Photo is a PNG to upload with sendPhoto; Text is then its caption.
 	Photo []byte `json:"p,omitempty"`
+	// Document is a file to upload with sendDocument under the name
+	// FileName; Text is then its caption.
+	Document []byte `json:"d,omitempty"`
+	FileName string `json:"fn,omitempty"`
 }
 
 // photoName is the file name a photo is uploaded under.
 const photoName = "photo.png"
 
-// send makes the call: an upload for a photo, a plain request otherwise.
+// send makes the call: an upload for a photo or a document, a plain
+// request otherwise.
 func (m outMsg) send(api *tgbotapi.BotAPI) error {
-	if m.Method == methodPhoto {
+	switch m.Method {
+	case methodPhoto:
 		_, err := api.UploadFiles(m.Method, m.params(), []tgbotapi.RequestFile{{Name: "photo", Data: tgbotapi.FileBytes{Name: photoName, Bytes: m.Photo}}})
+		return err
+	case methodDocument:
+		_, err := api.UploadFiles(m.Method, m.params(), []tgbotapi.RequestFile{{Name: "document", Data: tgbotapi.FileBytes{Name: m.FileName, Bytes: m.Document}}})
 		return err
 	}
 	_, err := api.MakeRequest(m.Method, m.params())
@@ -78,7 +88,7 @@ func (m outMsg) params() tgbotapi.Params {
 	}
 	switch {
 	case m.Text == "":
-	case m.Method == methodPhoto:
+	case m.Method == methodPhoto, m.Method == methodDocument:
 		p["caption"] = m.Text
 	default:
 		p["text"] = m.Text

@@ -30,7 +30,7 @@ type action struct {
 	// reply; media, for the cant_read note, the message id naming what
 	// was sent.
 	prefix, media string
-	// command and args are, for actVolunteers, the command and what
+	// command and args are, for actVolunteers and actDigest, the command and what
 	// followed it; word is the command as typed, for the unknown-command
 	// reply a non-organiser gets.
 	command, args, word string
@@ -53,11 +53,12 @@ const (
 	actVolunteers                           // a volunteer command: /volunteer, /volunteers, /mystats
 	actOrganiser                            // /find, /match, /stats, their page buttons and Introduce
 	actIntroductionAnswer                   // a person's Share or No thanks
+	actDigest                               // an organiser's /digest
 )
 
 // kindName names an action kind in logs and metrics.
 func (k actionKind) String() string {
-	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable", "volunteers", "organiser", "introduction_answer"}[k]
+	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable", "volunteers", "organiser", "introduction_answer", "digest"}[k]
 }
 
 // decide works out what an update asks of the bot. It never panics on an
@@ -175,6 +176,8 @@ func decideCommand(a action, text, botName string) action {
 		return a
 	case cmdFind, cmdMatch, cmdStats:
 		a.kind, a.command, a.args, a.word = actOrganiser, cmd, strings.TrimSpace(args), word
+	case cmdDigest:
+		a.kind, a.command, a.word = actDigest, cmd, word
 		return a
 	}
 	ev, ok := conversation.Command(cmd)
@@ -276,6 +279,8 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		return b.organiserCommand(tx, a)
 	case actIntroductionAnswer:
 		return b.answerIntroduction(tx, a)
+	case actDigest:
+		return b.digestCommand(tx, a)
 	}
 	return nil, nil
 }

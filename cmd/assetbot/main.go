@@ -5,6 +5,7 @@
 //	assetbot flows check [DIR]    check flow files
 //	assetbot export --format csv  the map: people who consented, assets, links;
 //	                              also json, geojson, hsds (Open Referral) and kumu
+//	assetbot digest               the organisers' weekly digest
 //	assetbot reminders            the scheduled jobs; `reminders run JOB` runs one now
 //	assetbot volunteer            volunteers' personal links: add, list, pause, resume, remove
 //
@@ -47,6 +48,8 @@ Usage:
                                                            and counts of people per configured area; hsds the Open
                                                            Referral tables of organisations, services and places;
                                                            kumu the network's elements and connections
+  assetbot digest   [--config FILE] [--since DATE] [--lang LANG]
+                                                           the organisers' digest of the week (or since DATE)
   assetbot reminders [--config FILE]                       the scheduled jobs: schedule, next run, reminders due
   assetbot reminders run JOB [--now TIME] [--dry-run]      run a job now, or as if at TIME (RFC 3339)
   assetbot volunteer add NAME | list                       register a volunteer (prints their link); list them with results
@@ -97,6 +100,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.flows(rest)
 	case "export":
 		return env.export(ctx, rest)
+	case "digest":
+		return env.digest(ctx, rest)
 	case "reminders":
 		return env.reminders(ctx, rest)
 	case "volunteer":

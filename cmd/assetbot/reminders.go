@@ -15,8 +15,9 @@ import (
 )
 
 // scheduled builds the scheduler with every periodic job, as `run` runs
-// them and `reminders` shows them.
-func scheduled(cfg config.Config, st *store.Store, svc *conversation.Service, n reminders.Notifier, log *slog.Logger) (*schedule.Scheduler, *reminders.Reminders, error) {
+// them and `reminders` shows them; organisers returns who the digest goes
+// to at the time.
+func scheduled(cfg config.Config, st *store.Store, svc *conversation.Service, n reminders.Notifier, organisers func() []int64, log *slog.Logger) (*schedule.Scheduler, *reminders.Reminders, error) {
 	quiet, err := schedule.ParseQuietHours(cfg.Reminders.QuietHours)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reminders.quiet_hours: %w", err)
@@ -29,8 +30,12 @@ func scheduled(cfg config.Config, st *store.Store, svc *conversation.Service, n 
 	if err != nil {
 		return nil, nil, err
 	}
+	p, fl, err := digestParams(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
 	sched := schedule.New(st, cfg.Location(), log.With("part", "scheduler"))
-	for _, j := range []schedule.Job{schedule.Prune(st), rem.Job()} {
+	for _, j := range []schedule.Job{schedule.Prune(st), rem.Job(), digestJob(cfg.Digest.Schedule, st, digester(st, p, fl), organisers)} {
 		if err := sched.Add(j); err != nil {
 			return nil, nil, err
 		}
@@ -78,7 +83,8 @@ func (e *environment) reminders(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sched, rem, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), log)
+	organisers := func() []int64 { return cfg.Organisers }
+	sched, rem, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), organisers, log)
 	if err != nil {
 		return err
 	}

@@ -52,14 +52,19 @@ func (e *environment) run(ctx context.Context, args []string) error {
 			log.Error("close database", "err", err)
 		}
 	}()
-	b, err := bot.New(ctx, cfg.Telegram, st, svc, log, bot.WithScheduledRate(cfg.Reminders.Rate), bot.WithOrganisers(cfg.Organisers), bot.WithAim(cfg.Aim))
+	p, fl, err := digestParams(cfg)
+	if err != nil {
+		return err
+	}
+	b, err := bot.New(ctx, cfg.Telegram, st, svc, log, bot.WithScheduledRate(cfg.Reminders.Rate), bot.WithOrganisers(cfg.Organisers),
+		bot.WithAim(cfg.Aim), bot.WithDigest(digester(st, p, fl)))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil
 		}
 		return err
 	}
-	sched, _, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), log)
+	sched, _, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), b.Organisers, log)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,15 @@ type Config struct {
 	// GeoJSON export places the count of people who live in one at its
 	// point, and leaves out people whose area is not listed. Default none.
 	Areas []Area `yaml:"areas"`
+	// Digest configures the organisers' weekly digest.
+	Digest Digest `yaml:"digest"`
+}
+
+// Digest configures the organisers' digest.
+type Digest struct {
+	// Schedule is when the digest goes to every organiser, as a cron spec
+	// in Timezone; default "0 9 * * 1", Monday at 09:00.
+	Schedule string `yaml:"schedule"`
 }
 
 // Aim is the community's agreed aim and the answers that match it, for
@@ -208,6 +217,7 @@ func Default() Config {
 			},
 		},
 		Log:        Log{Level: "info", Format: "text"},
+		Digest:     Digest{Schedule: "0 9 * * 1"},
 		Volunteers: Volunteers{Invitation: "Tell us what you could share with your neighbours: scan this to start."},
 		Reminders: Reminders{
 			CheckEvery:   "@every 5m",

@@ -130,6 +130,8 @@ aim:
   text: Non-competitive sport and fun for young girls
   options: [sport, youth_club]
   words: [netball, dance]
+digest:
+  schedule: "30 8 * * 5"
 `
 	want := Config{
 		Database: Database{Path: "/var/lib/assetbot/assetbot.db"},
@@ -155,6 +157,7 @@ aim:
 			StaleAfter: 14 * 24 * time.Hour, DailyCap: 3, Rate: 5},
 		Volunteers: Volunteers{Invitation: "Scan me, neighbour"},
 		Aim:        Aim{Text: "Non-competitive sport and fun for young girls", Options: []string{"sport", "youth_club"}, Words: []string{"netball", "dance"}},
+		Digest:     Digest{Schedule: "30 8 * * 5"},
 	}
 	got, err := parse("config.yaml", []byte(data), env("TELEGRAM_BOT_TOKEN", "from-the-environment"))
 	if err != nil {
@@ -269,6 +272,8 @@ func TestParseErrors(t *testing.T) {
 			`config.yaml:2: database.path: must not be empty`},
 		{"bad check_every", "reminders:\n  check_every: every five minutes\n",
 			`config.yaml:2: reminders.check_every: must be a cron spec such as "@every 5m" or "*/5 * * * *": expected exactly 5 fields, found 3: [every five minutes]`},
+		{"bad digest schedule", "digest:\n  schedule: mondays\n",
+			`config.yaml:2: digest.schedule: must be a cron spec such as "0 9 * * 1" (Monday at 09:00): expected exactly 5 fields, found 1: [mondays]`},
 		{"check_every too often", "reminders:\n  check_every: \"@every 100ms\"\n",
 			`config.yaml:2: reminders.check_every: must be a cron spec such as "@every 5m" or "*/5 * * * *": @every needs at least 1s, got 100ms`},
 		{"nudge_after in days with a fraction", "reminders:\n  nudge_after: 1.5d\n",
@@ -414,7 +419,7 @@ func TestEnvExpansion(t *testing.T) {
 		{name: "escaped reference", data: "flows: {dir: '$${DIR}'}",
 			get: func(c Config) any { return c.Flows.Dir }, want: "${DIR}"},
 		{name: "keys are not expanded", data: "${DIR}: x",
-			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers, aim, areas)`},
+			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers, aim, areas, digest)`},
 		{name: "missing", data: "log:\n  level: ${LOG_LEVEL}\n",
 			wantErr: `config.yaml:2: log.level: environment variable LOG_LEVEL is not set and has no default`},
 		{name: "unterminated", data: "flows: {dir: '${DIR'}",

@@ -95,6 +95,7 @@ func (c Config) check(v *checker) {
 	c.Reminders.check(v)
 	c.Aim.check(v)
 	checkAreas(v, c.Areas)
+	c.Digest.check(v)
 }
 
 // maxAimRunes bounds aim.text: one sentence, read at the top of a digest on
@@ -198,6 +199,12 @@ func (r Reminders) check(v *checker) {
 	}
 	if r.Rate <= 0 || math.IsInf(r.Rate, 0) {
 		v.addf("reminders.rate", "must be above 0, got %v", r.Rate)
+	}
+}
+
+func (d Digest) check(v *checker) {
+	if err := schedule.Parse(d.Schedule); err != nil {
+		v.addf("digest.schedule", `must be a cron spec such as "0 9 * * 1" (Monday at 09:00): %v`, err)
 	}
 }
 

@@ -199,6 +199,22 @@ const (
 	MsgLinkAdded      = "link_added"
 	MsgRefreshAsset   = "refresh_asset"
 
+	// The organisers' weekly digest.
+	MsgDigestTitle     = "digest_title"
+	MsgDigestNew       = "digest_new"
+	MsgDigestKinds     = "digest_kinds"
+	MsgDigestTop       = "digest_top"
+	MsgDigestTopNew    = "digest_top_new"
+	MsgDigestAim       = "digest_aim"
+	MsgDigestAimNone   = "digest_aim_none"
+	MsgDigestGaps      = "digest_gaps"
+	MsgDigestVolunteer = "digest_volunteer"
+	MsgDigestRefresh   = "digest_refresh"
+	MsgDigestDropOff   = "digest_drop_off"
+	MsgDigestNone      = "digest_none"
+	MsgChartPeople     = "chart_people"
+	MsgChartAssets     = "chart_assets"
+
 	// The terminal's own words.
 	MsgTermMulti    = "term_multi"
 	MsgTermChoice   = "term_choice"
@@ -236,6 +252,8 @@ var messageIDs = append([]string{
 	MsgDupUpdate, MsgAssetSummary, MsgAssetSaved, MsgMenuMyAssets, MsgMyAssets, MsgNoAssets, MsgAssetMenu,
 	MsgMenuRemove, MsgRemoveAsset, MsgRemoveLink, MsgMenuRemoveYes, MsgAssetRemoved, MsgLinkRemoved,
 	MsgAssetConfirmed, MsgAssetGone, MsgLinkAdded, MsgRefreshAsset,
+	MsgDigestTitle, MsgDigestNew, MsgDigestKinds, MsgDigestTop, MsgDigestTopNew, MsgDigestAim, MsgDigestAimNone,
+	MsgDigestGaps, MsgDigestVolunteer, MsgDigestRefresh, MsgDigestDropOff, MsgDigestNone, MsgChartPeople, MsgChartAssets,
 	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep,
 }, linkMessageIDs()...)
 

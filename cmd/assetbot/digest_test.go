@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDigest(t *testing.T) {
+	cfg := configFile(t, "log:\n  level: warn\n")
+	seedDuePerson(t, cfg) // two people and a group, 200 days ago
+	tests := []struct {
+		name    string
+		args    []string
+		err     error
+		want    []string // in stdout, or in stderr on a usage mistake
+		notWant []string
+	}{
+		{name: "the last week", args: nil,
+			want: []string{"New: 0 people, 0 assets. In all: 2 people, 1 assets.", "association 1 (+0)"}, notWant: []string{"555", "556"}},
+		{name: "since a date", args: []string{"--since", "2000-01-01"},
+			want: []string{"New: 2 people, 1 assets."}},
+		{name: "in Welsh", args: []string{"--lang", "cy"}, want: []string{"I gyd: 2 o bobl"}},
+		{name: "not a date", args: []string{"--since", "last week"}, err: errUsage, want: []string{"--since takes a date"}},
+		{name: "in the future", args: []string{"--since", "2999-01-01"}, err: errUsage, want: []string{"not in the future"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, err := invoke(t, "", append([]string{"--config", cfg, "digest"}, tt.args...)...)
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("digest %q: error %v, want %v\n%s", tt.args, err, tt.err, stderr)
+			}
+			got := out
+			if tt.err != nil {
+				got = stderr
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("digest %q printed:\n%s\nwant %q", tt.args, got, w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(got, w) {
+					t.Errorf("digest %q printed %q: nobody's Telegram id may appear", tt.args, w)
+				}
+			}
+		})
+	}
+}
+
+// TestDigestJob runs the digest job as the scheduler would: the digest's
+// text, chart and people CSV are queued to each organiser, and nothing
+// when there are none.
+func TestDigestJob(t *testing.T) {
+	tests := []struct {
+		name, config string
+		queued       int
+	}{
+		{"two organisers", "organisers: [4242, 4343]\n", 2 * 3},
+		{"no organisers", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := configFile(t, "log:\n  level: warn\n"+tt.config)
+			seedDuePerson(t, cfg)
+			if _, stderr, err := invoke(t, "", "--config", cfg, "reminders", "run", "digest"); err != nil {
+				t.Fatalf("reminders run digest: %v\n%s", err, stderr)
+			}
+			if got := outboxSize(t, cfg); got != tt.queued {
+				t.Errorf("queued %d messages; want %d", got, tt.queued)
+			}
+		})
+	}
+}
