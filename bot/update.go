@@ -176,6 +176,7 @@ func decideCommand(a action, text, botName string) action {
 		return a
 	case cmdFind, cmdMatch, cmdStats:
 		a.kind, a.command, a.args, a.word = actOrganiser, cmd, strings.TrimSpace(args), word
+		return a
 	case cmdDigest:
 		a.kind, a.command, a.word = actDigest, cmd, word
 		return a
