@@ -69,6 +69,14 @@ func WithAim(aim config.Aim) Option { return func(b *Bot) { b.SetAim(aim) } }
 // safe to call while updates are handled (a config reload).
 func (b *Bot) SetAim(aim config.Aim) { b.aim.Store(&aim) }
 
+// Aim returns the aim /match looks for now: the zero Aim if none was set.
+func (b *Bot) Aim() config.Aim {
+	if aim := b.aim.Load(); aim != nil {
+		return *aim
+	}
+	return config.Aim{}
+}
+
 // decideOrganiserPress reads a button made by this file: ok is false for
 // data of any other kind. A kind of ours whose data is malformed is read
 // as a bad button.

@@ -56,9 +56,13 @@ func digestParams(cfg config.Config) (digest.Params, map[string]*flow.Flow, erro
 }
 
 // digester makes the digest of the week before now from st: its text, its
-// chart and the people CSV (left out when larger than maxDigestCSV).
-func digester(st *store.Store, p digest.Params, fl map[string]*flow.Flow) bot.Digester {
+// chart and the people CSV (left out when larger than maxDigestCSV). It
+// looks for the aim that aim returns at the time of each digest, so that
+// a reload's new aim reaches the next digest; p.Aim is not used.
+func digester(st *store.Store, p digest.Params, fl map[string]*flow.Flow, aim func() config.Aim) bot.Digester {
 	return func(ctx context.Context, now time.Time, lang string) (bot.Digest, error) {
+		p := p
+		p.Aim = aim()
 		d, err := digest.Build(ctx, st, p, now.Add(-digest.Week), now)
 		if err != nil {
 			return bot.Digest{}, err

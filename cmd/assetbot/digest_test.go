@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/assetbot/assetbot/internal/config"
+	"github.com/assetbot/assetbot/internal/store"
 )
 
 func TestDigest(t *testing.T) {
@@ -70,5 +75,37 @@ func TestDigestJob(t *testing.T) {
 				t.Errorf("queued %d messages; want %d", got, tt.queued)
 			}
 		})
+	}
+}
+
+// TestDigesterFollowsReloadedAim makes two digests with one digester while
+// the aim changes between them, as SIGHUP changes the bot's: each digest
+// looks for the aim of its own time, not the one at start.
+func TestDigesterFollowsReloadedAim(t *testing.T) {
+	path := configFile(t, "log:\n  level: warn\n")
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), cfg.Database.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, fl, err := digestParams(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := config.Aim{Text: "the aim at start"}
+	d := digester(st, p, fl, func() config.Aim { return live })
+	for _, aim := range []string{"the aim at start", "the aim after a reload"} {
+		live = config.Aim{Text: aim}
+		got, err := d(context.Background(), time.Now(), "en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(got.Text, aim) {
+			t.Errorf("digest with the aim %q reads:\n%s\nwant it to name that aim", aim, got.Text)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 // scheduled builds the scheduler with every periodic job, as `run` runs
 // them and `reminders` shows them; organisers returns who the digest goes
 // to at the time.
-func scheduled(cfg config.Config, st *store.Store, svc *conversation.Service, n reminders.Notifier, organisers func() []int64, log *slog.Logger) (*schedule.Scheduler, *reminders.Reminders, error) {
+func scheduled(cfg config.Config, st *store.Store, svc *conversation.Service, n reminders.Notifier, organisers func() []int64, aim func() config.Aim, log *slog.Logger) (*schedule.Scheduler, *reminders.Reminders, error) {
 	quiet, err := schedule.ParseQuietHours(cfg.Reminders.QuietHours)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reminders.quiet_hours: %w", err)
@@ -35,7 +35,7 @@ func scheduled(cfg config.Config, st *store.Store, svc *conversation.Service, n 
 		return nil, nil, err
 	}
 	sched := schedule.New(st, cfg.Location(), log.With("part", "scheduler"))
-	for _, j := range []schedule.Job{schedule.Prune(st), rem.Job(), digestJob(cfg.Digest.Schedule, st, digester(st, p, fl), organisers)} {
+	for _, j := range []schedule.Job{schedule.Prune(st), rem.Job(), digestJob(cfg.Digest.Schedule, st, digester(st, p, fl, aim), organisers)} {
 		if err := sched.Add(j); err != nil {
 			return nil, nil, err
 		}
@@ -84,7 +84,7 @@ func (e *environment) reminders(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	organisers := func() []int64 { return cfg.Organisers }
-	sched, rem, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), organisers, log)
+	sched, rem, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), organisers, func() config.Aim { return cfg.Aim }, log)
 	if err != nil {
 		return err
 	}

@@ -56,15 +56,19 @@ func (e *environment) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := bot.New(ctx, cfg.Telegram, st, svc, log, bot.WithScheduledRate(cfg.Reminders.Rate), bot.WithOrganisers(cfg.Organisers),
-		bot.WithAim(cfg.Aim), bot.WithDigest(digester(st, p, fl)))
+	// The digest looks for the aim the bot holds when it is made, so that
+	// SIGHUP's new aim reaches it; b is set before any digest is made.
+	var b *bot.Bot
+	liveAim := func() config.Aim { return b.Aim() }
+	b, err = bot.New(ctx, cfg.Telegram, st, svc, log, bot.WithScheduledRate(cfg.Reminders.Rate), bot.WithOrganisers(cfg.Organisers),
+		bot.WithAim(cfg.Aim), bot.WithDigest(digester(st, p, fl, liveAim)))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil
 		}
 		return err
 	}
-	sched, _, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), b.Organisers, log)
+	sched, _, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), b.Organisers, b.Aim, log)
 	if err != nil {
 		return err
 	}
