@@ -12,7 +12,7 @@ import (
 // organiserCommands are the commands only organisers may use. apply checks
 // every action carrying one of them before it is carried out, so a new
 // organiser command is guarded by being listed here.
-var organiserCommands = []string{cmdVolunteer, cmdVolunteers, cmdFind, cmdMatch, cmdStats, cmdDigest}
+var organiserCommands = []string{cmdVolunteer, cmdVolunteers, cmdFind, cmdMatch, cmdStats, cmdDigest, cmdExport}
 
 // organiserSet is the organisers' Telegram user ids, never changed once
 // made: a reload swaps in a new set.

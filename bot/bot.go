@@ -135,6 +135,8 @@ type Bot struct {
 	aim      atomic.Pointer[config.Aim]
 	// digester makes the digest /digest sends; nil without WithDigest.
 	digester Digester
+	// exports are what /export writes from; nil without WithExports.
+	exports *Exports
 }
 
 // Option configures New.

@@ -30,7 +30,7 @@ type action struct {
 	// reply; media, for the cant_read note, the message id naming what
 	// was sent.
 	prefix, media string
-	// command and args are, for actVolunteers and actDigest, the command and what
+	// command and args are, for actVolunteers, actDigest and actExport, the command and what
 	// followed it; word is the command as typed, for the unknown-command
 	// reply a non-organiser gets.
 	command, args, word string
@@ -54,11 +54,12 @@ const (
 	actOrganiser                            // /find, /match, /stats, their page buttons and Introduce
 	actIntroductionAnswer                   // a person's Share or No thanks
 	actDigest                               // an organiser's /digest
+	actExport                               // an organiser's /export and its buttons
 )
 
 // kindName names an action kind in logs and metrics.
 func (k actionKind) String() string {
-	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable", "volunteers", "organiser", "introduction_answer", "digest"}[k]
+	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable", "volunteers", "organiser", "introduction_answer", "digest", "export"}[k]
 }
 
 // decide works out what an update asks of the bot. It never panics on an
@@ -180,6 +181,9 @@ func decideCommand(a action, text, botName string) action {
 	case cmdDigest:
 		a.kind, a.command, a.word = actDigest, cmd, word
 		return a
+	case cmdExport:
+		a.kind, a.command, a.args, a.word = actExport, cmd, strings.TrimSpace(args), word
+		return a
 	}
 	ev, ok := conversation.Command(cmd)
 	if !ok {
@@ -209,6 +213,9 @@ func decideCallback(q *tgbotapi.CallbackQuery) action {
 	a := action{kind: actConverse, chatID: q.Message.Chat.ID, id: identity(q.From), press: p}
 	if org, ok := decideOrganiserPress(a, q.Data); ok {
 		return org
+	}
+	if ex, ok := decideExportPress(a, q.Data); ok {
+		return ex
 	}
 	ev, ok := parseCallback(q.Data)
 	if !ok {
@@ -282,6 +289,8 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		return b.answerIntroduction(tx, a)
 	case actDigest:
 		return b.digestCommand(tx, a)
+	case actExport:
+		return b.exportCommand(tx, a)
 	}
 	return nil, nil
 }

@@ -229,7 +229,7 @@ func (s *Server) sendMessage(_ context.Context, p url.Values, _ map[string]uploa
 	if e := checkText(text); e != nil {
 		return nil, nil, e
 	}
-	return s.send(MethodSendMessage, p, text, "", func(w *wireMessage) { w.Text = text })
+	return s.send(MethodSendMessage, p, text, "", nil, func(w *wireMessage) { w.Text = text })
 }
 
 func (s *Server) sendPhoto(_ context.Context, p url.Values, files map[string]uploaded) ([]byte, *Sent, *apiError) {
@@ -237,7 +237,7 @@ func (s *Server) sendPhoto(_ context.Context, p url.Values, files map[string]upl
 	if name == "" {
 		return nil, nil, badRequest("there is no photo in the request")
 	}
-	return s.send(MethodSendPhoto, p, p.Get("caption"), name, func(w *wireMessage) {
+	return s.send(MethodSendPhoto, p, p.Get("caption"), name, nil, func(w *wireMessage) {
 		w.Caption = p.Get("caption")
 		w.Photo = []wirePhotoSize{{FileID: "photo-" + name, FileUniqueID: name, Width: 640, Height: 480, FileSize: size}}
 	})
@@ -248,7 +248,7 @@ func (s *Server) sendDocument(_ context.Context, p url.Values, files map[string]
 	if name == "" {
 		return nil, nil, badRequest("there is no document in the request")
 	}
-	return s.send(MethodSendDocument, p, p.Get("caption"), name, func(w *wireMessage) {
+	return s.send(MethodSendDocument, p, p.Get("caption"), name, files["document"].data, func(w *wireMessage) {
 		w.Caption = p.Get("caption")
 		w.Document = &wireDocument{FileID: "doc-" + name, FileUniqueID: name, FileName: name, FileSize: size}
 	})
@@ -262,8 +262,9 @@ func fileParam(p url.Values, files map[string]uploaded, field string) (string, i
 	return p.Get(field), 0
 }
 
-// send delivers a new bot message to chat_id.
-func (s *Server) send(method string, p url.Values, text, file string, fill func(*wireMessage)) ([]byte, *Sent, *apiError) {
+// send delivers a new bot message to chat_id; data is the uploaded
+// document's bytes, if any.
+func (s *Server) send(method string, p url.Values, text, file string, data []byte, fill func(*wireMessage)) ([]byte, *Sent, *apiError) {
 	c, aerr := s.target(p)
 	if aerr != nil {
 		return nil, nil, aerr
@@ -317,7 +318,7 @@ func (s *Server) send(method string, p url.Values, text, file string, fill func(
 	}
 	s.stats.sent.Add(1)
 	sent := Sent{Method: method, ChatID: c.id, MessageID: m.wire.MessageID, Text: text,
-		Markup: markup, File: file, Time: now, Params: p}
+		Markup: markup, File: file, FileData: data, Time: now, Params: p}
 	c.add(s.opts.Light, sent)
 	b, _ := json.Marshal(m.wire)
 	return b, &sent, nil

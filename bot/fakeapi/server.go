@@ -26,6 +26,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"mime"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -250,6 +251,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type uploaded struct {
 	name string
 	size int64
+	// data is the bytes of a document; other files (photos) are not
+	// kept, only counted.
+	data []byte
 }
 
 // maxBody bounds request bodies; Telegram allows 50 MB uploads.
@@ -284,7 +288,15 @@ func parseParams(r *http.Request) (url.Values, map[string]uploaded, error) {
 		files := make(map[string]uploaded)
 		for k, fhs := range r.MultipartForm.File {
 			if len(fhs) > 0 {
-				files[k] = uploaded{name: fhs[0].Filename, size: fhs[0].Size}
+				f := uploaded{name: fhs[0].Filename, size: fhs[0].Size}
+				if k == "document" {
+					data, err := readUpload(fhs[0])
+					if err != nil {
+						return nil, nil, err
+					}
+					f.data = data
+				}
+				files[k] = f
 			}
 		}
 		_ = r.MultipartForm.RemoveAll()
@@ -454,4 +466,18 @@ func (s *Server) Calls(method string) []url.Values {
 	s.callMu.Lock()
 	defer s.callMu.Unlock()
 	return append([]url.Values(nil), s.calls[method]...)
+}
+
+// readUpload reads an uploaded file's bytes.
+func readUpload(fh *multipart.FileHeader) ([]byte, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open the upload %s: %w", fh.Filename, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read the upload %s: %w", fh.Filename, err)
+	}
+	return data, nil
 }

@@ -38,6 +38,9 @@ type Sent struct {
 	CallbackQueryID string
 	// File is the uploaded file name or file_id (sendPhoto, sendDocument).
 	File string
+	// FileData is the uploaded document's bytes (sendDocument only), so
+	// tests can read what was sent.
+	FileData []byte
 	// Time is when the fake accepted the call.
 	Time time.Time
 	// Params holds every request parameter as received.

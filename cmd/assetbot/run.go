@@ -16,6 +16,7 @@ import (
 	"github.com/assetbot/assetbot/bot"
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/conversation"
+	"github.com/assetbot/assetbot/internal/export"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
@@ -60,8 +61,14 @@ func (e *environment) run(ctx context.Context, args []string) error {
 	// SIGHUP's new aim reaches it; b is set before any digest is made.
 	var b *bot.Bot
 	liveAim := func() config.Aim { return b.Aim() }
-	b, err = bot.New(ctx, cfg.Telegram, st, svc, log, bot.WithScheduledRate(cfg.Reminders.Rate), bot.WithOrganisers(cfg.Organisers),
-		bot.WithAim(cfg.Aim), bot.WithDigest(digester(st, p, fl, liveAim)))
+	opts := []bot.Option{bot.WithScheduledRate(cfg.Reminders.Rate), bot.WithOrganisers(cfg.Organisers),
+		bot.WithAim(cfg.Aim), bot.WithDigest(digester(st, p, fl, liveAim))}
+	if ex, err := export.New(st, fl, p.Resident); err != nil {
+		log.Warn("no /export: nobody's answers may be exported", "err", err)
+	} else {
+		opts = append(opts, bot.WithExports(&bot.Exports{Exporter: ex, Areas: areas(cfg.Areas)}))
+	}
+	b, err = bot.New(ctx, cfg.Telegram, st, svc, log, opts...)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil

@@ -215,6 +215,13 @@ const (
 	MsgChartPeople     = "chart_people"
 	MsgChartAssets     = "chart_assets"
 
+	// The organisers' /export.
+	MsgExportChoose  = "export_choose"
+	MsgExportUnknown = "export_unknown"
+	MsgExportMaking  = "export_making"
+	MsgExportTooBig  = "export_too_big"
+	MsgExportFailed  = "export_failed"
+
 	// The terminal's own words.
 	MsgTermMulti    = "term_multi"
 	MsgTermChoice   = "term_choice"
@@ -254,6 +261,7 @@ var messageIDs = append([]string{
 	MsgAssetConfirmed, MsgAssetGone, MsgLinkAdded, MsgRefreshAsset,
 	MsgDigestTitle, MsgDigestNew, MsgDigestKinds, MsgDigestTop, MsgDigestTopNew, MsgDigestAim, MsgDigestAimNone,
 	MsgDigestGaps, MsgDigestVolunteer, MsgDigestRefresh, MsgDigestDropOff, MsgDigestNone, MsgChartPeople, MsgChartAssets,
+	MsgExportChoose, MsgExportUnknown, MsgExportMaking, MsgExportTooBig, MsgExportFailed,
 	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep,
 }, linkMessageIDs()...)
 
