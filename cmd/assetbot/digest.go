@@ -52,7 +52,7 @@ func digestParams(cfg config.Config) (digest.Params, map[string]*flow.Flow, erro
 	if !ok {
 		return digest.Params{}, nil, fmt.Errorf("no flow %q, whose answers the digest counts", peopleFlow)
 	}
-	return digest.Params{Resident: resident, Aim: cfg.Aim, Location: cfg.Location()}, fl, nil
+	return digest.Params{Resident: resident, Aim: cfg.Aim, Location: cfg.Location(), Flows: fl}, fl, nil
 }
 
 // digester makes the digest of the week before now from st: its text, its

@@ -22,7 +22,7 @@ func TestDigest(t *testing.T) {
 		notWant []string
 	}{
 		{name: "the last week", args: nil,
-			want: []string{"New: 0 people, 0 assets. In all: 2 people, 1 assets.", "association 1 (+0)"}, notWant: []string{"555", "556"}},
+			want: []string{"New: 0 people, 0 assets. In all: 2 people, 1 assets.", "A group or club 1 (+0)"}, notWant: []string{"555", "556"}},
 		{name: "since a date", args: []string{"--since", "2000-01-01"},
 			want: []string{"New: 2 people, 1 assets."}},
 		{name: "in Welsh", args: []string{"--lang", "cy"}, want: []string{"I gyd: 2 o bobl"}},

@@ -46,11 +46,14 @@ const (
 )
 
 // Params is what Build needs besides the store: the resident flow, the
-// community's aim, and the timezone the digest's dates are shown in.
+// community's aim, the timezone the digest's dates are shown in, and every
+// flow in use by id, whose titles name the kinds of asset and whose
+// steps' labels name where people stop (ids where a flow is missing).
 type Params struct {
 	Resident *flow.Flow
 	Aim      config.Aim
 	Location *time.Location
+	Flows    map[string]*flow.Flow
 }
 
 // Option is an option id with its counts.
@@ -74,15 +77,17 @@ type Digest struct {
 	// before Now, this week first.
 	Weeks []int
 	// labels are the resident flow's option labels by id; resident and
-	// loc give Text its words and timezone.
+	// loc give Text its words and timezone, flows its names for kinds and
+	// steps.
 	labels   map[string]flow.Text
 	resident *flow.Flow
 	loc      *time.Location
+	flows    map[string]*flow.Flow
 }
 
 // Build reads the digest of what happened from since to now.
 func Build(ctx context.Context, st *store.Store, p Params, since, now time.Time) (Digest, error) {
-	d := Digest{Since: since, Now: now, Aim: p.Aim.Text, resident: p.Resident, loc: p.Location, labels: optionLabels(p.Resident)}
+	d := Digest{Since: since, Now: now, Aim: p.Aim.Text, resident: p.Resident, loc: p.Location, labels: optionLabels(p.Resident), flows: p.Flows}
 	var err error
 	if d.People, d.NewPeople, err = st.PeopleCounts(ctx, since); err != nil {
 		return d, fmt.Errorf("digest: %w", err)
@@ -228,7 +233,7 @@ func Text(d Digest, lang string) string {
 	for _, k := range d.Kinds {
 		totalAssets += k.Total
 		newAssets += k.New
-		kinds = append(kinds, fmt.Sprintf("%s %d (+%d)", k.Kind, k.Total, k.New))
+		kinds = append(kinds, fmt.Sprintf("%s %d (+%d)", d.title(k.Kind, lang), k.Total, k.New))
 	}
 	options := func(os []Option) string {
 		var items []string
@@ -267,7 +272,7 @@ func Text(d Digest, lang string) string {
 		if i == maxDropOff {
 			break
 		}
-		stops = append(stops, fmt.Sprintf("%s/%s %d", s.Flow, s.Step, s.Count))
+		stops = append(stops, fmt.Sprintf("%s (%s) %d", d.stepLabel(s.Flow, s.Step, lang), d.title(s.Flow, lang), s.Count))
 	}
 	parts = append(parts, say(flow.MsgDigestDropOff, "list", list(stops)))
 	return strings.Join(parts, "\n\n") + "\n"
@@ -287,9 +292,34 @@ func (d Digest) aimText(lang string, say func(string, ...string) string) string 
 		lines = append(lines, line)
 	}
 	for _, m := range d.AssetMatches {
-		lines = append(lines, "• "+m.Name+" ("+m.Kind+")")
+		lines = append(lines, "• "+m.Name+" ("+d.title(m.Kind, lang)+")")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// title is the title in lang of the flow with the id (a kind of asset's
+// flow, or a people flow), or the id when no flow in use has it: a flow
+// since removed still shows as something.
+func (d Digest) title(id, lang string) string {
+	if f, ok := d.flows[id]; ok {
+		if t := f.Title.In(lang); t != "" {
+			return t
+		}
+	}
+	return id
+}
+
+// stepLabel is the short label in lang of the step of flow flowID, or the
+// step's id when the flow or the step is no longer in use.
+func (d Digest) stepLabel(flowID, stepID, lang string) string {
+	if f, ok := d.flows[flowID]; ok {
+		if s := f.Step(stepID); s != nil {
+			if l := s.ShortLabel(lang); l != "" {
+				return l
+			}
+		}
+	}
+	return stepID
 }
 
 // label is an option's label in lang, or its id when no flow has it.

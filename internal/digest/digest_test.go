@@ -34,11 +34,17 @@ func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 // resident returns the shipped resident flow.
 func resident(t testing.TB) *flow.Flow {
 	t.Helper()
+	return shipped(t)["resident"]
+}
+
+// shipped returns the shipped flows by id.
+func shipped(t testing.TB) map[string]*flow.Flow {
+	t.Helper()
 	all, problems := flow.LoadFS(flows.FS, ".")
 	if len(problems) > 0 {
 		t.Fatalf("shipped flows: %v", problems)
 	}
-	return all["resident"]
+	return all
 }
 
 // aim is the seeded community's aim.
@@ -153,7 +159,7 @@ func seeded(t *testing.T) (*store.Store, *flow.Flow, time.Time) {
 // database and a fixed clock against golden files.
 func TestText(t *testing.T) {
 	st, f, now := seeded(t)
-	d, err := digest.Build(context.Background(), st, digest.Params{Resident: f, Aim: aim, Location: time.UTC}, now.Add(-digest.Week), now)
+	d, err := digest.Build(context.Background(), st, digest.Params{Resident: f, Aim: aim, Location: time.UTC, Flows: shipped(t)}, now.Add(-digest.Week), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,5 +225,37 @@ func TestPeoplePerWeek(t *testing.T) {
 	want[0], want[1] = 3, 3
 	if !slices.Equal(d.Weeks, want) {
 		t.Errorf("Weeks = %v; want %v", d.Weeks, want)
+	}
+}
+
+// TestTextNamesByFlows checks how the digest names kinds of asset and the
+// steps where people stop: by the flows' titles and the steps' labels in
+// the reader's language, and by their ids when the flows are not in use
+// (removed since the answers were given).
+func TestTextNamesByFlows(t *testing.T) {
+	st, f, now := seeded(t)
+	tests := []struct {
+		name  string
+		flows map[string]*flow.Flow
+		lang  string
+		want  []string
+	}{
+		{"English", shipped(t), "en", []string{"A group or club 1 (+1)", "Library (A place or space)", "Skills to share (Your gifts to the neighbourhood) 1"}},
+		{"Welsh", shipped(t), "cy", []string{"Grŵp neu glwb 1 (+1)", "Library (Lle neu ofod)", "Sgiliau i'w rhannu (Eich doniau i'r gymdogaeth) 1"}},
+		{"flows not in use", nil, "en", []string{"association 1 (+1)", "Library (place)", "hands (resident) 1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := digest.Build(context.Background(), st, digest.Params{Resident: f, Aim: aim, Location: time.UTC, Flows: tt.flows}, now.Add(-digest.Week), now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := digest.Text(d, tt.lang)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("digest reads:\n%s\nwant %q in it", got, w)
+				}
+			}
+		})
 	}
 }
