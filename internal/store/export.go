@@ -77,6 +77,18 @@ func texts(rows *sql.Rows, err error, what string) ([]string, error) {
 	return out, nil
 }
 
+// ConsentedTexts counts the current answers to key in flowID of the
+// people whose latest decision on purpose is consent, by their text (as
+// given: the caller folds case). One GROUP BY by the (flow, key) index, so
+// counting by area does not read every answer of every person.
+func (s *Store) ConsentedTexts(ctx context.Context, flowID, purpose, key string) ([]TextCount, error) {
+	return collect(ctx, s.db, "count consented answers by text", func(r *sql.Rows) (TextCount, error) {
+		var t TextCount
+		return t, r.Scan(&t.Text, &t.Count)
+	}, `SELECT IFNULL(value ->> '$.text', ''), COUNT(*) FROM answers
+		WHERE flow = ?2 AND key = ?3 AND withdrawn_at IS NULL AND person_id IN (`+consenting+`) GROUP BY 1`, purpose, flowID, key)
+}
+
 // ConsentedEach calls fn, in order of joining, for each person whose
 // latest decision on purpose is consent, with their latest answers in
 // flowID. It reads people and answers side by side, both ordered by
