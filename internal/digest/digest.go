@@ -108,7 +108,7 @@ func Build(ctx context.Context, st *store.Store, p Params, since, now time.Time)
 	if p.Aim.Text != "" {
 		purpose := consentPurpose(p.Resident)
 		if purpose != "" {
-			if d.PeopleMatches, err = st.AimPeople(ctx, p.Resident.ID, purpose, offerKey, p.Aim.Options, p.Aim.Words, maxMatches); err != nil {
+			if d.PeopleMatches, err = st.AimPeople(ctx, p.Resident.ID, purpose, offerKey, aimKeys(p.Resident, p.Aim), p.Aim.Options, p.Aim.Words, maxMatches); err != nil {
 				return d, fmt.Errorf("digest: %w", err)
 			}
 		}
@@ -148,6 +148,22 @@ func multiKeys(f *flow.Flow) []string {
 	var keys []string
 	for _, s := range f.Steps {
 		if s.Type == flow.TypeMulti {
+			keys = append(keys, s.Key)
+		}
+	}
+	return keys
+}
+
+// aimKeys returns the answer keys of f that can hold a match for aim: the
+// choice and multi steps that offer one of its options and, when it has
+// words, the steps whose answer holds free text (text and lookup answers,
+// and the "something else" of steps with Other).
+func aimKeys(f *flow.Flow, aim config.Aim) []string {
+	var keys []string
+	for _, s := range f.Steps {
+		offers := slices.ContainsFunc(s.Options, func(o flow.Option) bool { return slices.Contains(aim.Options, o.ID) })
+		free := s.Type == flow.TypeText || s.Type == flow.TypeLookup || s.Other
+		if offers || (free && len(aim.Words) > 0) {
 			keys = append(keys, s.Key)
 		}
 	}

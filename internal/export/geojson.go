@@ -161,18 +161,16 @@ func (e *Exporter) peopleByArea(ctx context.Context, areas []Area) ([]int, error
 	for i, ar := range areas {
 		index[areaKey(ar.Name)] = i
 	}
-	err := e.st.ConsentedEach(ctx, e.people.ID, e.purpose, func(r store.Record) error {
-		for _, a := range r.Answers {
-			if a.Key != residentAreaKey {
-				continue
-			}
-			if i, ok := index[areaKey(a.Value.Text)]; ok {
-				counts[i]++
-			}
+	texts, err := e.st.ConsentedTexts(ctx, e.people.ID, e.purpose, residentAreaKey)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range texts {
+		if i, ok := index[areaKey(t.Text)]; ok {
+			counts[i] += t.Count
 		}
-		return nil
-	})
-	return counts, err
+	}
+	return counts, nil
 }
 
 // areaKey is how an area's name is compared: case and surrounding space

@@ -54,7 +54,7 @@ func (e *Exporter) Kumu(ctx context.Context, create Create) (Counts, error) {
 	if err != nil {
 		return c, err
 	}
-	err = e.st.ConsentedEach(ctx, e.people.ID, e.purpose, func(r store.Record) error {
+	err = e.st.ConsentedPeople(ctx, e.purpose, func(r store.Record) error {
 		c.People++
 		return elements.write([]string{kumuPerson(r.Person.ID), cell(r.Person.FirstName), kumuPersonType, "", ""})
 	})

@@ -175,20 +175,24 @@ func aimArgs(v string, options, words []string) (string, []any) {
 }
 
 // AimPeople returns, in order of joining, at most limit people who
-// consented to purpose and whose current answers in flowID hold one of
-// options or words: their first name and their answer to offerKey. It
-// walks people in order and stops at limit, checking each one's latest
-// consent and answers by index.
-func (s *Store) AimPeople(ctx context.Context, flowID, purpose, offerKey string, options, words []string, limit int) ([]AimMatch, error) {
+// consented to purpose and whose current answers in flowID to one of keys
+// hold one of options or words: their first name and their answer to
+// offerKey. keys are the answer keys that can hold a match (the caller
+// knows them from the flow); reading only those, by the (person, flow,
+// key) index, spares the answers that cannot match when nobody does and
+// every answer must be checked. It walks people in order and stops at
+// limit, checking each one's latest consent and answers by index.
+func (s *Store) AimPeople(ctx context.Context, flowID, purpose, offerKey string, keys, options, words []string, limit int) ([]AimMatch, error) {
 	match, args := aimArgs("a.value", options, words)
 	return collect(ctx, s.db, "find people matching the aim", func(r *sql.Rows) (AimMatch, error) {
 		var m AimMatch
 		return m, r.Scan(&m.Name, &m.Offer)
 	}, `SELECT p.first_name, IFNULL((SELECT o.value ->> '$.text' FROM answers o WHERE o.person_id = p.id AND o.flow = :flow AND o.key = :offer AND o.withdrawn_at IS NULL), '')
 		FROM people p WHERE (SELECT granted FROM consents WHERE person_id = p.id AND purpose = :purpose ORDER BY id DESC LIMIT 1) = 1
-		AND EXISTS (SELECT 1 FROM answers a WHERE a.person_id = p.id AND a.flow = :flow AND a.withdrawn_at IS NULL AND `+match+`)
+		AND EXISTS (SELECT 1 FROM answers a WHERE a.person_id = p.id AND a.flow = :flow AND a.key IN (SELECT value FROM json_each(:keys))
+			AND a.withdrawn_at IS NULL AND `+match+`)
 		ORDER BY p.id LIMIT :limit`,
-		append(args, sql.Named("flow", flowID), sql.Named("offer", offerKey), sql.Named("purpose", purpose), sql.Named("limit", limit))...)
+		append(args, sql.Named("flow", flowID), sql.Named("keys", jsonList(keys)), sql.Named("offer", offerKey), sql.Named("purpose", purpose), sql.Named("limit", limit))...)
 }
 
 // AimAssets returns, in order of adding, at most limit assets on the map

@@ -77,18 +77,24 @@ func texts(rows *sql.Rows, err error, what string) ([]string, error) {
 	return out, nil
 }
 
+// ConsentedTexts counts the current answers to key in flowID of the
+// people whose latest decision on purpose is consent, by their text (as
+// given: the caller folds case). One GROUP BY by the (flow, key) index, so
+// counting by area does not read every answer of every person.
+func (s *Store) ConsentedTexts(ctx context.Context, flowID, purpose, key string) ([]TextCount, error) {
+	return collect(ctx, s.db, "count consented answers by text", func(r *sql.Rows) (TextCount, error) {
+		var t TextCount
+		return t, r.Scan(&t.Text, &t.Count)
+	}, `SELECT IFNULL(value ->> '$.text', ''), COUNT(*) FROM answers
+		WHERE flow = ?2 AND key = ?3 AND withdrawn_at IS NULL AND person_id IN (`+consenting+`) GROUP BY 1`, purpose, flowID, key)
+}
+
 // ConsentedEach calls fn, in order of joining, for each person whose
 // latest decision on purpose is consent, with their latest answers in
 // flowID. It reads people and answers side by side, both ordered by
 // person, so it holds one person's answers at a time.
 func (s *Store) ConsentedEach(ctx context.Context, flowID, purpose string, fn func(Record) error) error {
 	// Two cursors, each on its own connection, read in step.
-	people, err := s.db.QueryContext(ctx, `SELECT `+"p."+strings.ReplaceAll(personColumns, ", ", ", p.")+`, c.at, p.confirmed_at, p.stale_at FROM `+latestConsent+`
-		WHERE c.granted = 1 ORDER BY p.id`, purpose)
-	if err != nil {
-		return fmt.Errorf("read consented people: %w", err)
-	}
-	defer people.Close()
 	answers, err := s.db.QueryContext(ctx, `SELECT person_id, `+answerColumns+` FROM answers WHERE flow = ? AND withdrawn_at IS NULL ORDER BY person_id, id`, flowID)
 	if err != nil {
 		return fmt.Errorf("read answers: %w", err)
@@ -98,23 +104,38 @@ func (s *Store) ConsentedEach(ctx context.Context, flowID, purpose string, fn fu
 	if err := next.advance(); err != nil {
 		return err
 	}
-	for people.Next() {
-		var r Record
-		p := &r.Person
-		if err := people.Scan(append(personFields(p), (*sqlTime)(&r.ConsentAt), (*nullTime)(&r.Freshness.ConfirmedAt), (*nullTime)(&r.Freshness.StaleAt))...); err != nil {
-			return fmt.Errorf("read consented people: %w", err)
-		}
+	return s.ConsentedPeople(ctx, purpose, func(r Record) error {
 		// Answers of people not exported (they did not consent) are passed over.
-		for next.ok && next.personID < p.ID {
+		for next.ok && next.personID < r.Person.ID {
 			if err := next.advance(); err != nil {
 				return err
 			}
 		}
-		for next.ok && next.personID == p.ID {
+		for next.ok && next.personID == r.Person.ID {
 			r.Answers = append(r.Answers, next.answer)
 			if err := next.advance(); err != nil {
 				return err
 			}
+		}
+		return fn(r)
+	})
+}
+
+// ConsentedPeople calls fn, in order of joining, for each person whose
+// latest decision on purpose is consent, without their answers: for an
+// export that names people but shows none of their answers, reading them
+// would be most of its work.
+func (s *Store) ConsentedPeople(ctx context.Context, purpose string, fn func(Record) error) error {
+	people, err := s.db.QueryContext(ctx, `SELECT `+"p."+strings.ReplaceAll(personColumns, ", ", ", p.")+`, c.at, p.confirmed_at, p.stale_at FROM `+latestConsent+`
+		WHERE c.granted = 1 ORDER BY p.id`, purpose)
+	if err != nil {
+		return fmt.Errorf("read consented people: %w", err)
+	}
+	defer people.Close()
+	for people.Next() {
+		var r Record
+		if err := people.Scan(append(personFields(&r.Person), (*sqlTime)(&r.ConsentAt), (*nullTime)(&r.Freshness.ConfirmedAt), (*nullTime)(&r.Freshness.StaleAt))...); err != nil {
+			return fmt.Errorf("read consented people: %w", err)
 		}
 		if err := fn(r); err != nil {
 			return err
