@@ -2,12 +2,12 @@ package export_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"runtime"
 	"testing"
 
+	"github.com/assetbot/assetbot/internal/benchmap"
 	"github.com/assetbot/assetbot/internal/export"
 	"github.com/assetbot/assetbot/internal/latency"
 )
@@ -25,63 +25,6 @@ const (
 	benchAreas = 50
 )
 
-// benchSeed fills w's database with benchPeople consenting people of 20
-// answers each (six multi or choice answers, the rest text), benchAssets
-// located assets and their links, in one transaction. It writes with SQL
-// rather than the store's API, which would take minutes at this scale.
-func benchSeed(b *testing.B, w *world) {
-	b.Helper()
-	db, err := sql.Open("sqlite3", "file:"+w.path+"?_busy_timeout=5000")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	const at = `'2026-03-14T09:30:00.000Z'`
-	areas := fmt.Sprint(benchAreas)
-	stmts := []string{
-		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ` + fmt.Sprint(benchPeople) + `)
-		INSERT INTO people (id, channel, channel_user_id, first_name, created_at, updated_at, confirmed_at)
-		SELECT i, 'telegram', i, 'Person ' || i, ` + at + `, ` + at + `, ` + at + ` FROM n`,
-		`INSERT INTO consents (person_id, purpose, granted, flow, flow_version, at) SELECT id, 'map', 1, 'resident', 1, ` + at + ` FROM people`,
-		`WITH k(key, kind) AS (VALUES ('hands', 'm'), ('heart', 'm'), ('learn', 'm'), ('groups', 'm'), ('when', 'm'), ('time', 'c'),
-			('offer', 't'), ('head', 't'), ('area', 'a'), ('q1', 't'), ('q2', 't'), ('q3', 't'), ('q4', 't'), ('q5', 't'),
-			('q6', 't'), ('q7', 't'), ('q8', 't'), ('q9', 't'), ('q10', 't'), ('q11', 't')),
-		o(j, id) AS (VALUES (0, 'cooking'), (1, 'diy'), (2, 'gardening'), (3, 'music'), (4, 'young_people'), (5, 'food'), (6, 'arts'))
-		INSERT INTO answers (person_id, flow, key, step, value, flow_version, created_at, updated_at, confirmed_at)
-		SELECT p.id, 'resident', k.key, k.key, CASE k.kind
-			WHEN 'm' THEN json_object('choices', json_array((SELECT id FROM o WHERE j = p.id % 7), (SELECT id FROM o WHERE j = (p.id / 7) % 7)))
-			WHEN 'c' THEN json_object('choice', 'weekly')
-			WHEN 'a' THEN json_object('text', 'Area ' || (p.id % ` + areas + `))
-			ELSE json_object('text', 'some words about ' || k.key || ' from person ' || p.id) END,
-			1, p.created_at, p.created_at, p.created_at
-		FROM people p, k`,
-		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ` + fmt.Sprint(benchAssets) + `)
-		INSERT INTO assets (id, uid, kind, name, area, lat, lon, fields, flow_version, added_by, changed_by, created_at, updated_at, confirmed_at, rev)
-		SELECT i, 'uid-' || i, CASE i % 3 WHEN 0 THEN 'place' WHEN 1 THEN 'association' ELSE 'organisation' END, 'Asset ' || i,
-			'Area ' || (i % ` + areas + `), 53.8 + i * 1e-5, -1.55,
-			json_object('name', json_object('text', 'Asset ' || i), 'purpose', json_object('text', 'what asset ' || i || ' is for'),
-				'offer', json_object('text', 'what asset ' || i || ' offers')),
-			1, i, i, ` + at + `, ` + at + `, ` + at + `, i FROM n`,
-		`INSERT INTO links (type, from_person, to_asset, recorded_by, source, created_at)
-		SELECT 'member_of', id, 1 + id % ` + fmt.Sprint(benchAssets) + `, id, 'resident/groups', ` + at + ` FROM people WHERE id <= ` + fmt.Sprint(benchMembers),
-		`INSERT INTO links (type, from_asset, to_asset, recorded_by, source, created_at)
-		SELECT 'uses', id, 1 + (id * 7) % ` + fmt.Sprint(benchAssets) + `, id, 'association', ` + at + ` FROM assets WHERE id <= ` + fmt.Sprint(benchUses),
-	}
-	tx, err := db.Begin()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op once committed
-	for _, s := range stmts {
-		if _, err := tx.Exec(s); err != nil {
-			b.Fatalf("seed: %v", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
-}
-
 // BenchmarkExport times each export of 100,000 consenting people with 20
 // answers each, benchAssets assets and their links, written to a writer
 // that discards it, and reports the most heap in use while it wrote
@@ -91,7 +34,13 @@ func BenchmarkExport(b *testing.B) {
 		b.Skip("seeds 100,000 people: a measure for the plain build, not -short or -race")
 	}
 	w := newWorld(b)
-	benchSeed(b, w)
+	err := benchmap.Seed(w.path, benchmap.Map{
+		People: benchPeople, ConsentEvery: 1, Areas: benchAreas, At: "2026-03-14T09:30:00.000Z",
+		Assets: benchAssets, Members: benchMembers, Uses: benchUses,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 	ex := exporter(b, w)
 	ctx := context.Background()
 	assets := mapFlows(b)["association"]
