@@ -75,12 +75,20 @@ func buttons(m fakeapi.Sent) map[string]string {
 	return out
 }
 
+// organiserHarness starts a bot whose one organiser is organiser, with
+// opts besides.
+func organiserHarness(t *testing.T, organiser int64, opts ...Option) *harness {
+	t.Helper()
+	h := newIdleHarness(t, fakeapi.Options{})
+	h.opts = append([]Option{WithOrganisers([]int64{organiser})}, opts...)
+	h.start(testConfig(h.fake))
+	return h
+}
+
 func TestOrganiserCommandsRefusedToOthers(t *testing.T) {
 	t.Parallel()
-	h := newIdleHarness(t, fakeapi.Options{})
 	const organiser, resident = 800, 801
-	h.opts = []Option{WithOrganisers([]int64{organiser})}
-	h.start(testConfig(h.fake))
+	h := organiserHarness(t, organiser)
 	res := h.resident(t, resident, "Rhys")
 	for _, cmd := range []string{"/find gardening", "/match", "/stats", "/find"} {
 		res.say(cmd)
@@ -102,10 +110,8 @@ func TestOrganiserCommandsRefusedToOthers(t *testing.T) {
 
 func TestFindPagesAndBadInput(t *testing.T) {
 	t.Parallel()
-	h := newIdleHarness(t, fakeapi.Options{})
 	const organiser = 810
-	h.opts = []Option{WithOrganisers([]int64{organiser}), WithAim(config.Aim{Text: "Sewing circle", Options: []string{"sewing"}})}
-	h.start(testConfig(h.fake))
+	h := organiserHarness(t, organiser, WithAim(config.Aim{Text: "Sewing circle", Options: []string{"sewing"}}))
 	org := h.resident(t, organiser, "Olu")
 	for _, tc := range []struct{ say, want string }{
 		{"/find", en(flow.MsgFindUsage)},
@@ -197,10 +203,8 @@ func introduce(t *testing.T, h *harness, organiser, resident int64) fakeapi.Sent
 
 func TestIntroductionShared(t *testing.T) {
 	t.Parallel()
-	h := newIdleHarness(t, fakeapi.Options{})
 	const organiser, resident = 840, 841
-	h.opts = []Option{WithOrganisers([]int64{organiser})}
-	h.start(testConfig(h.fake))
+	h := organiserHarness(t, organiser)
 	rhi := h.resident(t, resident, "Rhi")
 	rhi.say("/start")
 	h.next(resident)
@@ -227,10 +231,8 @@ func TestIntroductionShared(t *testing.T) {
 
 func TestIntroductionDeclinedLeaksNothing(t *testing.T) {
 	t.Parallel()
-	h := newIdleHarness(t, fakeapi.Options{})
 	const organiser, resident, other = 850, 851, 852
-	h.opts = []Option{WithOrganisers([]int64{organiser})}
-	h.start(testConfig(h.fake))
+	h := organiserHarness(t, organiser)
 	rhi := h.resident(t, resident, "Rhi")
 	rhi.say("/start")
 	h.next(resident)
