@@ -16,6 +16,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/referral"
@@ -136,6 +137,8 @@ type Service struct {
 	log   *slog.Logger
 	cache *sessionCache
 	dir   *assetDirectory
+	// loc is the timezone of dates shown to people.
+	loc *time.Location
 }
 
 // Option configures New.
@@ -147,13 +150,17 @@ func WithStore(st *store.Store) Option {
 	return func(s *Service) { s.dir = newAssetDirectory(st, s.log) }
 }
 
+// WithLocation sets the timezone of the dates people are shown (the day a
+// stale entry will be deleted); without it, UTC.
+func WithLocation(loc *time.Location) Option { return func(s *Service) { s.loc = loc } }
+
 // New returns a service whose /start runs the flow mainFlow.
 func New(flows map[string]*flow.Flow, mainFlow string, log *slog.Logger, opts ...Option) (*Service, error) {
 	f, ok := flows[mainFlow]
 	if !ok {
 		return nil, fmt.Errorf("main flow %q not found among the flows", mainFlow)
 	}
-	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached)}
+	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached), loc: time.UTC}
 	for _, id := range slices.Sorted(maps.Keys(flows)) {
 		if flows[id].Asset != nil {
 			s.kinds = append(s.kinds, flows[id])

@@ -91,6 +91,9 @@ const (
 	MsgMenuRemoveMe  = "menu_remove_me"
 	MsgStillTrue     = "still_true"
 	MsgRemindersBack = "reminders_back"
+	// MsgRetentionWarning tells a person their stale entry will be
+	// deleted on {date} unless they confirm it.
+	MsgRetentionWarning = "retention_warning"
 
 	// The Telegram adapter's own words.
 	MsgMovedOn        = "moved_on"
@@ -241,7 +244,7 @@ var messageIDs = append([]string{
 	MsgDeclinedBefore, MsgConfirmed, MsgPickMenu, MsgMenuCarryOn, MsgMenuStartAgain,
 	MsgMenuAllRight, MsgMenuChangeAnswer, MsgMenuGoThrough, MsgMenuDeleteAll, MsgMenuDeleteYes,
 	MsgMenuDeleteNo, MsgLanguageMenu, MsgLanguageName, MsgLanguageChosen,
-	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack,
+	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack, MsgRetentionWarning,
 	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
 	MsgTrouble, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,

@@ -97,8 +97,11 @@ func TestOpenCreatesAndMigrates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := store.SchemaVersion(); got != len(files) || got < 2 {
-		t.Errorf("SchemaVersion() = %d; want the number of migrations, %d", got, len(files))
+	// The highest number, not the count: parts of one issue take numbers
+	// in advance, so a branch may lack the ones between.
+	last := files[len(files)-1].Name()
+	if got := store.SchemaVersion(); got < 2 || !strings.HasPrefix(last, fmt.Sprintf("%04d_", got)) {
+		t.Errorf("SchemaVersion() = %d; want the number of the last migration, %s", got, last)
 	}
 	db := raw(t, path)
 	if got := count(t, db, `SELECT MAX(version) FROM schema_migrations`); got != store.SchemaVersion() {
