@@ -79,10 +79,10 @@ func (r *Retention) Job() schedule.Job {
 	}}
 }
 
-// Cutoffs are the times that decide who is due at now. The warning goes
+// cutoffs are the times that decide who is due at now. The warning goes
 // DeletionNotice before the entry is due, or at once if the period is
 // shorter, so the deletion always comes at least that long after it.
-func (r *Retention) Cutoffs(now time.Time) store.RetentionCutoffs {
+func (r *Retention) cutoffs(now time.Time) store.RetentionCutoffs {
 	return store.RetentionCutoffs{
 		IdleBy:   now.Add(-r.set.Unfinished),
 		WarnBy:   now.Add(-max(r.set.Stale-conversation.DeletionNotice, 0)),
@@ -117,33 +117,35 @@ var errFailed = errors.New("some retention transactions failed")
 
 // Run applies retention as of now: it plans the warnings due, then deletes
 // the stale entries warned long enough ago, then the people who never
-// finished, one short transaction each. A failed deletion is counted and
-// passed over; the run reports them as an error at its end.
+// finished, one short transaction each. A failed transaction is counted,
+// logged and passed over; the run reports them as an error at its end.
 func (r *Retention) Run(ctx context.Context, now time.Time) (Report, error) {
 	var rep Report
-	c := r.Cutoffs(now)
-	var err error
-	// A page of warnings is one transaction: each is one small insert.
-	rep.Warned, _, err = r.pass(ctx, store.RetainWarn, c, page, func(tx *store.Tx, id int64) (bool, error) {
-		return tx.PlanRetentionWarning(id, now)
-	})
-	if err != nil {
-		return rep, err
-	}
+	c := r.cutoffs(now)
+	warn := func(tx *store.Tx, id int64) (bool, error) { return tx.PlanRetentionWarning(id, now) }
 	erase := func(tx *store.Tx, id int64) (bool, error) { return true, tx.ErasePerson(id) }
 	for _, p := range []struct {
-		pass  store.RetentionPass
+		pass store.RetentionPass
+		// perTx: a page of warnings is one transaction (each is one small
+		// insert); a deletion is one of its own.
+		perTx int
+		act   func(*store.Tx, int64) (bool, error)
 		count *int
-	}{{store.RetainStale, &rep.Stale}, {store.RetainUnfinished, &rep.Unfinished}} {
+	}{
+		{store.RetainWarn, page, warn, &rep.Warned},
+		{store.RetainStale, 1, erase, &rep.Stale},
+		{store.RetainUnfinished, 1, erase, &rep.Unfinished},
+	} {
 		var failed int
-		*p.count, failed, err = r.pass(ctx, p.pass, c, 1, erase)
+		var err error
+		*p.count, failed, err = r.pass(ctx, p.pass, c, p.perTx, p.act)
 		rep.Failed += failed
 		if err != nil {
 			return rep, err
 		}
 	}
 	if rep.Failed > 0 {
-		return rep, fmt.Errorf("%w: %d (see the errors logged above)", errFailed, rep.Failed)
+		return rep, fmt.Errorf("%w: %d (see the errors logged)", errFailed, rep.Failed)
 	}
 	return rep, nil
 }
@@ -210,11 +212,10 @@ func (r *Retention) apply(ctx context.Context, pass store.RetentionPass, c store
 }
 
 // Due counts, as of now, the warnings to plan and the people to delete,
-// for `assetbot reminders`: a report of what a run now would do, were
-// every warning already planned settled.
+// for `assetbot reminders`: what a run now would do.
 func (r *Retention) Due(ctx context.Context, now time.Time) (Report, error) {
 	var rep Report
-	c := r.Cutoffs(now)
+	c := r.cutoffs(now)
 	for _, p := range []struct {
 		pass  store.RetentionPass
 		count *int
