@@ -48,6 +48,9 @@ const (
 	EventReminder EventKind = "reminder"
 	// EventAdd is /add: put a group, place or organisation on the map.
 	EventAdd EventKind = "add"
+	// EventMyData is /mydata: everything held about the person, as a
+	// message and a document. It changes nothing.
+	EventMyData EventKind = "mydata"
 )
 
 // Event is one thing the person did.
@@ -82,6 +85,8 @@ func Command(name string) (ev Event, ok bool) {
 		return Event{Kind: EventInvite}, true
 	case "/add":
 		return Event{Kind: EventAdd}, true
+	case "/mydata":
+		return Event{Kind: EventMyData}, true
 	case "/language":
 		return Event{Kind: EventLanguage}, true
 	case "/back":
@@ -120,11 +125,22 @@ type Reply struct {
 	// Stale is set when a button of an old question or menu was pressed:
 	// nothing changed.
 	Stale bool
-	// Person is the person as stored after the event.
+	// Person is the person as stored after the event. For /mydata, which
+	// changes nothing, Language is the language they were answered in, and
+	// someone the bot does not know is the zero Person with that language.
 	Person store.Person
 	// Invite is the person's own invitation code, when they asked for
 	// their link to invite others (/invite); the channel makes the link.
 	Invite string
+	// Document is a file to send after the messages: everything held
+	// about the person, when they asked for it (/mydata).
+	Document *Document
+}
+
+// Document is a file for the person, sent or saved by the channel.
+type Document struct {
+	Name string
+	Data []byte
 }
 
 // Service handles events against a set of flows.
@@ -136,6 +152,8 @@ type Service struct {
 	log   *slog.Logger
 	cache *sessionCache
 	dir   *assetDirectory
+	// sent limits how often each person is sent their data.
+	sent *dataLimiter
 }
 
 // Option configures New.
@@ -153,7 +171,7 @@ func New(flows map[string]*flow.Flow, mainFlow string, log *slog.Logger, opts ..
 	if !ok {
 		return nil, fmt.Errorf("main flow %q not found among the flows", mainFlow)
 	}
-	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached)}
+	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached), sent: newDataLimiter(myDataInterval)}
 	for _, id := range slices.Sorted(maps.Keys(flows)) {
 		if flows[id].Asset != nil {
 			s.kinds = append(s.kinds, flows[id])
@@ -216,6 +234,10 @@ type turn struct {
 // Handle applies one event and returns what to show. Call it inside a
 // store transaction that also records the event, so it is applied once.
 func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
+	if ev.Kind == EventMyData {
+		// Before load, which would make a record of someone unknown.
+		return s.myData(tx, id)
+	}
 	t, err := s.load(tx, id)
 	if err != nil {
 		return Reply{}, err
