@@ -20,18 +20,21 @@ func TestMyData(t *testing.T) {
 	w := newWorld(t, shippedFlows(t))
 	myData := Event{Kind: EventMyData}
 
-	stranger := w.person("Stranger")
-	r := stranger.send(myData)
-	says(t, r, en(flow.MsgMyDataNone, ""))
-	if r.Document != nil {
-		t.Error("someone unknown was sent a document")
-	}
-	w.update(func(tx *store.Tx) error {
-		if _, err := tx.Person("test", "stranger"); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("after /mydata from someone unknown: %v; want no record of them", err)
+	for _, lang := range []string{"en", "cy"} {
+		stranger := w.person("Stranger")
+		stranger.id.Language = lang
+		r := stranger.send(myData)
+		says(t, r, w.svc.Text(lang, flow.MsgMyDataNone))
+		if r.Document != nil {
+			t.Error("someone unknown was sent a document")
 		}
-		return nil
-	})
+		w.update(func(tx *store.Tx) error {
+			if _, err := tx.Person("test", "stranger"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("after /mydata from someone unknown: %v; want no record of them", err)
+			}
+			return nil
+		})
+	}
 
 	ada := w.person("Ada")
 	ada.start()
@@ -45,7 +48,7 @@ func TestMyData(t *testing.T) {
 		return p.Revision
 	}
 	before := revision()
-	r = ada.send(myData)
+	r := ada.send(myData)
 	if r.Document == nil || r.Document.Name != mydata.FileName {
 		t.Fatalf("got %s with document %+v; want %s", describe(r), r.Document, mydata.FileName)
 	}
