@@ -35,7 +35,7 @@ func TestLogKeepsNoAnswersOrToken(t *testing.T) {
 
 	r := newResident(t, d, resident, name)
 	r.command("/start")
-	m := r.play(r.next("Hi "+name+"!"), plan{
+	r.play(r.next("Hi "+name+"!"), plan{
 		"consent":      {option: "yes"},
 		"hands":        {ticks: []string{"cooking"}},
 		"head":         {text: head},
@@ -48,8 +48,8 @@ func TestLogKeepsNoAnswersOrToken(t *testing.T) {
 		"group_name":   {skip: true},
 		"connector":    {option: "yes"},
 	}, "area")
-	m = r.say(address, "⚠️") // a full address is refused
-	m = r.say("LS6", textSummary)
+	r.say(address, "⚠️") // a full address is refused
+	m := r.say("LS6", textSummary)
 	r.pick(m, "m", "confirm", textSaved)
 	r.command("/me")
 	r.next(offer)
