@@ -32,7 +32,7 @@ func (e *environment) listAudit(ctx context.Context, args []string) error {
 			return errUsage
 		}
 	}
-	st, err := store.Open(ctx, cfg.Database.Path)
+	st, err := e.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (e *environment) backup(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Database.Path)
+	st, err := e.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

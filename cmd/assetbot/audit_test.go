@@ -113,3 +113,28 @@ func TestBackupCommand(t *testing.T) {
 		t.Errorf("audit: got %q; want %q three times", got, want)
 	}
 }
+
+// TestCommandNarrowsAWideDatabase: a command that finds the database open
+// to other users narrows it to 0600 and says so.
+func TestCommandNarrowsAWideDatabase(t *testing.T) {
+	cfg := configFile(t, "")
+	seedDuePerson(t, cfg)
+	db := filepath.Join(filepath.Dir(cfg), "assetbot.db")
+	if err := os.Chmod(db, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := invoke(t, "", "--config", cfg, "audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "level=WARN") || !strings.Contains(stderr, "file="+db+" was=-rw-r--r--") {
+		t.Errorf("stderr %q; want a warning naming the database and its mode", stderr)
+	}
+	info, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("database mode after the command: %v; want -rw-------", info.Mode().Perm())
+	}
+}

@@ -135,7 +135,7 @@ func (e *environment) digest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Database.Path)
+	st, err := e.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func (e *environment) export(ctx context.Context, args []string) error {
 			return fmt.Errorf("no flow %q, whose consent decides who may be named in an export", peopleFlow)
 		}
 	}
-	st, err := store.Open(ctx, cfg.Database.Path)
+	st, err := e.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/assetbot/assetbot/flows"
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/store"
 )
 
 // errUsage marks a mistake in the command line; the usage has been printed.
@@ -165,6 +166,16 @@ func (e *environment) logger(cfg config.Config) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(e.stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(e.stderr, opts))
+}
+
+// openStore opens the configured database for a one-shot command. Its
+// log shows warnings only (not each migration applied), so that a
+// database found open to other users, and narrowed, is said on stderr.
+func (e *environment) openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	if cfg.SlogLevel() < slog.LevelWarn {
+		cfg.Log.Level = "warn"
+	}
+	return store.Open(ctx, cfg.Database.Path, store.WithLogger(e.logger(cfg)))
 }
 
 // errProblems says that problems were printed already.
