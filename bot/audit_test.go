@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assetbot/assetbot/bot/fakeapi"
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
 )
@@ -35,11 +36,16 @@ func checkAudit(t *testing.T, st *store.Store, want ...string) {
 
 // TestSearchRefusedWhenTheAuditFails: with the audit table gone, /find
 // shows nobody (the organiser hears that something went wrong), since a
-// read that cannot be recorded must not happen.
+// read that cannot be recorded must not happen, and the failure is
+// logged, naming the audit but not the words searched for.
 func TestSearchRefusedWhenTheAuditFails(t *testing.T) {
 	t.Parallel()
 	const organiser = 860
-	h := organiserHarness(t, organiser)
+	h := newIdleHarness(t, fakeapi.Options{})
+	logs := newLogBuffer()
+	h.logOut = logs
+	h.opts = []Option{WithOrganisers([]int64{organiser})}
+	h.start(testConfig(h.fake))
 	listed(t, h.store, 861, "Rhiannon", "cooking")
 	db, err := sql.Open("sqlite3", "file:"+h.dbPath+"?_busy_timeout=5000")
 	if err != nil {
@@ -57,5 +63,12 @@ func TestSearchRefusedWhenTheAuditFails(t *testing.T) {
 		if strings.Contains(m.Text, "Rhiannon") {
 			t.Errorf("the organiser was shown %q with the audit failing", m.Text)
 		}
+	}
+	log := logs.String()
+	if !strings.Contains(log, "record the audit of find by 860") {
+		t.Errorf("log %q; want the audit's failure", log)
+	}
+	if strings.Contains(log, "cooking") {
+		t.Errorf("log %q; want no words searched for", log)
 	}
 }
