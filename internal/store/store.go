@@ -82,10 +82,18 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // Open opens (creating if need be) the database at path and brings its
-// schema up to date.
+// schema up to date. The database and its -wal and -shm files are kept
+// readable by their owner alone (see protect).
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" || strings.HasPrefix(path, ":memory:") {
 		return nil, fmt.Errorf("open database: a file path is needed, got %q", path)
+	}
+	s := &Store{now: time.Now, log: slog.New(slog.DiscardHandler), jobs: make(chan *job, maxBatch), urgent: make(chan *job, maxBatch), done: make(chan struct{}), closed: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	if err := s.protect(path); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -100,10 +108,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{db: db, now: time.Now, log: slog.New(slog.DiscardHandler), jobs: make(chan *job, maxBatch), urgent: make(chan *job, maxBatch), done: make(chan struct{}), closed: make(chan struct{})}
-	for _, o := range opts {
-		o(s)
-	}
+	s.db = db
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
