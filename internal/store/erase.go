@@ -346,6 +346,8 @@ var ErrBusy = errors.New("database busy")
 // empties the WAL (a TRUNCATE checkpoint). It waits for a writer and
 // readers of older snapshots up to the busy timeout, then gives ErrBusy.
 func (s *Store) Checkpoint(ctx context.Context) error {
+	s.checkpointing.Lock()
+	defer s.checkpointing.Unlock()
 	var busy, frames, done int
 	if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
