@@ -357,3 +357,13 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 	}
 	return nil
 }
+
+// EraseChannelUser erases the person known on channel by userID (see
+// Erase); ErrNotFound if nobody is.
+func (tx *Tx) EraseChannelUser(channel, userID string) (Erasure, error) {
+	p, err := tx.Person(channel, userID)
+	if err != nil {
+		return Erasure{}, err
+	}
+	return tx.Erase(p.ID)
+}
