@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/assetbot/assetbot/flows"
+	"github.com/assetbot/assetbot/internal/benchmap"
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/leakscan"
 	"github.com/assetbot/assetbot/internal/referral"
@@ -337,4 +338,28 @@ func TestEraseWithoutFlows(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// BenchmarkErase measures erasing one person, with their 20 answers and a
+// link, from a community of 100,000 people and 20,000 assets: each
+// erasure looks for what they added or changed and deletes their row,
+// whose references SQLite follows into every table that has them.
+func BenchmarkErase(b *testing.B) {
+	st, path := open(b, store.WithFlows(shippedFlows(b)))
+	const people = 100_000
+	if err := benchmap.Seed(path, benchmap.Map{People: people, ConsentEvery: 1, Areas: 20, At: "2026-01-01T00:00:00.000Z",
+		Assets: 20_000, Members: people / 2, Uses: 5_000}); err != nil {
+		b.Fatal(err)
+	}
+	if b.N > people-20_000 {
+		b.Fatalf("b.N %d is more than the people without assets", b.N)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		// People above 20,000 added no asset: their erasure is the common case.
+		id := int64(people - i)
+		if err := st.Update(context.Background(), func(tx *store.Tx) error { return tx.ErasePerson(id) }); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
