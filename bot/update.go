@@ -276,6 +276,11 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		if rep.Invite != "" {
 			b.sendLink(r, flow.MsgInvite, rep.Invite, "link", b.link(rep.Invite))
 		}
+		if d := rep.Document; d != nil {
+			// Queued with the reply, so it is sent once, after the
+			// message, under the same limits as every other message.
+			r.add(outMsg{Method: methodDocument, Document: d.Data, FileName: d.Name})
+		}
 		return r.out, nil
 	case actReachable, actUnreachable:
 		if err := setReachable(tx, a.chatID, a.id.UserID, a.kind == actReachable); err != nil {

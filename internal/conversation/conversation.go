@@ -51,6 +51,9 @@ const (
 	// EventDelete is /delete: erase everything held about the person,
 	// once they confirm.
 	EventDelete EventKind = "delete"
+	// EventMyData is /mydata: everything held about the person, as a
+	// message and a document. It changes nothing.
+	EventMyData EventKind = "mydata"
 )
 
 // Event is one thing the person did.
@@ -87,6 +90,8 @@ func Command(name string) (ev Event, ok bool) {
 		return Event{Kind: EventAdd}, true
 	case "/delete":
 		return Event{Kind: EventDelete}, true
+	case "/mydata":
+		return Event{Kind: EventMyData}, true
 	case "/language":
 		return Event{Kind: EventLanguage}, true
 	case "/back":
@@ -126,7 +131,9 @@ type Reply struct {
 	// nothing changed.
 	Stale bool
 	// Person is the person as stored after the event; as they were before
-	// it when Erased.
+	// it when Erased. For /mydata, which changes nothing, Language is the
+	// language they were answered in, and someone the bot does not know is
+	// the zero Person with that language.
 	Person store.Person
 	// Erased is set when the event erased the person: nothing about them
 	// is stored any more.
@@ -134,6 +141,15 @@ type Reply struct {
 	// Invite is the person's own invitation code, when they asked for
 	// their link to invite others (/invite); the channel makes the link.
 	Invite string
+	// Document is a file to send after the messages: everything held
+	// about the person, when they asked for it (/mydata).
+	Document *Document
+}
+
+// Document is a file for the person, sent or saved by the channel.
+type Document struct {
+	Name string
+	Data []byte
 }
 
 // Service handles events against a set of flows.
@@ -145,6 +161,8 @@ type Service struct {
 	log   *slog.Logger
 	cache *sessionCache
 	dir   *assetDirectory
+	// sent limits how often each person is sent their data.
+	sent *dataLimiter
 }
 
 // Option configures New.
@@ -162,7 +180,7 @@ func New(flows map[string]*flow.Flow, mainFlow string, log *slog.Logger, opts ..
 	if !ok {
 		return nil, fmt.Errorf("main flow %q not found among the flows", mainFlow)
 	}
-	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached)}
+	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached), sent: newDataLimiter(myDataInterval)}
 	for _, id := range slices.Sorted(maps.Keys(flows)) {
 		if flows[id].Asset != nil {
 			s.kinds = append(s.kinds, flows[id])
@@ -228,6 +246,10 @@ type turn struct {
 // Handle applies one event and returns what to show. Call it inside a
 // store transaction that also records the event, so it is applied once.
 func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
+	if ev.Kind == EventMyData {
+		// Before load, which would make a record of someone unknown.
+		return s.myData(tx, id)
+	}
 	t, err := s.load(tx, id)
 	if err != nil {
 		return Reply{}, err
