@@ -138,7 +138,8 @@ type touchedAsset struct {
 // history).
 func (tx *Tx) eraseAssets(personID int64, e *Erasure) error {
 	rows, err := tx.query(`SELECT id, kind, fields, IFNULL(added_by = ?1, 0), IFNULL(changed_by = ?1, 0) FROM assets
-		WHERE added_by = ?1 OR changed_by = ?1 OR id IN (SELECT asset_id FROM asset_history WHERE changed_by = ?1) ORDER BY id`, personID)
+		WHERE id IN (SELECT id FROM assets WHERE added_by = ?1 UNION SELECT id FROM assets WHERE changed_by = ?1
+			UNION SELECT asset_id FROM asset_history WHERE changed_by = ?1) ORDER BY id`, personID)
 	if err != nil {
 		return fmt.Errorf("read their assets: %w", err)
 	}
