@@ -98,3 +98,26 @@ func TestDeleteLeavesNothing(t *testing.T) {
 		t.Errorf("starting again took the erased id %d", personID)
 	}
 }
+
+// TestDeleteDropsWhatWasQueued: a message queued to a resident before
+// they were erased, still waiting for the chat's rate limit, is not sent
+// after the erasure: its row went with them. The confirmation is.
+func TestDeleteDropsWhatWasQueued(t *testing.T) {
+	t.Parallel()
+	h := newIdleHarness(t, fakeapi.Options{})
+	cfg := testConfig(h.fake)
+	cfg.Send.PerChatRate, cfg.Send.PerChatBurst = 0.5, 1
+	h.start(cfg)
+	const user = 1401
+	r := h.resident(t, user, "Sol")
+	r.say("/delete")
+	confirm := r.reply()
+	r.say("/help") // its reply waits two seconds for the chat's limit
+	waitUntil(t, "the reply to /help is queued", func() bool { return len(h.pending(t, user)) == 1 })
+	r.press(confirm, button(t, confirm, "m", actDeleteYes))
+	got := r.await("the press handled and the confirmation sent", func(s []fakeapi.Sent) bool { return len(sends(s)) > 0 })
+	want := h.bot.svc.Text("en", flow.MsgDeleted)
+	if s := sends(got); len(s) != 1 || s[0].Text != want {
+		t.Errorf("after Yes the chat got %q; want only %q", texts(got), want)
+	}
+}
