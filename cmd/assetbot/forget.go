@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/assetbot/assetbot/internal/store"
 )
@@ -58,12 +59,26 @@ func (e *environment) forget(ctx context.Context, args []string) error {
 	}
 	fmt.Fprint(e.stdout, erasureReport(arg, erased))
 	// What was erased may still be in the WAL's frames until a checkpoint
-	// empties it; the bot, if running, may hold it a moment.
-	if err := st.Checkpoint(ctx); err != nil {
-		fmt.Fprintf(e.stderr, "assetbot forget: the database's WAL could not be emptied now (%v); the next checkpoint will do it\n", err)
+	// empties it, which a running bot's readers may hold up a moment.
+	for try := 1; ; try++ {
+		err = st.Checkpoint(ctx)
+		if err == nil || !errors.Is(err, store.ErrBusy) || try == forgetCheckpointTries {
+			break
+		}
+		time.Sleep(forgetCheckpointWait)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "assetbot forget: the database's WAL could not be emptied now (%v); it empties when the bot next stops, and the bot's writes overwrite it meanwhile\n", err)
 	}
 	return nil
 }
+
+// forgetCheckpointTries and forgetCheckpointWait bound how long forget
+// tries to empty the WAL beside a busy bot.
+const (
+	forgetCheckpointTries = 10
+	forgetCheckpointWait  = 500 * time.Millisecond
+)
 
 // erasureReport says what was erased, for the organiser to confirm to the
 // person who asked.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -294,11 +295,16 @@ func dropGiven(fields map[string]flow.Value, given map[string][]flow.Value) bool
 }
 
 // scrubTries and scrubWait bound the checkpoints tried after an erasure
-// while readers hold older snapshots (an export streaming).
+// while readers hold older snapshots (an export streaming for a minute).
 const (
-	scrubTries = 5
+	scrubTries = 60
 	scrubWait  = 2 * time.Second
 )
+
+// checkpointWait is how long a checkpoint waits for a writer and for
+// readers of older snapshots. Writers wait while it does, so it is short:
+// a checkpoint that cannot finish soon gives way and is tried again.
+const checkpointWait = 200 * time.Millisecond
 
 // scrubSoon asks the scrubber for a checkpoint; one waiting is enough.
 func (s *Store) scrubSoon() {
@@ -321,7 +327,7 @@ func (s *Store) scrubber() {
 		}
 		var err error
 		for try := 1; try <= scrubTries; try++ {
-			ctx, cancel := context.WithTimeout(context.Background(), busyTimeout+time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), busyTimeout)
 			err = s.Checkpoint(ctx)
 			cancel()
 			if err == nil {
@@ -344,13 +350,28 @@ func (s *Store) scrubber() {
 var ErrBusy = errors.New("database busy")
 
 // Checkpoint copies everything in the WAL into the database file and
-// empties the WAL (a TRUNCATE checkpoint). It waits for a writer and
-// readers of older snapshots up to the busy timeout, then gives ErrBusy.
+// empties the WAL (a TRUNCATE checkpoint). It waits for a writer and for
+// readers of older snapshots (in this process or another) checkpointWait
+// at most, since writers wait behind it, and then gives ErrBusy.
 func (s *Store) Checkpoint(ctx context.Context) error {
 	s.checkpointing.Lock()
 	defer s.checkpointing.Unlock()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(checkpointWait.Milliseconds(), 10)); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
 	var busy, frames, done int
-	if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil {
+	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done)
+	// The connection goes back to the pool as it came.
+	if _, resetErr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA busy_timeout = "+strconv.FormatInt(busyTimeout.Milliseconds(), 10)); resetErr != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // drop it instead
+		err = errors.Join(err, resetErr)
+	}
+	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	if busy != 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/assetbot/assetbot/flows"
 	"github.com/assetbot/assetbot/internal/benchmap"
@@ -361,5 +362,40 @@ func BenchmarkErase(b *testing.B) {
 		if err := st.Update(context.Background(), func(tx *store.Tx) error { return tx.ErasePerson(id) }); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCheckpointGivesWay: a reader holding an old snapshot (an export
+// streaming) keeps a checkpoint from emptying the WAL; the checkpoint
+// gives way at once rather than hold up the writes queued behind it.
+func TestCheckpointGivesWay(t *testing.T) {
+	st, path := open(t)
+	update(t, st, func(tx *store.Tx) error { person(t, tx, "a"); return nil })
+	reader, err := raw(t, path).Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if _, err := reader.ExecContext(context.Background(), "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := reader.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM people`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	update(t, st, func(tx *store.Tx) error { person(t, tx, "b"); return nil })
+	start := time.Now()
+	if err := st.Checkpoint(context.Background()); !errors.Is(err, store.ErrBusy) {
+		t.Errorf("checkpoint beside an old snapshot: err = %v; want ErrBusy", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the checkpoint took %v to give way; want well under the busy timeout", d)
+	}
+	update(t, st, func(tx *store.Tx) error { person(t, tx, "c"); return nil })
+	if _, err := reader.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Checkpoint(context.Background()); err != nil {
+		t.Errorf("checkpoint once the reader is done: %v", err)
 	}
 }
