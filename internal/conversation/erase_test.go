@@ -75,3 +75,39 @@ func TestErasedElsewhere(t *testing.T) {
 		return nil
 	})
 }
+
+// TestErasedAssetsLeaveTheDirectory: an asset about the erased person
+// stops being offered by lookups, and one that stays keeps being offered,
+// whoever erased them (here another process, through the store alone).
+func TestErasedAssetsLeaveTheDirectory(t *testing.T) {
+	w := newWorld(t, shippedFlows(t))
+	p := w.person("Ada")
+	p.answerUpTo("heart")
+	sp, _ := p.stored()
+	w.update(func(tx *store.Tx) error {
+		for _, a := range []store.Asset{
+			{Kind: "economic", Name: "Ada's bike fixes", Fields: map[string]flow.Value{"name": {Text: "Ada's bike fixes"}, "kind": {Choice: "self_employed"}}, FlowVersion: 1},
+			{Kind: "economic", Name: "Bike Shed Cafe", Fields: map[string]flow.Value{"name": {Text: "Bike Shed Cafe"}, "kind": {Choice: "shop_cafe"}}, FlowVersion: 1},
+		} {
+			if _, err := tx.CreateAsset(a, sp.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	names := func() []string {
+		found, _ := w.svc.dir.Search("economic", "bike", 8)
+		var out []string
+		for _, c := range found {
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	if got := names(); len(got) != 2 {
+		t.Fatalf("before erasure the lookup finds %q; want both", got)
+	}
+	w.update(func(tx *store.Tx) error { return tx.ErasePerson(sp.ID) })
+	if got := names(); len(got) != 1 || got[0] != "Bike Shed Cafe" {
+		t.Errorf("after erasure the lookup finds %q; want only the cafe", got)
+	}
+}
