@@ -257,6 +257,10 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		if n := float64(rep.Recorded); n > 0 {
 			tx.OnCommit(func() { b.metrics.answers.Add(n) })
 		}
+		if rep.Erased {
+			chat := a.chatID
+			tx.OnCommit(func() { b.sender.erased(chat) })
+		}
 		r := b.renderer(a.chatID, rep.Person.Language)
 		var prefix string
 		switch {

@@ -10,6 +10,7 @@
 //	assetbot volunteer            volunteers' personal links: add, list, pause, resume, remove
 //	assetbot audit                organisers' reads of personal data
 //	assetbot backup FILE          a consistent copy of the database, while the bot runs
+//	assetbot forget ID            erase a resident, by Telegram user id
 //
 // Every command takes --config FILE (default config.yaml if present).
 package main
@@ -61,6 +62,8 @@ Usage:
                                                            newest last
   assetbot backup   [--config FILE] FILE [--force]         a consistent copy of the database (mode 0600), taken
                                                            while the bot runs; --force replaces FILE
+  assetbot forget   TELEGRAM_USER_ID                       erase everything held about a resident, as their /delete
+                                                           would (for a request made elsewhere); safe while the bot runs
 
 The config file defaults to config.yaml when it exists; see config.example.yaml.
 `
@@ -117,6 +120,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.listAudit(ctx, rest)
 	case "backup":
 		return env.backup(ctx, rest)
+	case "forget":
+		return env.forget(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -41,7 +41,7 @@ func (e *environment) try(ctx context.Context, args []string) error {
 		cfg.Log.Level = "warn"
 	}
 	log := e.logger(cfg)
-	st, err := store.Open(ctx, *db, store.WithLogger(log))
+	st, err := store.Open(ctx, *db, store.WithLogger(log), store.WithFlows(fl))
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,9 @@ const (
 	EventReminder EventKind = "reminder"
 	// EventAdd is /add: put a group, place or organisation on the map.
 	EventAdd EventKind = "add"
+	// EventDelete is /delete: erase everything held about the person,
+	// once they confirm.
+	EventDelete EventKind = "delete"
 	// EventMyData is /mydata: everything held about the person, as a
 	// message and a document. It changes nothing.
 	EventMyData EventKind = "mydata"
@@ -85,6 +88,8 @@ func Command(name string) (ev Event, ok bool) {
 		return Event{Kind: EventInvite}, true
 	case "/add":
 		return Event{Kind: EventAdd}, true
+	case "/delete":
+		return Event{Kind: EventDelete}, true
 	case "/mydata":
 		return Event{Kind: EventMyData}, true
 	case "/language":
@@ -125,10 +130,14 @@ type Reply struct {
 	// Stale is set when a button of an old question or menu was pressed:
 	// nothing changed.
 	Stale bool
-	// Person is the person as stored after the event. For /mydata, which
-	// changes nothing, Language is the language they were answered in, and
-	// someone the bot does not know is the zero Person with that language.
+	// Person is the person as stored after the event; as they were before
+	// it when Erased. For /mydata, which changes nothing, Language is the
+	// language they were answered in, and someone the bot does not know is
+	// the zero Person with that language.
 	Person store.Person
+	// Erased is set when the event erased the person: nothing about them
+	// is stored any more.
+	Erased bool
 	// Invite is the person's own invitation code, when they asked for
 	// their link to invite others (/invite); the channel makes the link.
 	Invite string
@@ -229,6 +238,9 @@ type turn struct {
 	asset int64
 	env   flow.Env
 	reply Reply
+	// erased is set once the person is erased: the turn then stores
+	// nothing more about them.
+	erased bool
 }
 
 // Handle applies one event and returns what to show. Call it inside a
@@ -270,6 +282,10 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 		s.showMenu(t, menuLang, "")
 	case EventAdd:
 		s.showMenu(t, menuAdd, "")
+	case EventDelete:
+		if err = s.use(t, s.main, 0); err == nil {
+			s.showMenu(t, menuDelete, "")
+		}
 	case EventInput:
 		err = s.input(t, ev.Input)
 	case EventReminder:
@@ -283,7 +299,7 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 	if err := s.save(t); err != nil {
 		return Reply{}, err
 	}
-	t.reply.Person = t.person
+	t.reply.Person, t.reply.Erased = t.person, t.erased
 	return t.reply, nil
 }
 
@@ -408,6 +424,9 @@ func (s *Service) env(t *turn) (flow.Env, error) {
 }
 
 func (s *Service) save(t *turn) error {
+	if t.erased {
+		return nil
+	}
 	if t.fresh && t.sess.Flow.Flow == "" && t.sess.Menu == "" {
 		return nil // nothing started, no menu open: keep no conversation
 	}
@@ -666,8 +685,22 @@ func (s *Service) record(t *turn, a flow.Answer) error {
 	return s.forget(t)
 }
 
+// erase erases everything held about the person (see store.Tx.Erase):
+// /delete, /me's delete and a reminder's "Remove me" all end here. Their
+// conversation, held in memory, goes once the erasure is committed.
+func (s *Service) erase(t *turn) error {
+	if err := t.tx.ErasePerson(t.person.ID); err != nil {
+		return err
+	}
+	t.erased = true
+	id := t.person.ID
+	t.tx.OnCommit(func() { s.cache.forget(id) })
+	t.say(flow.MsgDeleted)
+	return nil
+}
+
 // forget erases the person's answers and name, keeping the row that
-// remembers their consent decisions.
+// remembers their consent decisions: what a refusal of consent keeps.
 func (s *Service) forget(t *turn) error {
 	if _, err := t.tx.DeleteAnswers(t.person.ID); err != nil {
 		return err

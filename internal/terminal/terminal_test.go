@@ -112,7 +112,7 @@ func play(t *testing.T, fl map[string]*flow.Flow, path string, sessions []script
 	t.Helper()
 	var out bytes.Buffer
 	for i, sc := range sessions {
-		st, err := store.Open(context.Background(), path, store.WithClock(func() time.Time { return now }))
+		st, err := store.Open(context.Background(), path, store.WithClock(func() time.Time { return now }), store.WithFlows(fl))
 		if err != nil {
 			t.Fatal(err)
 		}
