@@ -46,6 +46,8 @@ var commands = []struct{ command, description string }{
 	{"skip", flow.MsgCmdSkip},
 	{"cancel", flow.MsgCmdCancel},
 	{"me", flow.MsgCmdMe},
+	{"delete", flow.MsgCmdDelete},
+	{"mydata", flow.MsgCmdMyData},
 	{"language", flow.MsgCmdLanguage},
 	{"add", flow.MsgCmdAdd},
 	{"invite", flow.MsgCmdInvite},

@@ -68,8 +68,10 @@ func (tx *Tx) CreatePerson(p Person) (Person, error) {
 	}
 	p.CreatedAt, p.UpdatedAt = tx.now, tx.now
 	p.Reachable, p.Reminders = true, true
-	res, err := tx.exec(`INSERT INTO people (channel, channel_user_id, first_name, language, language_chosen, reachable, reminders, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, 1, 1, ?, ?)`, p.Channel, p.ChannelUserID, p.FirstName, p.Language, p.LanguageChosen, formatTime(tx.now), formatTime(tx.now))
+	// Never an id someone erased had: see id_floor.
+	res, err := tx.exec(`INSERT INTO people (id, channel, channel_user_id, first_name, language, language_chosen, reachable, reminders, created_at, updated_at)
+		VALUES (MAX(IFNULL((SELECT MAX(id) FROM people), 0) + 1, IFNULL((SELECT next FROM id_floor WHERE name = 'people'), 0)), ?, ?, ?, ?, ?, 1, 1, ?, ?)`,
+		p.Channel, p.ChannelUserID, p.FirstName, p.Language, p.LanguageChosen, formatTime(tx.now), formatTime(tx.now))
 	if err != nil {
 		return p, fmt.Errorf("create person %s/%s: %w", p.Channel, p.ChannelUserID, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,11 +98,11 @@ func TestOpenCreatesAndMigrates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The highest number, not the count: parts of one issue take numbers
-	// in advance, so a branch may lack the ones between.
-	last := files[len(files)-1].Name()
-	if got := store.SchemaVersion(); got < 2 || !strings.HasPrefix(last, fmt.Sprintf("%04d_", got)) {
-		t.Errorf("SchemaVersion() = %d; want the number of the last migration, %s", got, last)
+	// The highest number, not the count: numbers are taken by branches
+	// worked on side by side, and one may land before another.
+	last, _, _ := strings.Cut(files[len(files)-1].Name(), "_")
+	if got := store.SchemaVersion(); strconv.Itoa(got) != strings.TrimLeft(last, "0") || got < 2 {
+		t.Errorf("SchemaVersion() = %d; want the last migration's number, %s", got, last)
 	}
 	db := raw(t, path)
 	if got := count(t, db, `SELECT MAX(version) FROM schema_migrations`); got != store.SchemaVersion() {
