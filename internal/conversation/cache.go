@@ -49,6 +49,13 @@ func (c *sessionCache) get(personID, rev int64) (cached, bool) {
 	return e, true
 }
 
+// drop forgets the person's entry: they are gone from the store.
+func (c *sessionCache) drop(personID int64) {
+	c.mu.Lock()
+	delete(c.entries, personID)
+	c.mu.Unlock()
+}
+
 // put stores the person's entry, forgetting others when full.
 func (c *sessionCache) put(personID int64, e cached) {
 	c.mu.Lock()

@@ -48,6 +48,9 @@ const (
 	EventReminder EventKind = "reminder"
 	// EventAdd is /add: put a group, place or organisation on the map.
 	EventAdd EventKind = "add"
+	// EventPrivacy is /privacy: each consent and the person's choice, to
+	// change any of them.
+	EventPrivacy EventKind = "privacy"
 )
 
 // Event is one thing the person did.
@@ -84,6 +87,8 @@ func Command(name string) (ev Event, ok bool) {
 		return Event{Kind: EventAdd}, true
 	case "/language":
 		return Event{Kind: EventLanguage}, true
+	case "/privacy":
+		return Event{Kind: EventPrivacy}, true
 	case "/back":
 		return input(flow.InputBack)
 	case "/skip":
@@ -125,6 +130,10 @@ type Reply struct {
 	// Invite is the person's own invitation code, when they asked for
 	// their link to invite others (/invite); the channel makes the link.
 	Invite string
+	// Erased is set when nothing about the person is kept any more (they
+	// said they are under the minimum age): the channel drops whatever it
+	// still had queued for them.
+	Erased bool
 }
 
 // Service handles events against a set of flows.
@@ -136,6 +145,8 @@ type Service struct {
 	log   *slog.Logger
 	cache *sessionCache
 	dir   *assetDirectory
+	// minAge is the age a consent's age check asks the person to confirm.
+	minAge int
 }
 
 // Option configures New.
@@ -147,13 +158,20 @@ func WithStore(st *store.Store) Option {
 	return func(s *Service) { s.dir = newAssetDirectory(st, s.log) }
 }
 
+// WithMinAge sets the age a consent step's age check asks people to
+// confirm they have reached (privacy.min_age); without it,
+// flow.DefaultMinAge.
+func WithMinAge(age int) Option {
+	return func(s *Service) { s.minAge = age }
+}
+
 // New returns a service whose /start runs the flow mainFlow.
 func New(flows map[string]*flow.Flow, mainFlow string, log *slog.Logger, opts ...Option) (*Service, error) {
 	f, ok := flows[mainFlow]
 	if !ok {
 		return nil, fmt.Errorf("main flow %q not found among the flows", mainFlow)
 	}
-	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached)}
+	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached), minAge: flow.DefaultMinAge}
 	for _, id := range slices.Sorted(maps.Keys(flows)) {
 		if flows[id].Asset != nil {
 			s.kinds = append(s.kinds, flows[id])
@@ -211,6 +229,8 @@ type turn struct {
 	asset int64
 	env   flow.Env
 	reply Reply
+	// gone is set once the person was deleted: nothing more is saved.
+	gone bool
 }
 
 // Handle applies one event and returns what to show. Call it inside a
@@ -248,6 +268,8 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 		s.showMenu(t, menuLang, "")
 	case EventAdd:
 		s.showMenu(t, menuAdd, "")
+	case EventPrivacy:
+		err = s.privacy(t)
 	case EventInput:
 		err = s.input(t, ev.Input)
 	case EventReminder:
@@ -292,7 +314,8 @@ func (s *Service) load(tx *store.Tx, id Identity) (*turn, error) {
 			t.env, err = s.env(t)
 			return t, err
 		}
-		t.env = flow.Env{Lang: p.Language, FirstName: firstName(t), Known: c.known, Directory: s.directory()}
+		t.env = s.baseEnv(t)
+		t.env.Known = c.known
 		return t, nil
 	}
 	c, err := tx.Conversation(p.ID)
@@ -355,10 +378,17 @@ func firstName(t *turn) string {
 	return t.person.FirstName
 }
 
+// baseEnv is what the engine knows of the person before their answers.
+func (s *Service) baseEnv(t *turn) flow.Env {
+	return flow.Env{Lang: t.person.Language, FirstName: firstName(t), Known: map[string]flow.Value{}, Directory: s.directory(), MinAge: s.minAge}
+}
+
 // env gathers what the engine knows of the person: their name, language and
-// recorded answers, including a consent still in force.
+// recorded answers, with their consent decisions: a required consent only
+// while it is in force (a refusal is asked again by a new run), any other
+// whichever way it went, so that it is never asked twice.
 func (s *Service) env(t *turn) (flow.Env, error) {
-	env := flow.Env{Lang: t.person.Language, FirstName: firstName(t), Known: map[string]flow.Value{}, Directory: s.directory()}
+	env := s.baseEnv(t)
 	if t.flow.Asset != nil {
 		return env, s.assetEnv(t, &env)
 	}
@@ -377,15 +407,17 @@ func (s *Service) env(t *turn) (flow.Env, error) {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return env, err
 		}
-		if granted {
-			yes := true
-			env.Known[step.Key] = flow.Value{Bool: &yes}
+		if granted || err == nil && !step.Required {
+			env.Known[step.Key] = flow.Value{Bool: &granted}
 		}
 	}
 	return env, nil
 }
 
 func (s *Service) save(t *turn) error {
+	if t.gone {
+		return nil
+	}
 	if t.fresh && t.sess.Flow.Flow == "" && t.sess.Menu == "" {
 		return nil // nothing started, no menu open: keep no conversation
 	}
@@ -564,9 +596,12 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 		// Keep the echo of a menu choice that started or resumed this run.
 		t.reply.Echo = r.Echo
 	}
-	if r.Outcome == flow.OutcomeStale {
+	switch r.Outcome {
+	case flow.OutcomeStale:
 		t.reply.Stale = true
 		return nil
+	case flow.OutcomeUnderAge:
+		return s.underAge(t, r)
 	}
 	if t.flow.Asset != nil {
 		return s.applyAsset(t, r)
@@ -593,6 +628,9 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 				return err
 			}
 		}
+		if s.consentRun(t, r.State) {
+			return s.consentChanged(t)
+		}
 		s.queueNamed(t, r.State.Answers, 0)
 		s.showMenu(t, menuSummary, "")
 	}
@@ -612,7 +650,8 @@ func (s *Service) prompts(t *turn, r flow.Result) {
 	}
 }
 
-// record stores one answer, or a consent decision.
+// record stores one answer, or a consent decision with the wording it
+// answered.
 func (s *Service) record(t *turn, a flow.Answer) error {
 	t.reply.Recorded++
 	if a.Consent == "" {
@@ -623,8 +662,15 @@ func (s *Service) record(t *turn, a flow.Answer) error {
 		return s.linkAnswer(t, t.flow.Step(a.Step), a.Value)
 	}
 	granted := a.Value.Bool != nil && *a.Value.Bool
-	if err := t.tx.RecordConsent(t.person.ID, a.Consent, granted, t.flow.ID, a.Version); err != nil {
+	err := t.tx.RecordDecision(store.Consent{PersonID: t.person.ID, Purpose: a.Consent, Granted: granted,
+		Flow: t.flow.ID, FlowVersion: a.Version, TextVersion: a.TextVersion})
+	if err != nil {
 		return err
+	}
+	if step := t.flow.Step(a.Step); step != nil && !step.Required {
+		// A purpose beyond the map: either answer stands, and the flow goes on.
+		t.env.Known[a.Key] = a.Value
+		return nil
 	}
 	if granted {
 		t.env.Known[a.Key] = a.Value

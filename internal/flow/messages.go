@@ -53,6 +53,11 @@ const (
 	MsgCurrent     = "current"
 	MsgNotAnswered = "not_answered"
 	MsgNoName      = "no_name"
+	// The age check of a consent step: its buttons, and what someone under
+	// the minimum age is told.
+	MsgButtonYesOfAge = "yes_of_age"
+	MsgButtonUnderAge = "under_age"
+	MsgUnderAge       = "under_age_message"
 
 	// The conversation's replies, menus and help.
 	MsgHelp             = "help"
@@ -83,6 +88,24 @@ const (
 	MsgLanguageMenu     = "language_menu"
 	MsgLanguageName     = "language_name"
 	MsgLanguageChosen   = "language_chosen"
+	// /privacy: each consent and the person's choice, to change.
+	MsgPrivacy           = "privacy"
+	MsgPrivacyLine       = "privacy_line"
+	MsgPrivacyYes        = "privacy_yes"
+	MsgPrivacyNo         = "privacy_no"
+	MsgPrivacyUnasked    = "privacy_unasked"
+	MsgMenuPrivacyChange = "menu_privacy_change"
+	MsgPrivacySaved      = "privacy_saved"
+	MsgPrivacyStart      = "privacy_start"
+	// The privacy notice (README, `assetbot privacy-notice`): what it says
+	// around the consent texts, and what each command does with one's data.
+	MsgNoticeIntro   = "notice_intro"
+	MsgNoticeAge     = "notice_age"
+	MsgNoticeRights  = "notice_rights"
+	MsgNoticePrivacy = "notice_privacy"
+	MsgNoticeMe      = "notice_me"
+	MsgNoticeMyData  = "notice_mydata"
+	MsgNoticeDelete  = "notice_delete"
 	// Reminders: the messages the bot sends first, and their buttons.
 	MsgNudge         = "nudge"
 	MsgRefresh       = "refresh"
@@ -126,6 +149,7 @@ const (
 	MsgCmdHelp        = "cmd_help"
 	MsgCmdInvite      = "cmd_invite"
 	MsgCmdAdd         = "cmd_add"
+	MsgCmdPrivacy     = "cmd_privacy"
 	// Volunteers and invitations.
 	MsgInvite         = "invite"
 	MsgInviteCaption  = "invite_caption"
@@ -235,18 +259,20 @@ var messageIDs = append([]string{
 	MsgPickOption, MsgPickAtLeast, MsgPickAtMost, MsgYesOrNo, MsgLocation, MsgBadLocation,
 	MsgCannotSkip, MsgFirstStep, MsgNoMatch, MsgOtherPrompt, MsgPaused, MsgButtonYes, MsgButtonNo,
 	MsgButtonDone, MsgButtonBack, MsgButtonSkip, MsgButtonKeep, MsgButtonOther, MsgSkipped,
-	MsgCurrent, MsgNotAnswered, MsgNoName,
+	MsgCurrent, MsgNotAnswered, MsgNoName, MsgButtonYesOfAge, MsgButtonUnderAge, MsgUnderAge,
 	MsgHelp, MsgStopped, MsgNothingHeld, MsgNothingOpen, MsgDoneAlready, MsgResume, MsgReview,
 	MsgSummary, MsgChange, MsgDelete, MsgDeleted, MsgKept, MsgClosed, MsgNewQuestions,
 	MsgDeclinedBefore, MsgConfirmed, MsgPickMenu, MsgMenuCarryOn, MsgMenuStartAgain,
 	MsgMenuAllRight, MsgMenuChangeAnswer, MsgMenuGoThrough, MsgMenuDeleteAll, MsgMenuDeleteYes,
 	MsgMenuDeleteNo, MsgLanguageMenu, MsgLanguageName, MsgLanguageChosen,
+	MsgPrivacy, MsgPrivacyLine, MsgPrivacyYes, MsgPrivacyNo, MsgPrivacyUnasked, MsgMenuPrivacyChange, MsgPrivacySaved, MsgPrivacyStart,
+	MsgNoticeIntro, MsgNoticeAge, MsgNoticeRights, MsgNoticePrivacy, MsgNoticeMe, MsgNoticeMyData, MsgNoticeDelete,
 	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack,
 	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
 	MsgTrouble, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
 	MsgMediaVideos, MsgMediaAudio, MsgMediaFiles, MsgMediaDice, MsgMediaPolls, MsgMediaOther,
-	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd,
+	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd, MsgCmdPrivacy,
 	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,
 	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
 	MsgFindUsage, MsgFindTooLong, MsgFindNone, MsgFindPage, MsgFindByName, MsgMatchHead, MsgMatchNoAim,

@@ -1,0 +1,112 @@
+package conversation
+
+import (
+	"strings"
+
+	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/store"
+)
+
+// privacy shows /privacy: each purpose the main flow asks consent for,
+// with the person's choice, and a button to change each.
+func (s *Service) privacy(t *turn) error {
+	if err := s.use(t, s.main, 0); err != nil {
+		return err
+	}
+	s.showMenu(t, menuPrivacy, "")
+	return nil
+}
+
+// choices lists, one line each, the purposes the main flow asks consent
+// for and the person's decision in force on each.
+func (s *Service) choices(t *turn) (string, error) {
+	decided, err := t.tx.Consents(t.person.ID)
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	for _, step := range consentSteps(s.main) {
+		choice := t.text(flow.MsgPrivacyUnasked)
+		for _, c := range decided {
+			if c.Purpose != step.Consent {
+				continue
+			}
+			choice = t.text(flow.MsgPrivacyNo)
+			if c.Granted {
+				choice = t.text(flow.MsgPrivacyYes)
+			}
+		}
+		lines = append(lines, t.text(flow.MsgPrivacyLine, "purpose", step.ShortLabel(t.env.Lang), "choice", choice))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// consentSteps are the steps of f that ask consent, in flow order.
+func consentSteps(f *flow.Flow) []*flow.Step {
+	var steps []*flow.Step
+	for _, q := range f.Questions() {
+		if q.Consent != "" {
+			steps = append(steps, q)
+		}
+	}
+	return steps
+}
+
+// changeConsent asks the consent step for purpose again, alone, showing the
+// decision in force: its answer is recorded as any other, so withdrawing the
+// map is refusing it (the answers go, the refusal stays).
+func (s *Service) changeConsent(t *turn, purpose string) error {
+	step := s.main.ConsentStep(purpose)
+	if step == nil {
+		// A purpose the flow no longer asks: show what it asks now.
+		s.showMenu(t, menuPrivacy, t.text(flow.MsgPickMenu))
+		return nil
+	}
+	return s.run(t, s.main, 0, flow.Options{Only: step.Key})
+}
+
+// consentRun reports whether st is a run that changed one consent.
+func (s *Service) consentRun(t *turn, st flow.State) bool {
+	if !st.Only || len(st.Asked) == 0 {
+		return false
+	}
+	step := t.flow.Step(st.Asked[len(st.Asked)-1])
+	return step != nil && step.Consent != ""
+}
+
+// consentChanged ends a change of consent made from /privacy: it says so
+// and shows the choices as they are now. Someone back on the map with no
+// answers is told how to give them.
+func (s *Service) consentChanged(t *turn) error {
+	t.say(flow.MsgPrivacySaved)
+	if purpose := s.main.RequiredConsent(); purpose != "" && !s.hasAnswers(t) {
+		granted, err := t.tx.Consent(t.person.ID, purpose)
+		if err != nil {
+			return err
+		}
+		if granted {
+			t.say(flow.MsgPrivacyStart)
+		}
+	}
+	s.showMenu(t, menuPrivacy, "")
+	return nil
+}
+
+// underAge keeps nothing of a person who said they are under the minimum
+// age: their row goes, with everything that hangs on it, and nothing more
+// is saved for this event. They are told kindly; a later message starts
+// afresh, as anyone new does, since remembering them would mean keeping
+// something.
+func (s *Service) underAge(t *turn, r flow.Result) error {
+	if err := t.tx.DeletePerson(t.person.ID); err != nil {
+		return err
+	}
+	// Not even their store id is logged: it would outlive them.
+	s.log.Info("under the minimum age: nothing kept")
+	t.gone, t.reply.Erased = true, true
+	id := t.person.ID
+	t.tx.OnCommit(func() { s.cache.drop(id) })
+	t.person = store.Person{Channel: t.person.Channel, ChannelUserID: t.person.ChannelUserID, Language: t.person.Language}
+	s.prompts(t, r)
+	return nil
+}
