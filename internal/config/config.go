@@ -41,7 +41,25 @@ type Config struct {
 	Areas []Area `yaml:"areas"`
 	// Digest configures the organisers' weekly digest.
 	Digest Digest `yaml:"digest"`
+	// Privacy configures how residents' personal data is handled.
+	Privacy Privacy `yaml:"privacy"`
 }
+
+// Privacy configures how residents' personal data is handled.
+type Privacy struct {
+	// MinAge is the age residents confirm they have reached, at the
+	// consent question, before anything of theirs is kept; default 16
+	// (Telegram's own minimum in the UK and EU).
+	MinAge int `yaml:"min_age"`
+}
+
+// The bounds of privacy.min_age: under UK GDPR a child under 13 cannot
+// consent to an online service themselves; above maxMinAge is a mistake.
+const (
+	minMinAge     = 13
+	maxMinAge     = 99
+	defaultMinAge = 16
+)
 
 // Digest configures the organisers' digest.
 type Digest struct {
@@ -218,6 +236,7 @@ func Default() Config {
 		},
 		Log:        Log{Level: "info", Format: "text"},
 		Digest:     Digest{Schedule: "0 9 * * 1"},
+		Privacy:    Privacy{MinAge: defaultMinAge},
 		Volunteers: Volunteers{Invitation: "Tell us what you could share with your neighbours: scan this to start."},
 		Reminders: Reminders{
 			CheckEvery:   "@every 5m",

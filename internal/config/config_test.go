@@ -132,6 +132,8 @@ aim:
   words: [netball, dance]
 digest:
   schedule: "30 8 * * 5"
+privacy:
+  min_age: 18
 `
 	want := Config{
 		Database: Database{Path: "/var/lib/assetbot/assetbot.db"},
@@ -158,6 +160,7 @@ digest:
 		Volunteers: Volunteers{Invitation: "Scan me, neighbour"},
 		Aim:        Aim{Text: "Non-competitive sport and fun for young girls", Options: []string{"sport", "youth_club"}, Words: []string{"netball", "dance"}},
 		Digest:     Digest{Schedule: "30 8 * * 5"},
+		Privacy:    Privacy{MinAge: 18},
 	}
 	got, err := parse("config.yaml", []byte(data), env("TELEGRAM_BOT_TOKEN", "from-the-environment"))
 	if err != nil {
@@ -272,6 +275,12 @@ func TestParseErrors(t *testing.T) {
 			`config.yaml:2: database.path: must not be empty`},
 		{"bad check_every", "reminders:\n  check_every: every five minutes\n",
 			`config.yaml:2: reminders.check_every: must be a cron spec such as "@every 5m" or "*/5 * * * *": expected exactly 5 fields, found 3: [every five minutes]`},
+		{"min_age under 13", "privacy:\n  min_age: 12\n",
+			`config.yaml:2: privacy.min_age: must be from 13 (the youngest who may consent to an online service in the UK) to 99, got 12`},
+		{"min_age not a number", "privacy:\n  min_age: sixteen\n",
+			`config.yaml:2: privacy.min_age: want a whole number, got "sixteen"`},
+		{"min_age too old", "privacy:\n  min_age: 160\n",
+			`config.yaml:2: privacy.min_age: must be from 13 (the youngest who may consent to an online service in the UK) to 99, got 160`},
 		{"bad digest schedule", "digest:\n  schedule: mondays\n",
 			`config.yaml:2: digest.schedule: must be a cron spec such as "0 9 * * 1" (Monday at 09:00): expected exactly 5 fields, found 1: [mondays]`},
 		{"check_every too often", "reminders:\n  check_every: \"@every 100ms\"\n",
@@ -419,7 +428,7 @@ func TestEnvExpansion(t *testing.T) {
 		{name: "escaped reference", data: "flows: {dir: '$${DIR}'}",
 			get: func(c Config) any { return c.Flows.Dir }, want: "${DIR}"},
 		{name: "keys are not expanded", data: "${DIR}: x",
-			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers, aim, areas, digest)`},
+			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers, aim, areas, digest, privacy)`},
 		{name: "missing", data: "log:\n  level: ${LOG_LEVEL}\n",
 			wantErr: `config.yaml:2: log.level: environment variable LOG_LEVEL is not set and has no default`},
 		{name: "unterminated", data: "flows: {dir: '${DIR'}",

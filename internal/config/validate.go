@@ -96,6 +96,9 @@ func (c Config) check(v *checker) {
 	c.Aim.check(v)
 	checkAreas(v, c.Areas)
 	c.Digest.check(v)
+	if c.Privacy.MinAge < minMinAge || c.Privacy.MinAge > maxMinAge {
+		v.addf("privacy.min_age", "must be from %d (the youngest who may consent to an online service in the UK) to %d, got %d", minMinAge, maxMinAge, c.Privacy.MinAge)
+	}
 }
 
 // maxAimRunes bounds aim.text: one sentence, read at the top of a digest on

@@ -628,8 +628,9 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 				return err
 			}
 		}
-		if s.consentRun(t, r.State) {
-			return s.consentChanged(t)
+		if step := s.consentRun(t, r.State); step != nil {
+			s.consentChanged(t, step)
+			return nil
 		}
 		s.queueNamed(t, r.State.Answers, 0)
 		s.showMenu(t, menuSummary, "")

@@ -65,31 +65,27 @@ func (s *Service) changeConsent(t *turn, purpose string) error {
 	return s.run(t, s.main, 0, flow.Options{Only: step.Key})
 }
 
-// consentRun reports whether st is a run that changed one consent.
-func (s *Service) consentRun(t *turn, st flow.State) bool {
+// consentRun returns the consent step a run changed alone (from
+// /privacy), or nil if st is any other run.
+func (s *Service) consentRun(t *turn, st flow.State) *flow.Step {
 	if !st.Only || len(st.Asked) == 0 {
-		return false
+		return nil
 	}
-	step := t.flow.Step(st.Asked[len(st.Asked)-1])
-	return step != nil && step.Consent != ""
+	if step := t.flow.Step(st.Asked[len(st.Asked)-1]); step != nil && step.Consent != "" {
+		return step
+	}
+	return nil
 }
 
 // consentChanged ends a change of consent made from /privacy: it says so
-// and shows the choices as they are now. Someone back on the map with no
-// answers is told how to give them.
-func (s *Service) consentChanged(t *turn) error {
+// and shows the choices as they are now. Someone who has just agreed to
+// the map with no answers held is told how to give them.
+func (s *Service) consentChanged(t *turn, step *flow.Step) {
 	t.say(flow.MsgPrivacySaved)
-	if purpose := s.main.RequiredConsent(); purpose != "" && !s.hasAnswers(t) {
-		granted, err := t.tx.Consent(t.person.ID, purpose)
-		if err != nil {
-			return err
-		}
-		if granted {
-			t.say(flow.MsgPrivacyStart)
-		}
+	if step.Required && !s.hasAnswers(t) {
+		t.say(flow.MsgPrivacyStart)
 	}
 	s.showMenu(t, menuPrivacy, "")
-	return nil
 }
 
 // underAge keeps nothing of a person who said they are under the minimum
