@@ -257,6 +257,12 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		if n := float64(rep.Recorded); n > 0 {
 			tx.OnCommit(func() { b.metrics.answers.Add(n) })
 		}
+		if rep.Erased {
+			// Nothing of them is kept: not even a reminder still queued.
+			if _, err := tx.DropPending(a.chatID, "nothing kept of the person"); err != nil {
+				return nil, err
+			}
+		}
 		r := b.renderer(a.chatID, rep.Person.Language)
 		var prefix string
 		switch {

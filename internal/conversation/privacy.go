@@ -36,7 +36,8 @@ func (s *Service) choices(t *turn) (string, error) {
 				choice = t.text(flow.MsgPrivacyYes)
 			}
 		}
-		lines = append(lines, t.text(flow.MsgPrivacyLine, "purpose", step.ShortLabel(t.env.Lang), "choice", choice))
+		// As the summary lists answers, in any language.
+		lines = append(lines, "• "+step.ShortLabel(t.env.Lang)+": "+choice)
 	}
 	return strings.Join(lines, "\n"), nil
 }

@@ -90,7 +90,6 @@ const (
 	MsgLanguageChosen   = "language_chosen"
 	// /privacy: each consent and the person's choice, to change.
 	MsgPrivacy           = "privacy"
-	MsgPrivacyLine       = "privacy_line"
 	MsgPrivacyYes        = "privacy_yes"
 	MsgPrivacyNo         = "privacy_no"
 	MsgPrivacyUnasked    = "privacy_unasked"
@@ -265,7 +264,7 @@ var messageIDs = append([]string{
 	MsgDeclinedBefore, MsgConfirmed, MsgPickMenu, MsgMenuCarryOn, MsgMenuStartAgain,
 	MsgMenuAllRight, MsgMenuChangeAnswer, MsgMenuGoThrough, MsgMenuDeleteAll, MsgMenuDeleteYes,
 	MsgMenuDeleteNo, MsgLanguageMenu, MsgLanguageName, MsgLanguageChosen,
-	MsgPrivacy, MsgPrivacyLine, MsgPrivacyYes, MsgPrivacyNo, MsgPrivacyUnasked, MsgMenuPrivacyChange, MsgPrivacySaved, MsgPrivacyStart,
+	MsgPrivacy, MsgPrivacyYes, MsgPrivacyNo, MsgPrivacyUnasked, MsgMenuPrivacyChange, MsgPrivacySaved, MsgPrivacyStart,
 	MsgNoticeIntro, MsgNoticeAge, MsgNoticeRights, MsgNoticePrivacy, MsgNoticeMe, MsgNoticeMyData, MsgNoticeDelete,
 	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack,
 	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
