@@ -177,6 +177,7 @@ const (
 	MsgPageGone             = "page_gone"
 	MsgIntroduceWrite       = "introduce_write"
 	MsgIntroduceGone        = "introduce_gone"
+	MsgIntroduceNoContact   = "introduce_no_contact"
 	MsgIntroduceTooLong     = "introduce_too_long"
 	MsgIntroduceSent        = "introduce_sent"
 	MsgIntroduction         = "introduction"
@@ -276,7 +277,7 @@ var messageIDs = append([]string{
 	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
 	MsgFindUsage, MsgFindTooLong, MsgFindNone, MsgFindPage, MsgFindByName, MsgMatchHead, MsgMatchNoAim,
 	MsgStats, MsgStatsNone, MsgAreaUnknown, MsgButtonNext, MsgButtonPrevious, MsgButtonIntroduce, MsgPageGone,
-	MsgIntroduceWrite, MsgIntroduceGone, MsgIntroduceTooLong, MsgIntroduceSent, MsgIntroduction, MsgButtonShare,
+	MsgIntroduceWrite, MsgIntroduceGone, MsgIntroduceNoContact, MsgIntroduceTooLong, MsgIntroduceSent, MsgIntroduction, MsgButtonShare,
 	MsgButtonNoThanks, MsgIntroductionShared, MsgIntroductionDeclined, MsgIntroductionThanks, MsgIntroductionNoThanks,
 	MsgIntroductionClosed,
 	MsgLookupType, MsgNameLetters, MsgLookupFound, MsgLookupMore, MsgLookupNew, MsgLookupLater, MsgLookupNext,
