@@ -231,6 +231,8 @@ type turn struct {
 	reply Reply
 	// gone is set once the person was deleted: nothing more is saved.
 	gone bool
+	// created is set when this event made the person's row.
+	created bool
 }
 
 // Handle applies one event and returns what to show. Call it inside a
@@ -280,6 +282,14 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	if t.created && t.reply.Stale {
+		// A stale button from someone we hold nothing of (such as one who
+		// said they are under age): it changes nothing, so keep nothing.
+		if err := tx.DeletePerson(t.person.ID); err != nil {
+			return Reply{}, err
+		}
+		t.gone = true
+	}
 	if err := s.save(t); err != nil {
 		return Reply{}, err
 	}
@@ -296,6 +306,7 @@ func (s *Service) load(tx *store.Tx, id Identity) (*turn, error) {
 		if err != nil {
 			return nil, err
 		}
+		t.created = true
 	case err != nil:
 		return nil, err
 	case id.Language != "" && !p.LanguageChosen && s.Language(id.Language) != p.Language:

@@ -287,6 +287,10 @@ func TestUnderAge(t *testing.T) {
 			if r.Outcome != flow.OutcomeUnderAge || !r.Erased || len(r.Messages) != 1 || !strings.Contains(r.Messages[0].Text, "aged 16 and over") {
 				t.Fatalf("under age got %s erased=%v; want only the kind message", describe(r), r.Erased)
 			}
+			// The old button again changes nothing and keeps nothing.
+			if r := p.press(flow.UnderAge); !r.Stale {
+				t.Errorf("the old button again got %s; want it stale", describe(r))
+			}
 			for table, n := range w.rows(personal...) {
 				if n != 0 {
 					t.Errorf("%d rows left in %s; want none", n, table)
