@@ -8,6 +8,7 @@
 //	assetbot digest               the organisers' weekly digest
 //	assetbot reminders            the scheduled jobs; `reminders run JOB` runs one now
 //	assetbot volunteer            volunteers' personal links: add, list, pause, resume, remove
+//	assetbot privacy-notice       the privacy notice to hand to residents, from the bot's texts
 //
 // Every command takes --config FILE (default config.yaml if present).
 package main
@@ -54,6 +55,8 @@ Usage:
   assetbot reminders run JOB [--now TIME] [--dry-run]      run a job now, or as if at TIME (RFC 3339)
   assetbot volunteer add NAME | list                       register a volunteer (prints their link); list them with results
   assetbot volunteer pause|resume|remove CODE              stop or restart crediting a volunteer's link
+  assetbot privacy-notice [--config FILE] [--lang LANG]    the privacy notice to hand to residents (Markdown), from
+                                                           the consent questions and messages the bot uses
 
 The config file defaults to config.yaml when it exists; see config.example.yaml.
 `
@@ -106,6 +109,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.reminders(ctx, rest)
 	case "volunteer":
 		return env.volunteer(ctx, rest)
+	case "privacy-notice":
+		return env.privacyNotice(rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

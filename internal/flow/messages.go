@@ -98,13 +98,16 @@ const (
 	MsgPrivacyStart      = "privacy_start"
 	// The privacy notice (README, `assetbot privacy-notice`): what it says
 	// around the consent texts, and what each command does with one's data.
-	MsgNoticeIntro   = "notice_intro"
-	MsgNoticeAge     = "notice_age"
-	MsgNoticeRights  = "notice_rights"
-	MsgNoticePrivacy = "notice_privacy"
-	MsgNoticeMe      = "notice_me"
-	MsgNoticeMyData  = "notice_mydata"
-	MsgNoticeDelete  = "notice_delete"
+	MsgNoticeIntro    = "notice_intro"
+	MsgNoticeRequired = "notice_required"
+	MsgNoticeOptional = "notice_optional"
+	MsgNoticeAnswers  = "notice_answers"
+	MsgNoticeAge      = "notice_age"
+	MsgNoticeRights   = "notice_rights"
+	MsgNoticePrivacy  = "notice_privacy"
+	MsgNoticeMe       = "notice_me"
+	MsgNoticeMyData   = "notice_mydata"
+	MsgNoticeDelete   = "notice_delete"
 	// Reminders: the messages the bot sends first, and their buttons.
 	MsgNudge         = "nudge"
 	MsgRefresh       = "refresh"
@@ -266,7 +269,7 @@ var messageIDs = append([]string{
 	MsgMenuAllRight, MsgMenuChangeAnswer, MsgMenuGoThrough, MsgMenuDeleteAll, MsgMenuDeleteYes,
 	MsgMenuDeleteNo, MsgLanguageMenu, MsgLanguageName, MsgLanguageChosen,
 	MsgPrivacy, MsgPrivacyYes, MsgPrivacyNo, MsgPrivacyUnasked, MsgMenuPrivacyChange, MsgPrivacySaved, MsgPrivacyStart,
-	MsgNoticeIntro, MsgNoticeAge, MsgNoticeRights, MsgNoticePrivacy, MsgNoticeMe, MsgNoticeMyData, MsgNoticeDelete,
+	MsgNoticeIntro, MsgNoticeRequired, MsgNoticeOptional, MsgNoticeAnswers, MsgNoticeAge, MsgNoticeRights, MsgNoticePrivacy, MsgNoticeMe, MsgNoticeMyData, MsgNoticeDelete,
 	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack,
 	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
