@@ -31,7 +31,7 @@ func TestResidentFlowByButtons(t *testing.T) {
 	}
 
 	r.press(consent, button(t, consent, "o", "yes"))
-	hands := r.pressed(consent, "Yes")
+	hands := r.pressed(consent, "Yes, and I'm 16 or over")
 	if !strings.Contains(hands.Text, marker("hands")) {
 		t.Fatalf("after consent got %q; want the hands question", hands.Text)
 	}

@@ -96,7 +96,7 @@ func TestWelshWalkThrough(t *testing.T) {
 	// The flow, with every kind of retry on the way.
 	w.says("/start", "Helo Rhys", w.question("consent"))
 	consent := w.says("efallai", w.cy(flow.MsgYesOrNo), w.question("consent"))
-	hands := w.chooses(consent, "o", "yes", w.cy(flow.MsgButtonYes), w.question("hands"))
+	hands := w.chooses(consent, "o", "yes", w.cy(flow.MsgButtonYesOfAge, "min_age", "16"), w.question("hands"))
 	for _, kind := range slices.Sorted(maps.Keys(media)) {
 		w.inject(rawMessageFrom("message", id, from, media[kind]))
 		hands = w.expect(w.reply(), "Alla i ddim darllen", w.question("hands"))

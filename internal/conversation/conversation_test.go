@@ -324,8 +324,8 @@ func TestStartGreetsAndAsksConsent(t *testing.T) {
 
 	r = ada.press(flow.Yes)
 	asks(t, r, "hands")
-	if r.Echo != "Yes" {
-		t.Errorf("Echo = %q; want Yes", r.Echo)
+	if r.Echo != "Yes, and I'm 16 or over" {
+		t.Errorf("Echo = %q; want the button's words", r.Echo)
 	}
 	if r.Person.FirstName != "Ada" {
 		t.Errorf("reply's person first name = %q; want Ada once consent is given", r.Person.FirstName)

@@ -449,7 +449,7 @@ func accept(f *Flow, r *Result, env Env, s *Step, v Value) {
 		a.TextVersion = TextVersion(f, s, env)
 	}
 	r.Answers = append(r.Answers, a)
-	r.Echo = Display(f, s, v, env.Lang)
+	r.Echo = echo(f, s, v, env)
 	if s.Required && v.Bool != nil && !*v.Bool {
 		st.Status, st.Step = StatusDeclined, ""
 		r.Outcome = OutcomeDeclined
@@ -664,6 +664,23 @@ func yesNoChoices(f *Flow, env Env, s *Step) []Choice {
 		{ID: No, Label: f.Msg(MsgButtonNo, env.Lang)},
 		{ID: UnderAge, Label: f.Text(MsgButtonUnderAge, env.Lang, minAgePlaceholder, age)},
 	}
+}
+
+// echo is the accepted answer v to s as the person would read it: for a
+// yes or no, the button's own words ("Yes, and I'm 16 or over").
+func echo(f *Flow, s *Step, v Value, env Env) string {
+	if s.Type == TypeYesNo && v.Bool != nil {
+		want := No
+		if *v.Bool {
+			want = Yes
+		}
+		for _, c := range yesNoChoices(f, env, s) {
+			if c.ID == want {
+				return c.Label
+			}
+		}
+	}
+	return Display(f, s, v, env.Lang)
 }
 
 // minAgePlaceholder is filled with the minimum age in a consent step's
