@@ -42,10 +42,6 @@ const (
 	spread           = 0.05
 )
 
-// underAgeOdds: one resident in this many says they are under age at the
-// consent question.
-const underAgeOdds = 20
-
 // answers are the free texts residents type.
 var answers = []string{
 	"I can help with gardening",
@@ -61,9 +57,10 @@ var answers = []string{
 //     some button is ticked ("✅ "), else toggle a random option;
 //   - another inline keyboard: press a random "o:" or "m:" button (never
 //     back, skip or keep); with none, the question wants typed text: type
-//     a short sentence. The consent's "I'm under 16" is pressed only one
-//     time in underAgeOdds: the bot then deletes the person, which runs
-//     under load too, while most residents go on into the flows;
+//     a short sentence. The consent's "I'm under 16" is never pressed:
+//     the bot would keep nothing of the resident, not even the turn its
+//     buttons count from, so its next greeting would repeat the first
+//     one's buttons, which the load test counts as a duplicate;
 //   - a reply keyboard asking for the location: share one near Leeds;
 //   - force_reply: type "4" if the placeholder mentions a number, else a
 //     short sentence;
@@ -93,13 +90,7 @@ func Next(s fakeapi.Sent, rnd *rand.Rand) Action {
 		return multi(s, rnd)
 	case len(m.InlineButtons()) > 0:
 		choices := append(m.ButtonData("o:"), m.ButtonData("m:")...)
-		underAge := slices.IndexFunc(choices, func(d string) bool { return strings.HasSuffix(d, ":"+flow.UnderAge) })
-		if underAge >= 0 {
-			if rnd.IntN(underAgeOdds) == 0 {
-				return Action{Kind: Press, MessageID: s.MessageID, Data: choices[underAge]}
-			}
-			choices = slices.Delete(choices, underAge, underAge+1)
-		}
+		choices = slices.DeleteFunc(choices, func(d string) bool { return strings.HasSuffix(d, ":"+flow.UnderAge) })
 		if len(choices) == 0 {
 			// Only back, skip or keep: the question wants typed text.
 			return Action{Kind: Type, Text: answers[rnd.IntN(len(answers))]}
