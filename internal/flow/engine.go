@@ -352,6 +352,7 @@ func Advance(f *Flow, st State, in Input, env Env) Result {
 		r.State.clearPending()
 		r.State.Answers = map[string]Value{}
 		r.Outcome = OutcomeUnderAge
+		r.Echo = f.Text(MsgButtonUnderAge, env.Lang, minAgePlaceholder, strconv.Itoa(env.minAge()))
 		r.Prompts = []Prompt{{Type: TypeInfo, Text: fillAnswers(f, r.State, env, f.Msg(MsgUnderAge, env.Lang))}}
 	case actionToggled:
 		r.Outcome = OutcomeToggled
