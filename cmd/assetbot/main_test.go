@@ -144,7 +144,7 @@ func TestFlowsCheck(t *testing.T) {
 
 // residentScript answers the whole resident flow and confirms; it is what
 // the README shows piped into `assetbot try`.
-const residentScript = "yes\n1, 3\nlocal history\n5\n/skip\n1\n2\n1 3\n7\nyes\nLS6\n1\n"
+const residentScript = "yes\n1, 3\nlocal history\n5\n/skip\n1\n2\n1 3\n7\nyes\nyes\nno\nLS6\n1\n"
 
 func TestTry(t *testing.T) {
 	cfg := configFile(t, "log:\n  level: warn\n")
