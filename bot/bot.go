@@ -47,6 +47,8 @@ var commands = []struct{ command, description string }{
 	{"cancel", flow.MsgCmdCancel},
 	{"me", flow.MsgCmdMe},
 	{"privacy", flow.MsgCmdPrivacy},
+	{"delete", flow.MsgCmdDelete},
+	{"mydata", flow.MsgCmdMyData},
 	{"language", flow.MsgCmdLanguage},
 	{"add", flow.MsgCmdAdd},
 	{"invite", flow.MsgCmdInvite},

@@ -13,6 +13,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/assetbot/assetbot/internal/audit"
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/directory"
 	"github.com/assetbot/assetbot/internal/flow"
@@ -116,6 +117,32 @@ type found struct {
 	kind, value string
 }
 
+// audit is the audit entry of the search f, made for a: the words
+// searched for are left out (only their number is kept), since they may
+// name a resident and the audit outlives residents' erasure.
+func (f found) audit(a action) store.AuditEntry {
+	e := store.AuditEntry{Who: a.id.UserID}
+	switch {
+	case f.stats != nil:
+		e.Action, e.Detail = audit.Stats, "totals"
+		return e
+	case f.kind == cbMatchPage:
+		e.Action = audit.Match
+	default:
+		e.Action = audit.Find
+	}
+	for _, res := range f.page.Results {
+		if res.Kind == search.KindPerson {
+			e.People++
+		}
+	}
+	e.Detail = fmt.Sprintf("page %d/%d, found %d", f.page.Page+1, max(f.page.Pages, 1), f.page.Total)
+	if f.kind == cbFindPage {
+		e.Detail += fmt.Sprintf(", words %d", len(strings.Fields(f.value)))
+	}
+	return e
+}
+
 // find runs the search an organiser's command or page button asks for.
 // It only reads, outside any transaction, so process can run it before
 // the update's transaction: a search of a large map then holds up nobody
@@ -184,10 +211,13 @@ func (b *Bot) organiserCommand(tx *store.Tx, a action) ([]outMsg, error) {
 		}
 		f = &got
 	}
-	switch {
-	case f.note != "":
+	if f.note != "" {
 		return r.say(a.press, f.note, f.vars...), nil
-	case f.stats != nil:
+	}
+	if err := tx.Audit(f.audit(a)); err != nil {
+		return nil, err
+	}
+	if f.stats != nil {
 		r.add(outMsg{Method: methodSend, Text: statsText(r, *f.stats)})
 		return r.out, nil
 	}
@@ -343,6 +373,9 @@ func (b *Bot) startIntroduction(tx *store.Tx, r *renderer, a action) ([]outMsg, 
 	if err != nil {
 		return nil, err
 	}
+	if err := tx.Audit(store.AuditEntry{Who: a.id.UserID, Action: audit.Introduce, People: 1, Detail: fmt.Sprintf("introduction %d started", in.ID)}); err != nil {
+		return nil, err
+	}
 	b.log.Info("introduction started", "introduction_id", in.ID, "person_id", p.ID, "by", a.id.UserID)
 	r.answer(a.press, "")
 	r.add(outMsg{Method: methodSend, Text: r.text(flow.MsgIntroduceWrite, "name", p.FirstName), Markup: forceReply})
@@ -477,6 +510,11 @@ func (b *Bot) answerIntroduction(tx *store.Tx, a action) ([]outMsg, error) {
 	}
 	to := b.renderer(in.OrganiserUserID, orgLang)
 	if shared {
+		// The organiser learns who the person is on Telegram.
+		e := store.AuditEntry{Who: strconv.FormatInt(in.OrganiserUserID, 10), Action: audit.Introduce, People: 1, Detail: fmt.Sprintf("introduction %d shared", in.ID)}
+		if err := tx.Audit(e); err != nil {
+			return nil, err
+		}
 		to.add(outMsg{Method: methodSend, Text: to.text(flow.MsgIntroductionShared, "name", p.FirstName, "user", p.ChannelUserID)})
 	} else {
 		to.add(outMsg{Method: methodSend, Text: to.text(flow.MsgIntroductionDeclined)})

@@ -187,6 +187,12 @@ func TestFindPagesAndBadInput(t *testing.T) {
 	if got, want := h.next(organiser).Text, en(flow.MsgStats, "people", "8", "assets", "0", "links", "0", "areas", "area not given 8", "kinds", "none yet"); got != want {
 		t.Errorf("/stats = %q; want %q", got, want)
 	}
+	// Every search is recorded, with how many people it showed and how
+	// many words it was for, never the words; usage notes search nothing.
+	checkAudit(t, h.store,
+		"810 find 0 page 1/1, found 0, words 1", "810 match 0 page 1/1, found 0",
+		"810 find 5 page 1/2, found 7, words 1", "810 find 2 page 2/2, found 7, words 1", "810 find 0 page 9/2, found 7, words 1",
+		"810 find 1 page 1/1, found 1, words 1", "810 match 1 page 1/1, found 1", "810 stats 0 totals")
 }
 
 // introduce has the organiser find the resident and send them a message,
@@ -245,6 +251,8 @@ func TestIntroductionShared(t *testing.T) {
 	if a := awaitSent(t, h, resident, seen, "the answer", func(s fakeapi.Sent) bool { return s.Method == fakeapi.MethodAnswerCallbackQuery }); a.Text != en(flow.MsgIntroductionClosed) {
 		t.Errorf("a second press: %q; want %q", a.Text, en(flow.MsgIntroductionClosed))
 	}
+	// The search, the introduction and the share are recorded.
+	checkAudit(t, h.store, "840 find 1 page 1/1, found 1, words 1", "840 introduce 1 introduction 1 started", "840 introduce 1 introduction 1 shared")
 }
 
 func TestIntroductionDeclinedLeaksNothing(t *testing.T) {
@@ -269,6 +277,8 @@ func TestIntroductionDeclinedLeaksNothing(t *testing.T) {
 	if got := h.next(organiser).Text; got != en(flow.MsgIntroductionDeclined) {
 		t.Errorf("after No thanks the organiser got %q", got)
 	}
+	// No share, so nothing beyond the introduction is recorded.
+	checkAudit(t, h.store, "850 find 1 page 1/1, found 1, words 1", "850 introduce 1 introduction 1 started")
 	for _, s := range h.fake.Messages(organiser) {
 		if strings.Contains(s.Text, fmt.Sprint(resident)) || strings.Contains(s.Text, "tg://") {
 			t.Errorf("the organiser got %q: the resident's id", s.Text)

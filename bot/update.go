@@ -258,10 +258,8 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 			tx.OnCommit(func() { b.metrics.answers.Add(n) })
 		}
 		if rep.Erased {
-			// Nothing of them is kept: not even a reminder still queued.
-			if _, err := tx.DropPending(a.chatID, "nothing kept of the person"); err != nil {
-				return nil, err
-			}
+			chat := a.chatID
+			tx.OnCommit(func() { b.sender.erased(chat) })
 		}
 		r := b.renderer(a.chatID, rep.Person.Language)
 		var prefix string
@@ -281,6 +279,11 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		r.reply(rep, a.press, prefix, a.event.Input.Kind == flow.InputLocation)
 		if rep.Invite != "" {
 			b.sendLink(r, flow.MsgInvite, rep.Invite, "link", b.link(rep.Invite))
+		}
+		if d := rep.Document; d != nil {
+			// Queued with the reply, so it is sent once, after the
+			// message, under the same limits as every other message.
+			r.add(outMsg{Method: methodDocument, Document: d.Data, FileName: d.Name})
 		}
 		return r.out, nil
 	case actReachable, actUnreachable:

@@ -179,13 +179,17 @@ func TestWelshWalkThrough(t *testing.T) {
 	review = w.says("/me", "Croeso'n ôl, Rhys!")
 	del = w.chooses(review, "m", actDeleteAll, w.cy(flow.MsgMenuDeleteAll), w.cy(flow.MsgDelete))
 	w.chooses(del, "m", actDeleteYes, w.cy(flow.MsgMenuDeleteYes), w.cy(flow.MsgDeleted))
+	// Their choice of language went with everything else: from now on
+	// Telegram's language decides, as for anyone new.
+	h.fake.SetLanguage(id, "cy")
+	from["language_code"] = "cy"
 	w.says("/me", w.cy(flow.MsgNothingHeld))
 	w.says("/back", w.cy(flow.MsgNothingOpen))
 
-	// A broken link: consent stands, so on to the first question.
-	w.says("/start !!!", w.question("hands"))
-	if p, _ := h.person(t, id); p.Language != "cy" || !p.LanguageChosen {
-		t.Errorf("stored person %+v; want Welsh, chosen", p)
+	// A broken link: they are new, so consent comes first.
+	w.says("/start !!!", w.question("consent"))
+	if p, _ := h.person(t, id); p.Language != "cy" || p.LanguageChosen {
+		t.Errorf("stored person %+v; want Welsh, not chosen", p)
 	}
 
 	// Someone else says no.

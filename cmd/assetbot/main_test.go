@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -432,6 +433,16 @@ func TestExport(t *testing.T) {
 		rows := readCSV(t, out)
 		if len(rows) != 2 || rows[1][1] != "member_of" || rows[1][4] != "alice" || rows[1][7] != "'=Hyde Park Allotments" {
 			t.Errorf("CSV = %q; want alice's membership alone, not bob's", rows)
+		}
+	})
+
+	// Each export made is in the audit, oldest first, with how many
+	// people it named; the failed one is not.
+	t.Run("audited", func(t *testing.T) {
+		want := []string{"cli export 1 csv resident", "cli export 1 json", "cli export 1 geojson", "cli export 1 kumu", "cli export 0 hsds",
+			"cli export 1 csv resident", "cli export 0 csv association", "cli export 0 csv links"}
+		if got := auditRows(t, cfg); !slices.Equal(got, want) {
+			t.Errorf("audit:\n  got  %q\n  want %q", got, want)
 		}
 	})
 }

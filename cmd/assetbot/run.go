@@ -117,7 +117,7 @@ func openService(ctx context.Context, cfg config.Config, log *slog.Logger) (*con
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database.Path, store.WithLogger(log))
+	st, err := store.Open(ctx, cfg.Database.Path, store.WithLogger(log), store.WithFlows(fl))
 	if err != nil {
 		return nil, nil, err
 	}

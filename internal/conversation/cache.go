@@ -49,13 +49,6 @@ func (c *sessionCache) get(personID, rev int64) (cached, bool) {
 	return e, true
 }
 
-// drop forgets the person's entry: they are gone from the store.
-func (c *sessionCache) drop(personID int64) {
-	c.mu.Lock()
-	delete(c.entries, personID)
-	c.mu.Unlock()
-}
-
 // put stores the person's entry, forgetting others when full.
 func (c *sessionCache) put(personID int64, e cached) {
 	c.mu.Lock()
@@ -71,4 +64,13 @@ func (c *sessionCache) put(personID int64, e cached) {
 		}
 	}
 	c.entries[personID] = e
+}
+
+// forget drops the person's entry: they were erased. (An entry left
+// behind would never be read, since no one else is given their id, but
+// their answers would stay in memory.)
+func (c *sessionCache) forget(personID int64) {
+	c.mu.Lock()
+	delete(c.entries, personID)
+	c.mu.Unlock()
 }

@@ -51,6 +51,12 @@ const (
 	// EventPrivacy is /privacy: each consent and the person's choice, to
 	// change any of them.
 	EventPrivacy EventKind = "privacy"
+	// EventDelete is /delete: erase everything held about the person,
+	// once they confirm.
+	EventDelete EventKind = "delete"
+	// EventMyData is /mydata: everything held about the person, as a
+	// message and a document. It changes nothing.
+	EventMyData EventKind = "mydata"
 )
 
 // Event is one thing the person did.
@@ -85,6 +91,10 @@ func Command(name string) (ev Event, ok bool) {
 		return Event{Kind: EventInvite}, true
 	case "/add":
 		return Event{Kind: EventAdd}, true
+	case "/delete":
+		return Event{Kind: EventDelete}, true
+	case "/mydata":
+		return Event{Kind: EventMyData}, true
 	case "/language":
 		return Event{Kind: EventLanguage}, true
 	case "/privacy":
@@ -125,15 +135,26 @@ type Reply struct {
 	// Stale is set when a button of an old question or menu was pressed:
 	// nothing changed.
 	Stale bool
-	// Person is the person as stored after the event.
+	// Person is the person as stored after the event; as they were before
+	// it when Erased. For /mydata, which changes nothing, Language is the
+	// language they were answered in, and someone the bot does not know is
+	// the zero Person with that language.
 	Person store.Person
+	// Erased is set when the event erased the person: nothing about them
+	// is stored any more.
+	Erased bool
 	// Invite is the person's own invitation code, when they asked for
 	// their link to invite others (/invite); the channel makes the link.
 	Invite string
-	// Erased is set when nothing about the person is kept any more (they
-	// said they are under the minimum age): the channel drops whatever it
-	// still had queued for them.
-	Erased bool
+	// Document is a file to send after the messages: everything held
+	// about the person, when they asked for it (/mydata).
+	Document *Document
+}
+
+// Document is a file for the person, sent or saved by the channel.
+type Document struct {
+	Name string
+	Data []byte
 }
 
 // Service handles events against a set of flows.
@@ -147,6 +168,8 @@ type Service struct {
 	dir   *assetDirectory
 	// minAge is the age a consent's age check asks the person to confirm.
 	minAge int
+	// sent limits how often each person is sent their data.
+	sent *dataLimiter
 }
 
 // Option configures New.
@@ -171,7 +194,7 @@ func New(flows map[string]*flow.Flow, mainFlow string, log *slog.Logger, opts ..
 	if !ok {
 		return nil, fmt.Errorf("main flow %q not found among the flows", mainFlow)
 	}
-	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached), minAge: flow.DefaultMinAge}
+	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached), sent: newDataLimiter(myDataInterval), minAge: flow.DefaultMinAge}
 	for _, id := range slices.Sorted(maps.Keys(flows)) {
 		if flows[id].Asset != nil {
 			s.kinds = append(s.kinds, flows[id])
@@ -229,8 +252,9 @@ type turn struct {
 	asset int64
 	env   flow.Env
 	reply Reply
-	// gone is set once the person was deleted: nothing more is saved.
-	gone bool
+	// erased is set once the person is erased: the turn then stores
+	// nothing more about them.
+	erased bool
 	// created is set when this event made the person's row.
 	created bool
 }
@@ -238,6 +262,10 @@ type turn struct {
 // Handle applies one event and returns what to show. Call it inside a
 // store transaction that also records the event, so it is applied once.
 func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
+	if ev.Kind == EventMyData {
+		// Before load, which would make a record of someone unknown.
+		return s.myData(tx, id)
+	}
 	t, err := s.load(tx, id)
 	if err != nil {
 		return Reply{}, err
@@ -272,6 +300,10 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 		s.showMenu(t, menuAdd, "")
 	case EventPrivacy:
 		err = s.privacy(t)
+	case EventDelete:
+		if err = s.use(t, s.main, 0); err == nil {
+			s.showMenu(t, menuDelete, "")
+		}
 	case EventInput:
 		err = s.input(t, ev.Input)
 	case EventReminder:
@@ -285,15 +317,14 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 	if t.created && t.reply.Stale {
 		// A stale button from someone we hold nothing of (such as one who
 		// said they are under age): it changes nothing, so keep nothing.
-		if err := tx.DeletePerson(t.person.ID); err != nil {
+		if err := s.eraseQuietly(t); err != nil {
 			return Reply{}, err
 		}
-		t.gone = true
 	}
 	if err := s.save(t); err != nil {
 		return Reply{}, err
 	}
-	t.reply.Person = t.person
+	t.reply.Person, t.reply.Erased = t.person, t.erased
 	return t.reply, nil
 }
 
@@ -426,7 +457,7 @@ func (s *Service) env(t *turn) (flow.Env, error) {
 }
 
 func (s *Service) save(t *turn) error {
-	if t.gone {
+	if t.erased {
 		return nil
 	}
 	if t.fresh && t.sess.Flow.Flow == "" && t.sess.Menu == "" {
@@ -702,8 +733,32 @@ func (s *Service) record(t *turn, a flow.Answer) error {
 	return s.forget(t)
 }
 
+// erase erases everything held about the person (see store.Tx.Erase):
+// /delete, /me's delete and a reminder's "Remove me" all end here. Their
+// conversation, held in memory, goes once the erasure is committed.
+func (s *Service) erase(t *turn) error {
+	if err := s.eraseQuietly(t); err != nil {
+		return err
+	}
+	t.say(flow.MsgDeleted)
+	return nil
+}
+
+// eraseQuietly erases everything held about the person, as erase does,
+// saying nothing: for someone under the minimum age, or a stale button
+// from someone the bot had never heard of.
+func (s *Service) eraseQuietly(t *turn) error {
+	if err := t.tx.ErasePerson(t.person.ID); err != nil {
+		return err
+	}
+	t.erased = true
+	id := t.person.ID
+	t.tx.OnCommit(func() { s.cache.forget(id) })
+	return nil
+}
+
 // forget erases the person's answers and name, keeping the row that
-// remembers their consent decisions.
+// remembers their consent decisions: what a refusal of consent keeps.
 func (s *Service) forget(t *turn) error {
 	if _, err := t.tx.DeleteAnswers(t.person.ID); err != nil {
 		return err

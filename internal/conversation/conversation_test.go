@@ -57,7 +57,7 @@ func newWorld(t testing.TB, fl map[string]*flow.Flow) *world {
 // open (re)opens the database and builds the service on fl.
 func (w *world) open(fl map[string]*flow.Flow) {
 	w.t.Helper()
-	st, err := store.Open(context.Background(), w.path, store.WithClock(w.clock.Now))
+	st, err := store.Open(context.Background(), w.path, store.WithClock(w.clock.Now), store.WithFlows(fl))
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -597,23 +597,33 @@ func TestReturningUser(t *testing.T) {
 		shows(t, p.press(actDelete), menuDelete)
 		r := p.press(actDeleteYes)
 		says(t, r, en(flow.MsgDeleted, ""))
-		if got := p.answers(); len(got) != 0 {
-			t.Errorf("answers after deleting = %v; want none", got)
+		if !r.Erased {
+			t.Errorf("reply to deleting: Erased = false; want true")
 		}
-		if r.Person.FirstName != "" {
-			t.Errorf("first name after deleting = %q; want none", r.Person.FirstName)
-		}
-		var history []store.HistoryEntry
-		p.update(func(tx *store.Tx) error {
-			var err error
-			history, err = tx.AnswerHistory(r.Person.ID, "resident", "time")
-			return err
-		})
-		if len(history) != 0 {
-			t.Errorf("history after deleting = %v; want none", history)
-		}
+		p.erased(r.Person.ID)
 		says(t, p.send(Event{Kind: EventMe}), en(flow.MsgNothingHeld, ""))
 	})
+}
+
+// erased checks that the person the store knew as id is gone with all
+// they said, and that a new /start meets them as someone new.
+func (p *person) erased(id int64) {
+	p.t.Helper()
+	p.update(func(tx *store.Tx) error {
+		if _, err := tx.PersonByID(id); !errors.Is(err, store.ErrNotFound) {
+			p.t.Errorf("person %d after deleting: err = %v; want ErrNotFound", id, err)
+		}
+		if _, err := tx.Person(p.id.Channel, p.id.UserID); !errors.Is(err, store.ErrNotFound) {
+			p.t.Errorf("%s after deleting: err = %v; want ErrNotFound", p.id.UserID, err)
+		}
+		if history, err := tx.AnswerHistory(id, "resident", "time"); err != nil || len(history) != 0 {
+			p.t.Errorf("history after deleting = %v, %v; want none", history, err)
+		}
+		return nil
+	})
+	if _, ok := p.svc.cache.get(id, 1); ok || len(p.svc.cache.entries) != 0 {
+		p.t.Errorf("the conversation cache keeps %d entries after deleting; want none", len(p.svc.cache.entries))
+	}
 }
 
 func TestStaleButtons(t *testing.T) {

@@ -283,11 +283,7 @@ func (s *Service) act(t *turn, menu, action string) error {
 	case action == actDelete:
 		s.showMenu(t, menuDelete, "")
 	case action == actDeleteYes:
-		if err := s.forget(t); err != nil {
-			return err
-		}
-		t.sess.Flow = flow.State{Turn: t.sess.Flow.Turn}
-		t.say(flow.MsgDeleted)
+		return s.erase(t)
 	case action == actDeleteNo:
 		t.say(flow.MsgKept)
 	case action == actMine:

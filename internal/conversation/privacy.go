@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/assetbot/assetbot/internal/flow"
-	"github.com/assetbot/assetbot/internal/store"
 )
 
 // privacy shows /privacy: each purpose the main flow asks consent for,
@@ -90,20 +89,19 @@ func (s *Service) consentChanged(t *turn, step *flow.Step) {
 }
 
 // underAge keeps nothing of a person who said they are under the minimum
-// age: their row goes, with everything that hangs on it, and nothing more
-// is saved for this event. They are told kindly; a later message starts
-// afresh, as anyone new does, since remembering them would mean keeping
-// something.
+// age: they are erased as /delete would (see store.Tx.Erase), not even
+// counted for the link they came through, and nothing more is saved for
+// this event. They are told kindly; a later message starts afresh, as
+// anyone new does, since remembering them would mean keeping something.
 func (s *Service) underAge(t *turn, r flow.Result) error {
-	if err := t.tx.DeletePerson(t.person.ID); err != nil {
+	if err := t.tx.Unattribute(t.person.ID); err != nil {
+		return err
+	}
+	if err := s.eraseQuietly(t); err != nil {
 		return err
 	}
 	// Not even their store id is logged: it would outlive them.
 	s.log.Info("under the minimum age: nothing kept")
-	t.gone, t.reply.Erased = true, true
-	id := t.person.ID
-	t.tx.OnCommit(func() { s.cache.drop(id) })
-	t.person = store.Person{Channel: t.person.Channel, ChannelUserID: t.person.ChannelUserID, Language: t.person.Language}
 	s.prompts(t, r)
 	return nil
 }

@@ -51,6 +51,37 @@ func (c *parser) checkAsset(f *Flow, keys map[string]*Step) {
 			c.checkCondition("links: when", r.When, nil, keys)
 		}
 	}
+	c.checkPersonal(f, keys)
+}
+
+// checkPersonal checks the marks that tell, when a person is erased, what
+// of the assets they gave is about them: asset.personal must test a field
+// the asset keeps, and a personal step must be one whose answer is kept
+// as a field that can be cleared, leaving the asset named and placed.
+func (c *parser) checkPersonal(f *Flow, keys map[string]*Step) {
+	linkKeys := f.LinkKeys()
+	if a := f.Asset; a != nil && a.Personal != nil {
+		c.checkCondition("asset.personal", a.Personal, nil, keys)
+		if slices.Contains(linkKeys, a.Personal.Key) {
+			c.add(a.Personal.Line, "asset.personal: %q is how the person knows the asset, kept as their link, not a field of the asset", a.Personal.Key)
+		}
+	}
+	for _, s := range f.Steps {
+		if !s.Personal {
+			continue
+		}
+		what := fmt.Sprintf("step %q: personal", s.ID)
+		switch {
+		case f.Asset == nil:
+			c.add(s.Line, "%s: only for asset flows (every answer of a person's own flow is theirs and goes with them)", what)
+		case s.Type == TypeInfo || s.Type == TypeLookup:
+			c.add(s.Line, "%s: only for questions whose answer is a field of the asset, not %s steps", what, s.Type)
+		case s.Key == f.Asset.Name || s.Key == f.Asset.Area:
+			c.add(s.Line, "%s: the asset's name and area stay when its fields are cleared; use asset.personal for assets that are about the person", what)
+		case slices.Contains(linkKeys, s.Key):
+			c.add(s.Line, "%s: %q is kept as the person's link, which goes with them anyway", what, s.Key)
+		}
+	}
 }
 
 // checkLink checks a link rule's type and ends; ends lists those it may name.

@@ -164,6 +164,10 @@ type Step struct {
 	// Link, on a lookup step, is the link its answer makes with the asset
 	// found (or added).
 	Link *LinkRule
+	// Personal marks a question of an asset flow whose answer may hold
+	// the personal details of whoever gave it (a phone number): erasing
+	// that person clears it from the asset and its history.
+	Personal bool
 
 	Line int
 	// requiredSet records that the file set `required`, which only a
@@ -210,7 +214,29 @@ type AssetSpec struct {
 	Name  string
 	Area  string
 	Order int
-	Line  int
+	// Personal holds, when set, for the assets that are about the person
+	// who added them (their own self-employed trade): erasing that person
+	// takes the whole asset off the map, not only their name.
+	Personal *Condition
+	Line     int
+}
+
+// PersonalAsset reports whether an asset this flow recorded, with fields,
+// is about the person who added it (asset.personal holds for it).
+func (f *Flow) PersonalAsset(fields map[string]Value) bool {
+	return f.Asset != nil && f.Asset.Personal != nil && holds(f.Asset.Personal, State{}, Env{Known: fields})
+}
+
+// PersonalKeys returns the answer keys of the questions marked personal:
+// those whose answers may hold personal details of whoever gave them.
+func (f *Flow) PersonalKeys() []string {
+	var keys []string
+	for _, s := range f.Steps {
+		if s.Personal && s.Type != TypeInfo {
+			keys = append(keys, s.Key)
+		}
+	}
+	return keys
 }
 
 // The link types between people and assets.

@@ -146,12 +146,14 @@ const (
 	MsgCmdSkip        = "cmd_skip"
 	MsgCmdCancel      = "cmd_cancel"
 	MsgCmdMe          = "cmd_me"
+	MsgCmdDelete      = "cmd_delete"
 	MsgCmdLanguage    = "cmd_language"
 	MsgCmdStop        = "cmd_stop"
 	MsgCmdHelp        = "cmd_help"
 	MsgCmdInvite      = "cmd_invite"
 	MsgCmdAdd         = "cmd_add"
 	MsgCmdPrivacy     = "cmd_privacy"
+	MsgCmdMyData      = "cmd_mydata"
 	// Volunteers and invitations.
 	MsgInvite         = "invite"
 	MsgInviteCaption  = "invite_caption"
@@ -249,11 +251,39 @@ const (
 	MsgExportTooBig  = "export_too_big"
 	MsgExportFailed  = "export_failed"
 
+	// A person's own data (/mydata): everything held about them.
+	MsgMyDataNone            = "mydata_none"
+	MsgMyDataWait            = "mydata_wait"
+	MsgMyDataHead            = "mydata_head"
+	MsgMyDataPerson          = "mydata_person"
+	MsgMyDataNotYet          = "mydata_not_yet"
+	MsgMyDataAnswers         = "mydata_answers"
+	MsgMyDataEarlier         = "mydata_earlier"
+	MsgMyDataWithdrawn       = "mydata_withdrawn"
+	MsgMyDataAssets          = "mydata_assets"
+	MsgMyDataAssetAdded      = "mydata_asset_added"
+	MsgMyDataAssetChanged    = "mydata_asset_changed"
+	MsgMyDataAssetVersions   = "mydata_asset_versions"
+	MsgMyDataAssetRemoved    = "mydata_asset_removed"
+	MsgMyDataLinks           = "mydata_links"
+	MsgMyDataOtherPerson     = "mydata_other_person"
+	MsgMyDataConsents        = "mydata_consents"
+	MsgMyDataByVolunteer     = "mydata_by_volunteer"
+	MsgMyDataByNeighbour     = "mydata_by_neighbour"
+	MsgMyDataInvited         = "mydata_invited"
+	MsgMyDataVolunteer       = "mydata_volunteer"
+	MsgMyDataReminders       = "mydata_reminders"
+	MsgMyDataIntroductions   = "mydata_introductions"
+	MsgMyDataIntroShared     = "mydata_intro_shared"
+	MsgMyDataIntroDeclined   = "mydata_intro_declined"
+	MsgMyDataIntroUnanswered = "mydata_intro_unanswered"
+
 	// The terminal's own words.
 	MsgTermMulti    = "term_multi"
 	MsgTermChoice   = "term_choice"
 	MsgTermLocation = "term_location"
 	MsgTermKeep     = "term_keep"
+	MsgTermMyData   = "term_mydata"
 )
 
 // messageIDs lists every id; the catalogue must hold each in English.
@@ -275,7 +305,7 @@ var messageIDs = append([]string{
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
 	MsgTrouble, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
 	MsgMediaVideos, MsgMediaAudio, MsgMediaFiles, MsgMediaDice, MsgMediaPolls, MsgMediaOther,
-	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd, MsgCmdPrivacy,
+	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdDelete, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd, MsgCmdMyData, MsgCmdPrivacy,
 	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,
 	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
 	MsgFindUsage, MsgFindTooLong, MsgFindNone, MsgFindPage, MsgFindByName, MsgMatchHead, MsgMatchNoAim,
@@ -291,7 +321,12 @@ var messageIDs = append([]string{
 	MsgDigestTitle, MsgDigestNew, MsgDigestKinds, MsgDigestTop, MsgDigestTopNew, MsgDigestAim, MsgDigestAimNone,
 	MsgDigestGaps, MsgDigestVolunteer, MsgDigestRefresh, MsgDigestDropOff, MsgDigestNone, MsgChartPeople, MsgChartAssets,
 	MsgExportChoose, MsgExportUnknown, MsgExportMaking, MsgExportTooBig, MsgExportFailed,
-	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep,
+	MsgMyDataNone, MsgMyDataWait, MsgMyDataHead, MsgMyDataPerson, MsgMyDataNotYet, MsgMyDataAnswers, MsgMyDataEarlier,
+	MsgMyDataWithdrawn, MsgMyDataAssets, MsgMyDataAssetAdded, MsgMyDataAssetChanged, MsgMyDataAssetVersions,
+	MsgMyDataAssetRemoved, MsgMyDataLinks, MsgMyDataOtherPerson, MsgMyDataConsents, MsgMyDataByVolunteer,
+	MsgMyDataByNeighbour, MsgMyDataInvited, MsgMyDataVolunteer, MsgMyDataReminders, MsgMyDataIntroductions,
+	MsgMyDataIntroShared, MsgMyDataIntroDeclined, MsgMyDataIntroUnanswered,
+	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep, MsgTermMyData,
 }, linkMessageIDs()...)
 
 // linkMessageIDs are the ids of the words for each link type.

@@ -341,7 +341,7 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 var stepKeys = []string{
 	"id", "key", "type", "label", "text", "hint", "optional", "options", "other", "other_prompt",
 	"min_length", "max_length", "min", "max", "integer", "min_choices", "max_choices",
-	"validate", "retry", "when", "next", "consent", "required", "age_check", "lookup", "link",
+	"validate", "retry", "when", "next", "consent", "required", "age_check", "lookup", "link", "personal",
 }
 
 func (p *parser) step(n *yaml.Node) *Step {
@@ -420,6 +420,8 @@ func (p *parser) step(n *yaml.Node) *Step {
 		case "link":
 			r := p.link(v, field, EndPerson, EndFound, false)
 			s.Link = &r
+		case "personal":
+			s.Personal, _ = p.boolean(v, field)
 		case "consent":
 			if c, ok := p.str(v, field); ok {
 				if !purposePattern.MatchString(c) {
@@ -599,11 +601,13 @@ func (p *parser) next(n *yaml.Node, what string) []Route {
 	return routes
 }
 
-// assetSpec reads a flow's `asset: {name: KEY, area: KEY}`.
+// assetSpec reads a flow's `asset: {name: KEY, area: KEY, personal: WHEN}`.
 func (p *parser) assetSpec(n *yaml.Node) *AssetSpec {
 	a := &AssetSpec{Line: n.Line}
-	p.fields(n, "asset", []string{"name", "area", "order"}, func(key string, v *yaml.Node) {
+	p.fields(n, "asset", []string{"name", "area", "order", "personal"}, func(key string, v *yaml.Node) {
 		switch key {
+		case "personal":
+			a.Personal = p.condition(v, "asset.personal")
 		case "name":
 			a.Name, _ = p.str(v, "asset.name")
 		case "area":

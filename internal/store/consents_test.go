@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -57,40 +56,5 @@ func TestConsentsAndTextVersions(t *testing.T) {
 	db := raw(t, path)
 	if n := count(t, db, `SELECT COUNT(*) FROM consents WHERE person_id = ? AND text_version <> ''`, id); n != 3 {
 		t.Errorf("%d decisions with a text version; want 3", n)
-	}
-}
-
-func TestDeletePerson(t *testing.T) {
-	st, path := open(t)
-	var gone, kept int64
-	update(t, st, func(tx *store.Tx) error {
-		gone, kept = person(t, tx, "1").ID, person(t, tx, "2").ID
-		for _, id := range []int64{gone, kept} {
-			if err := tx.RecordConsent(id, "map", false, "resident", 1); err != nil {
-				return err
-			}
-			if err := tx.SaveConversation(store.Conversation{PersonID: id, Flow: "resident", Status: "active", State: []byte(`{}`)}); err != nil {
-				return err
-			}
-		}
-		return tx.DeletePerson(gone)
-	})
-	update(t, st, func(tx *store.Tx) error {
-		if _, err := tx.PersonByID(gone); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("PersonByID(deleted) error %v; want ErrNotFound", err)
-		}
-		if _, err := tx.Conversation(kept); err != nil {
-			t.Errorf("the other person's conversation: %v", err)
-		}
-		return nil
-	})
-	db := raw(t, path)
-	for _, table := range []string{"consents", "conversations"} {
-		if n := count(t, db, `SELECT COUNT(*) FROM `+table+` WHERE person_id = ?`, gone); n != 0 {
-			t.Errorf("%d rows of the deleted person in %s; want none", n, table)
-		}
-		if n := count(t, db, `SELECT COUNT(*) FROM `+table+` WHERE person_id = ?`, kept); n != 1 {
-			t.Errorf("%d rows of the other person in %s; want 1", n, table)
-		}
 	}
 }

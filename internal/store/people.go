@@ -68,8 +68,10 @@ func (tx *Tx) CreatePerson(p Person) (Person, error) {
 	}
 	p.CreatedAt, p.UpdatedAt = tx.now, tx.now
 	p.Reachable, p.Reminders = true, true
-	res, err := tx.exec(`INSERT INTO people (channel, channel_user_id, first_name, language, language_chosen, reachable, reminders, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, 1, 1, ?, ?)`, p.Channel, p.ChannelUserID, p.FirstName, p.Language, p.LanguageChosen, formatTime(tx.now), formatTime(tx.now))
+	// Never an id someone erased had: see id_floor.
+	res, err := tx.exec(`INSERT INTO people (id, channel, channel_user_id, first_name, language, language_chosen, reachable, reminders, created_at, updated_at)
+		VALUES (MAX(IFNULL((SELECT MAX(id) FROM people), 0) + 1, IFNULL((SELECT next FROM id_floor WHERE name = 'people'), 0)), ?, ?, ?, ?, ?, 1, 1, ?, ?)`,
+		p.Channel, p.ChannelUserID, p.FirstName, p.Language, p.LanguageChosen, formatTime(tx.now), formatTime(tx.now))
 	if err != nil {
 		return p, fmt.Errorf("create person %s/%s: %w", p.Channel, p.ChannelUserID, err)
 	}
@@ -198,18 +200,6 @@ func (tx *Tx) Consents(personID int64) ([]Consent, error) {
 		return nil, fmt.Errorf("read consents of %d: %w", personID, err)
 	}
 	return out, nil
-}
-
-// DeletePerson removes a person who has only just started, such as one
-// who said they are under the minimum age, leaving no row: their consents,
-// conversation, answers, reminders, referral, links and introductions go
-// with them (the schema cascades), and assets they added stay, naming
-// nobody.
-func (tx *Tx) DeletePerson(personID int64) error {
-	if _, err := tx.exec(`DELETE FROM people WHERE id = ?`, personID); err != nil {
-		return fmt.Errorf("delete person %d: %w", personID, err)
-	}
-	return nil
 }
 
 // bump records that a person's conversation, answers or consents changed.

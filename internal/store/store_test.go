@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,8 +98,11 @@ func TestOpenCreatesAndMigrates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := store.SchemaVersion(); got != len(files) || got < 2 {
-		t.Errorf("SchemaVersion() = %d; want the number of migrations, %d", got, len(files))
+	// The highest number, not the count: numbers are taken by branches
+	// worked on side by side, and one may land before another.
+	last, _, _ := strings.Cut(files[len(files)-1].Name(), "_")
+	if got := store.SchemaVersion(); strconv.Itoa(got) != strings.TrimLeft(last, "0") || got < 2 {
+		t.Errorf("SchemaVersion() = %d; want the last migration's number, %s", got, last)
 	}
 	db := raw(t, path)
 	if got := count(t, db, `SELECT MAX(version) FROM schema_migrations`); got != store.SchemaVersion() {
