@@ -705,7 +705,7 @@ func (s *Service) record(t *turn, a flow.Answer) error {
 		return s.linkAnswer(t, t.flow.Step(a.Step), a.Value)
 	}
 	granted := a.Value.Bool != nil && *a.Value.Bool
-	err := t.tx.RecordDecision(store.Consent{PersonID: t.person.ID, Purpose: a.Consent, Granted: granted,
+	err := t.tx.RecordDecision(t.person.ID, store.ConsentRecord{Purpose: a.Consent, Granted: granted,
 		Flow: t.flow.ID, FlowVersion: a.Version, TextVersion: a.TextVersion})
 	if err != nil {
 		return err

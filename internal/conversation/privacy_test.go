@@ -30,9 +30,9 @@ func (p *person) consentTo(purposes ...string) {
 }
 
 // decisions returns the person's consent decisions in force, by purpose.
-func (p *person) decisions() map[string]store.Consent {
+func (p *person) decisions() map[string]store.ConsentRecord {
 	p.t.Helper()
-	got := map[string]store.Consent{}
+	got := map[string]store.ConsentRecord{}
 	p.update(func(tx *store.Tx) error {
 		sp, err := tx.Person(p.id.Channel, p.id.UserID)
 		if err != nil {

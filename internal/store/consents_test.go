@@ -15,7 +15,7 @@ func TestConsentsAndTextVersions(t *testing.T) {
 	decide := func(purpose string, granted bool, version string) {
 		t.Helper()
 		update(t, st, func(tx *store.Tx) error {
-			return tx.RecordDecision(store.Consent{PersonID: id, Purpose: purpose, Granted: granted, Flow: "resident", FlowVersion: 2, TextVersion: version})
+			return tx.RecordDecision(id, store.ConsentRecord{Purpose: purpose, Granted: granted, Flow: "resident", FlowVersion: 2, TextVersion: version})
 		})
 		c.Advance(time.Minute)
 	}
@@ -27,11 +27,11 @@ func TestConsentsAndTextVersions(t *testing.T) {
 
 	tests := []struct {
 		purpose string
-		want    store.Consent
+		want    store.ConsentRecord
 	}{
-		{"contact", store.Consent{PersonID: id, Purpose: "contact", Granted: false, Flow: "resident", FlowVersion: 2, TextVersion: "resident@2/contact/en/cccccccccccc", At: t0.Add(2 * time.Minute)}},
-		{"map", store.Consent{PersonID: id, Purpose: "map", Granted: true, Flow: "resident", FlowVersion: 2, TextVersion: "resident@2/consent/en/aaaaaaaaaaaa", At: t0}},
-		{"shown", store.Consent{PersonID: id, Purpose: "shown", Granted: true, Flow: "resident", FlowVersion: 2, At: t0.Add(3 * time.Minute)}},
+		{"contact", store.ConsentRecord{Purpose: "contact", Granted: false, Flow: "resident", FlowVersion: 2, TextVersion: "resident@2/contact/en/cccccccccccc", At: t0.Add(2 * time.Minute)}},
+		{"map", store.ConsentRecord{Purpose: "map", Granted: true, Flow: "resident", FlowVersion: 2, TextVersion: "resident@2/consent/en/aaaaaaaaaaaa", At: t0}},
+		{"shown", store.ConsentRecord{Purpose: "shown", Granted: true, Flow: "resident", FlowVersion: 2, At: t0.Add(3 * time.Minute)}},
 	}
 	update(t, st, func(tx *store.Tx) error {
 		got, err := tx.Consents(id)

@@ -134,35 +134,21 @@ func (tx *Tx) DeleteConversation(personID int64) error {
 	return nil
 }
 
-// Consent is one consent decision: a person's yes or no to a purpose,
-// given to a flow's consent step in the wording TextVersion names.
-type Consent struct {
-	PersonID    int64
-	Purpose     string
-	Granted     bool
-	Flow        string
-	FlowVersion int
-	// TextVersion names the wording answered (see flow.TextVersion); ""
-	// for decisions recorded before it was kept, or seeded.
-	TextVersion string
-	At          time.Time
-}
-
-// RecordDecision appends a consent decision; the latest for a purpose is
-// the one in force.
-func (tx *Tx) RecordDecision(c Consent) error {
+// RecordDecision appends the person's consent decision c (its At is now);
+// the latest for a purpose is the one in force.
+func (tx *Tx) RecordDecision(personID int64, c ConsentRecord) error {
 	_, err := tx.exec(`INSERT INTO consents (person_id, purpose, granted, flow, flow_version, text_version, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		c.PersonID, c.Purpose, c.Granted, c.Flow, c.FlowVersion, c.TextVersion, formatTime(tx.now))
+		personID, c.Purpose, c.Granted, c.Flow, c.FlowVersion, c.TextVersion, formatTime(tx.now))
 	if err != nil {
-		return fmt.Errorf("record consent of %d to %s: %w", c.PersonID, c.Purpose, err)
+		return fmt.Errorf("record consent of %d to %s: %w", personID, c.Purpose, err)
 	}
-	return tx.bump(c.PersonID)
+	return tx.bump(personID)
 }
 
 // RecordConsent appends a consent decision for a purpose whose wording is
 // not known (seeded people).
 func (tx *Tx) RecordConsent(personID int64, purpose string, granted bool, flowID string, version int) error {
-	return tx.RecordDecision(Consent{PersonID: personID, Purpose: purpose, Granted: granted, Flow: flowID, FlowVersion: version})
+	return tx.RecordDecision(personID, ConsentRecord{Purpose: purpose, Granted: granted, Flow: flowID, FlowVersion: version})
 }
 
 // Consent returns the person's latest decision on a purpose; ErrNotFound
@@ -181,16 +167,16 @@ func (tx *Tx) Consent(personID int64, purpose string) (bool, error) {
 
 // Consents returns the person's decision in force on each purpose they
 // were asked about, by purpose name.
-func (tx *Tx) Consents(personID int64) ([]Consent, error) {
+func (tx *Tx) Consents(personID int64) ([]ConsentRecord, error) {
 	rows, err := tx.query(`SELECT purpose, granted, flow, flow_version, text_version, at FROM consents
 		WHERE id IN (SELECT MAX(id) FROM consents WHERE person_id = ? GROUP BY purpose) ORDER BY purpose`, personID)
 	if err != nil {
 		return nil, fmt.Errorf("read consents of %d: %w", personID, err)
 	}
 	defer rows.Close()
-	var out []Consent
+	var out []ConsentRecord
 	for rows.Next() {
-		c := Consent{PersonID: personID}
+		var c ConsentRecord
 		if err := rows.Scan(&c.Purpose, &c.Granted, &c.Flow, &c.FlowVersion, &c.TextVersion, (*sqlTime)(&c.At)); err != nil {
 			return nil, fmt.Errorf("read consents of %d: %w", personID, err)
 		}
