@@ -352,7 +352,7 @@ func Advance(f *Flow, st State, in Input, env Env) Result {
 		r.State.clearPending()
 		r.State.Answers = map[string]Value{}
 		r.Outcome = OutcomeUnderAge
-		r.Echo = f.Text(MsgButtonUnderAge, env.Lang, minAgePlaceholder, strconv.Itoa(env.minAge()))
+		r.Echo = underAgeLabel(f, env)
 		r.Prompts = []Prompt{{Type: TypeInfo, Text: fillAnswers(f, r.State, env, f.Msg(MsgUnderAge, env.Lang))}}
 	case actionToggled:
 		r.Outcome = OutcomeToggled
@@ -659,12 +659,16 @@ func yesNoChoices(f *Flow, env Env, s *Step) []Choice {
 	if !s.AgeCheck {
 		return []Choice{{ID: Yes, Label: f.Msg(MsgButtonYes, env.Lang)}, {ID: No, Label: f.Msg(MsgButtonNo, env.Lang)}}
 	}
-	age := strconv.Itoa(env.minAge())
 	return []Choice{
-		{ID: Yes, Label: f.Text(MsgButtonYesOfAge, env.Lang, minAgePlaceholder, age)},
+		{ID: Yes, Label: f.Text(MsgButtonYesOfAge, env.Lang, minAgePlaceholder, strconv.Itoa(env.minAge()))},
 		{ID: No, Label: f.Msg(MsgButtonNo, env.Lang)},
-		{ID: UnderAge, Label: f.Text(MsgButtonUnderAge, env.Lang, minAgePlaceholder, age)},
+		{ID: UnderAge, Label: underAgeLabel(f, env)},
 	}
+}
+
+// underAgeLabel is the age check's "I'm under {min_age}", in env's language.
+func underAgeLabel(f *Flow, env Env) string {
+	return f.Text(MsgButtonUnderAge, env.Lang, minAgePlaceholder, strconv.Itoa(env.minAge()))
 }
 
 // echo is the accepted answer v to s as the person would read it: for a
