@@ -46,6 +46,7 @@ var commands = []struct{ command, description string }{
 	{"skip", flow.MsgCmdSkip},
 	{"cancel", flow.MsgCmdCancel},
 	{"me", flow.MsgCmdMe},
+	{"privacy", flow.MsgCmdPrivacy},
 	{"delete", flow.MsgCmdDelete},
 	{"mydata", flow.MsgCmdMyData},
 	{"language", flow.MsgCmdLanguage},

@@ -96,7 +96,7 @@ func TestWelshWalkThrough(t *testing.T) {
 	// The flow, with every kind of retry on the way.
 	w.says("/start", "Helo Rhys", w.question("consent"))
 	consent := w.says("efallai", w.cy(flow.MsgYesOrNo), w.question("consent"))
-	hands := w.chooses(consent, "o", "yes", w.cy(flow.MsgButtonYes), w.question("hands"))
+	hands := w.chooses(consent, "o", "yes", w.cy(flow.MsgButtonYesOfAge, "min_age", "16"), w.question("hands"))
 	for _, kind := range slices.Sorted(maps.Keys(media)) {
 		w.inject(rawMessageFrom("message", id, from, media[kind]))
 		hands = w.expect(w.reply(), "Alla i ddim darllen", w.question("hands"))
@@ -123,7 +123,9 @@ func TestWelshWalkThrough(t *testing.T) {
 	w.says("Penwythnosau", w.question("groups"))
 	w.says("/skip", w.question("connector"))
 	connector := w.says("efallai", w.cy(flow.MsgYesOrNo))
-	w.chooses(connector, "o", "no", w.cy(flow.MsgButtonNo), w.question("area"))
+	contact := w.chooses(connector, "o", "no", w.cy(flow.MsgButtonNo), w.question("contact"))
+	shown := w.chooses(contact, "o", "yes", w.cy(flow.MsgButtonYes), w.question("shown"))
+	w.chooses(shown, "o", "no", w.cy(flow.MsgButtonNo), w.question("area"))
 	w.says("12 Heol y Frenhines, Caerdydd", w.f.Step("area").Validate.Message.In("cy"))
 	summary := w.says("CF10", "Diolch, Rhys!", "Dyma beth ddywedoch chi wrtha i")
 

@@ -47,6 +47,8 @@ func TestLogKeepsNoAnswersOrToken(t *testing.T) {
 		"groups/other": {text: group},
 		"group_name":   {skip: true},
 		"connector":    {option: "yes"},
+		"contact":      {option: "yes"},
+		"shown":        {option: "no"},
 	}, "area")
 	r.say(address, "⚠️") // a full address is refused
 	m := r.say("LS6", textSummary)

@@ -8,6 +8,7 @@
 //	assetbot digest               the organisers' weekly digest
 //	assetbot reminders            the scheduled jobs; `reminders run JOB` runs one now
 //	assetbot volunteer            volunteers' personal links: add, list, pause, resume, remove
+//	assetbot privacy-notice       the privacy notice to hand to residents, from the bot's texts
 //	assetbot audit                organisers' reads of personal data
 //	assetbot backup FILE          a consistent copy of the database, while the bot runs
 //	assetbot forget ID            erase a resident, by Telegram user id
@@ -58,6 +59,8 @@ Usage:
   assetbot reminders run JOB [--now TIME] [--dry-run]      run a job now, or as if at TIME (RFC 3339)
   assetbot volunteer add NAME | list                       register a volunteer (prints their link); list them with results
   assetbot volunteer pause|resume|remove CODE              stop or restart crediting a volunteer's link
+  assetbot privacy-notice [--config FILE] [--lang LANG]    the privacy notice to hand to residents (Markdown), from
+                                                           the consent questions and messages the bot uses
   assetbot audit    [--config FILE] [--since DATE]         organisers' reads of personal data (who, what, when),
                                                            newest last
   assetbot backup   [--config FILE] FILE [--force]         a consistent copy of the database (mode 0600), taken
@@ -116,6 +119,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.reminders(ctx, rest)
 	case "volunteer":
 		return env.volunteer(ctx, rest)
+	case "privacy-notice":
+		return env.privacyNotice(rest)
 	case "audit":
 		return env.listAudit(ctx, rest)
 	case "backup":

@@ -121,7 +121,7 @@ func openService(ctx context.Context, cfg config.Config, log *slog.Logger) (*con
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := conversation.New(fl, "resident", log, conversation.WithStore(st), conversation.WithLocation(cfg.Location()))
+	svc, err := conversation.New(fl, "resident", log, conversation.WithStore(st), conversation.WithLocation(cfg.Location()), conversation.WithMinAge(cfg.Privacy.MinAge))
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -46,7 +46,7 @@ func (e *environment) try(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	svc, err := conversation.New(fl, *flowID, log, conversation.WithStore(st))
+	svc, err := conversation.New(fl, *flowID, log, conversation.WithStore(st), conversation.WithMinAge(cfg.Privacy.MinAge))
 	if err != nil {
 		return fmt.Errorf("%w (flows available: %v)", err, flowIDs(fl))
 	}

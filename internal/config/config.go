@@ -41,12 +41,12 @@ type Config struct {
 	Areas []Area `yaml:"areas"`
 	// Digest configures the organisers' weekly digest.
 	Digest Digest `yaml:"digest"`
-	// Privacy configures how personal data is kept.
+	// Privacy configures the age check and how long personal data is kept.
 	Privacy Privacy `yaml:"privacy"`
 }
 
-// Privacy configures how long personal data is kept (UK GDPR's storage
-// limitation). Neither period can be turned off: a community map has no
+// Privacy configures how residents' personal data is handled and how long
+// it is kept (UK GDPR's storage limitation). Neither period can be turned off: a community map has no
 // reason to keep forever what people left unfinished or stopped confirming.
 type Privacy struct {
 	// UnfinishedRetention is how long after their last activity a person
@@ -60,7 +60,19 @@ type Privacy struct {
 	// RetentionSchedule is when the retention job runs, as a cron spec in
 	// Timezone; default "@hourly".
 	RetentionSchedule string `yaml:"retention_schedule"`
+	// MinAge is the age residents confirm they have reached, at the
+	// consent question, before anything of theirs is kept; default 16
+	// (Telegram's own minimum in the UK and EU).
+	MinAge int `yaml:"min_age"`
 }
+
+// The bounds of privacy.min_age: under UK GDPR a child under 13 cannot
+// consent to an online service themselves; above maxMinAge is a mistake.
+const (
+	minMinAge     = 13
+	maxMinAge     = 99
+	defaultMinAge = 16
+)
 
 // Digest configures the organisers' digest.
 type Digest struct {
@@ -237,7 +249,7 @@ func Default() Config {
 		},
 		Log:        Log{Level: "info", Format: "text"},
 		Digest:     Digest{Schedule: "0 9 * * 1"},
-		Privacy:    Privacy{UnfinishedRetention: 90 * day, StaleRetention: 365 * day, RetentionSchedule: "@hourly"},
+		Privacy:    Privacy{UnfinishedRetention: 90 * day, StaleRetention: 365 * day, RetentionSchedule: "@hourly", MinAge: defaultMinAge},
 		Volunteers: Volunteers{Invitation: "Tell us what you could share with your neighbours: scan this to start."},
 		Reminders: Reminders{
 			CheckEvery:   "@every 5m",

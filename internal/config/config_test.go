@@ -136,6 +136,7 @@ privacy:
   unfinished_retention: 60d
   stale_retention: 8760h
   retention_schedule: "30 3 * * *"
+  min_age: 18
 `
 	want := Config{
 		Database: Database{Path: "/var/lib/assetbot/assetbot.db"},
@@ -162,7 +163,7 @@ privacy:
 		Volunteers: Volunteers{Invitation: "Scan me, neighbour"},
 		Aim:        Aim{Text: "Non-competitive sport and fun for young girls", Options: []string{"sport", "youth_club"}, Words: []string{"netball", "dance"}},
 		Digest:     Digest{Schedule: "30 8 * * 5"},
-		Privacy:    Privacy{UnfinishedRetention: 60 * 24 * time.Hour, StaleRetention: 365 * 24 * time.Hour, RetentionSchedule: "30 3 * * *"},
+		Privacy:    Privacy{UnfinishedRetention: 60 * 24 * time.Hour, StaleRetention: 365 * 24 * time.Hour, RetentionSchedule: "30 3 * * *", MinAge: 18},
 	}
 	got, err := parse("config.yaml", []byte(data), env("TELEGRAM_BOT_TOKEN", "from-the-environment"))
 	if err != nil {
@@ -277,6 +278,12 @@ func TestParseErrors(t *testing.T) {
 			`config.yaml:2: database.path: must not be empty`},
 		{"bad check_every", "reminders:\n  check_every: every five minutes\n",
 			`config.yaml:2: reminders.check_every: must be a cron spec such as "@every 5m" or "*/5 * * * *": expected exactly 5 fields, found 3: [every five minutes]`},
+		{"min_age under 13", "privacy:\n  min_age: 12\n",
+			`config.yaml:2: privacy.min_age: must be from 13 (the youngest who may consent to an online service in the UK) to 99, got 12`},
+		{"min_age not a number", "privacy:\n  min_age: sixteen\n",
+			`config.yaml:2: privacy.min_age: want a whole number, got "sixteen"`},
+		{"min_age too old", "privacy:\n  min_age: 160\n",
+			`config.yaml:2: privacy.min_age: must be from 13 (the youngest who may consent to an online service in the UK) to 99, got 160`},
 		{"bad digest schedule", "digest:\n  schedule: mondays\n",
 			`config.yaml:2: digest.schedule: must be a cron spec such as "0 9 * * 1" (Monday at 09:00): expected exactly 5 fields, found 1: [mondays]`},
 		{"check_every too often", "reminders:\n  check_every: \"@every 100ms\"\n",
@@ -590,7 +597,7 @@ func TestValidate(t *testing.T) {
 		{"area NaN", func(c *Config) { c.Areas = []Area{{"Nowhere", nanValue(), 0}} },
 			`areas[0].lat: must be a latitude from -90 to 90, got NaN`},
 		{"retention a day", func(c *Config) { c.Privacy.StaleRetention = 24 * time.Hour }, ""},
-		{"retention unset", func(c *Config) { c.Privacy = Privacy{RetentionSchedule: "@hourly"} },
+		{"retention unset", func(c *Config) { c.Privacy = Privacy{RetentionSchedule: "@hourly", MinAge: defaultMinAge} },
 			"privacy.unfinished_retention: must be at least 1d (it cannot be turned off; set a long period instead), got 0s\n" +
 				"privacy.stale_retention: must be at least 1d (it cannot be turned off; set a long period instead), got 0s"},
 		{"retention after nudges off", func(c *Config) { c.Reminders.MaxNudges = 0; c.Privacy.UnfinishedRetention = 24 * time.Hour }, ""},

@@ -120,6 +120,9 @@ func (p Privacy) check(v *checker, r Reminders) {
 	if err := schedule.Parse(p.RetentionSchedule); err != nil {
 		v.addf("privacy.retention_schedule", `must be a cron spec such as "@hourly" or "30 3 * * *": %v`, err)
 	}
+	if p.MinAge < minMinAge || p.MinAge > maxMinAge {
+		v.addf("privacy.min_age", "must be from %d (the youngest who may consent to an online service in the UK) to %d, got %d", minMinAge, maxMinAge, p.MinAge)
+	}
 }
 
 // maxAimRunes bounds aim.text: one sentence, read at the top of a digest on

@@ -243,7 +243,8 @@ func (p *person) consent() (bool, error) {
 }
 
 // residentAnswers are typed answers to every question of the resident
-// flow after consent, in order.
+// flow after consent to the map, in order: answers, and the consents to
+// being contacted and shown (residentConsents of them).
 var residentAnswers = []struct{ step, text string }{
 	{"hands", "1, 3"},
 	{"head", "local history"},
@@ -254,8 +255,14 @@ var residentAnswers = []struct{ step, text string }{
 	{"when", "1 3"},
 	{"groups", "7"},
 	{"connector", "yes"},
+	{"contact", "yes"},
+	{"shown", "no"},
 	{"area", "LS6"},
 }
+
+// residentConsents counts the consents among residentAnswers: decisions,
+// not answers held.
+const residentConsents = 2
 
 // answerUpTo starts the resident flow, consents and answers every question
 // before step; it returns the reply asking step.
@@ -301,8 +308,8 @@ func TestStartGreetsAndAsksConsent(t *testing.T) {
 		t.Fatalf("got %s; want a greeting by name then the consent question", describe(r))
 	}
 	q := asks(t, r, "consent")
-	if q.Type != flow.TypeYesNo || q.CanBack || !reflect.DeepEqual(optionIDs(q), []string{flow.Yes, flow.No}) {
-		t.Errorf("consent question = %+v; want yes/no with nothing to go back to", q)
+	if q.Type != flow.TypeYesNo || q.CanBack || !reflect.DeepEqual(optionIDs(q), []string{flow.Yes, flow.No, flow.UnderAge}) {
+		t.Errorf("consent question = %+v; want yes/no/under age with nothing to go back to", q)
 	}
 	if r.Outcome != flow.OutcomeAsked {
 		t.Errorf("Outcome = %q; want %q", r.Outcome, flow.OutcomeAsked)
@@ -317,8 +324,8 @@ func TestStartGreetsAndAsksConsent(t *testing.T) {
 
 	r = ada.press(flow.Yes)
 	asks(t, r, "hands")
-	if r.Echo != "Yes" {
-		t.Errorf("Echo = %q; want Yes", r.Echo)
+	if r.Echo != "Yes, and I'm 16 or over" {
+		t.Errorf("Echo = %q; want the button's words", r.Echo)
 	}
 	if r.Person.FirstName != "Ada" {
 		t.Errorf("reply's person first name = %q; want Ada once consent is given", r.Person.FirstName)
@@ -443,8 +450,8 @@ func TestReturningUser(t *testing.T) {
 		p := setup(t)
 		says(t, p.press(actConfirm), en(flow.MsgConfirmed, "Ada"))
 		answers := p.answers()
-		if len(answers) != len(residentAnswers) {
-			t.Errorf("%d answers held; want %d", len(answers), len(residentAnswers))
+		if len(answers) != len(residentAnswers)-residentConsents {
+			t.Errorf("%d answers held; want %d", len(answers), len(residentAnswers)-residentConsents)
 		}
 		for k, a := range answers {
 			if !a.ConfirmedAt.Equal(t0.Add(24*time.Hour)) || !a.UpdatedAt.Equal(t0) {
@@ -580,8 +587,8 @@ func TestReturningUser(t *testing.T) {
 			t.Errorf("delete menu = %v", optionIDs(m))
 		}
 		says(t, p.press(actDeleteNo), en(flow.MsgKept, ""))
-		if got := len(p.answers()); got != len(residentAnswers) {
-			t.Errorf("%d answers after keeping them; want %d", got, len(residentAnswers))
+		if got := len(p.answers()); got != len(residentAnswers)-residentConsents {
+			t.Errorf("%d answers after keeping them; want %d", got, len(residentAnswers)-residentConsents)
 		}
 	})
 

@@ -165,9 +165,7 @@ func (c *parser) checkStep(f *Flow, i int, s *Step, keys map[string]*Step) {
 	if s.Consent != "" && s.Type != TypeYesNo {
 		c.add(s.Line, "%s: consent is only for yesno steps", what)
 	}
-	if s.Consent != "" && f.Declined == nil {
-		c.add(s.Line, "%s: a consent step needs the flow's `declined` text, said when someone says no", what)
-	}
+	c.checkConsent(f, what, s)
 	if s.Type == TypeInfo && (s.Optional || s.Key != s.ID) {
 		c.add(s.Line, "%s: an info step takes no answer, so optional and key do not apply", what)
 	}
@@ -183,6 +181,38 @@ func (c *parser) checkStep(f *Flow, i int, s *Step, keys map[string]*Step) {
 		}
 	}
 	c.checkPlaceholders(what, s, keys)
+}
+
+// checkConsent checks a consent step: a known purpose, asked once, never
+// skipped, and the words a required one needs.
+func (c *parser) checkConsent(f *Flow, what string, s *Step) {
+	if s.Consent == "" {
+		if s.requiredSet || s.AgeCheck {
+			c.add(s.Line, "%s: required and age_check are only for consent steps", what)
+		}
+		return
+	}
+	if !contains(Purposes, s.Consent) {
+		c.add(s.Line, "%s: unknown consent purpose %q (want one of %s)%s", what, s.Consent, strings.Join(Purposes, ", "), suggest(s.Consent, Purposes))
+	}
+	if first := f.ConsentStep(s.Consent); first != s {
+		c.add(s.Line, "%s: consent to %q is already asked by step %q (line %d)", what, s.Consent, first.ID, first.Line)
+	}
+	if s.Optional {
+		c.add(s.Line, "%s: a consent step cannot be optional (skipped, it would decide nothing); set `required: false` so that a \"no\" goes on", what)
+	}
+	if s.When != nil {
+		c.add(s.Line, "%s: a consent step is asked of everyone, so `when` does not apply", what)
+	}
+	switch {
+	case s.Required && f.Declined == nil:
+		c.add(s.Line, "%s: a required consent step needs the flow's `declined` text, said when someone says no", what)
+	case s.AgeCheck && !s.Required:
+		c.add(s.Line, "%s: age_check is only for a required consent step, whose refusal keeps nothing", what)
+	}
+	if s.Required && f.ConsentStep("") != s {
+		c.add(s.Line, "%s: only one consent step may be required", what)
+	}
 }
 
 func (c *parser) checkCondition(what string, cond *Condition, self *Step, keys map[string]*Step) {
@@ -223,15 +253,19 @@ func (c *parser) checkPlaceholders(what string, s *Step, keys map[string]*Step) 
 	if s.Validate != nil {
 		texts = append(texts, s.Validate.Message)
 	}
+	extra := ""
+	if s.Consent != "" {
+		extra = ", {" + minAgePlaceholder + "}"
+	}
 	for _, t := range texts {
 		for _, str := range t {
 			for _, m := range placeholderRegex.FindAllStringSubmatch(str, -1) {
 				name := m[1]
-				if name == "first_name" {
+				if name == "first_name" || name == minAgePlaceholder && s.Consent != "" {
 					continue
 				}
 				if _, ok := keys[name]; !ok {
-					c.add(s.Line, "%s: text refers to {%s}, which is neither {first_name} nor an answer key", what, name)
+					c.add(s.Line, "%s: text refers to {%s}, which is neither {first_name}%s nor an answer key", what, name, extra)
 				} else if keys[name] == s {
 					c.add(s.Line, "%s: text refers to its own answer {%s}", what, name)
 				}

@@ -53,6 +53,11 @@ const (
 	MsgCurrent     = "current"
 	MsgNotAnswered = "not_answered"
 	MsgNoName      = "no_name"
+	// The age check of a consent step: its buttons, and what someone under
+	// the minimum age is told.
+	MsgButtonYesOfAge = "yes_of_age"
+	MsgButtonUnderAge = "under_age"
+	MsgUnderAge       = "under_age_message"
 
 	// The conversation's replies, menus and help.
 	MsgHelp             = "help"
@@ -83,6 +88,26 @@ const (
 	MsgLanguageMenu     = "language_menu"
 	MsgLanguageName     = "language_name"
 	MsgLanguageChosen   = "language_chosen"
+	// /privacy: each consent and the person's choice, to change.
+	MsgPrivacy           = "privacy"
+	MsgPrivacyYes        = "privacy_yes"
+	MsgPrivacyNo         = "privacy_no"
+	MsgPrivacyUnasked    = "privacy_unasked"
+	MsgMenuPrivacyChange = "menu_privacy_change"
+	MsgPrivacySaved      = "privacy_saved"
+	MsgPrivacyStart      = "privacy_start"
+	// The privacy notice (README, `assetbot privacy-notice`): what it says
+	// around the consent texts, and what each command does with one's data.
+	MsgNoticeIntro    = "notice_intro"
+	MsgNoticeRequired = "notice_required"
+	MsgNoticeOptional = "notice_optional"
+	MsgNoticeAnswers  = "notice_answers"
+	MsgNoticeAge      = "notice_age"
+	MsgNoticeRights   = "notice_rights"
+	MsgNoticePrivacy  = "notice_privacy"
+	MsgNoticeMe       = "notice_me"
+	MsgNoticeMyData   = "notice_mydata"
+	MsgNoticeDelete   = "notice_delete"
 	// Reminders: the messages the bot sends first, and their buttons.
 	MsgNudge         = "nudge"
 	MsgRefresh       = "refresh"
@@ -130,6 +155,7 @@ const (
 	MsgCmdHelp        = "cmd_help"
 	MsgCmdInvite      = "cmd_invite"
 	MsgCmdAdd         = "cmd_add"
+	MsgCmdPrivacy     = "cmd_privacy"
 	MsgCmdMyData      = "cmd_mydata"
 	// Volunteers and invitations.
 	MsgInvite         = "invite"
@@ -159,6 +185,7 @@ const (
 	MsgPageGone             = "page_gone"
 	MsgIntroduceWrite       = "introduce_write"
 	MsgIntroduceGone        = "introduce_gone"
+	MsgIntroduceNoContact   = "introduce_no_contact"
 	MsgIntroduceTooLong     = "introduce_too_long"
 	MsgIntroduceSent        = "introduce_sent"
 	MsgIntroduction         = "introduction"
@@ -268,23 +295,25 @@ var messageIDs = append([]string{
 	MsgPickOption, MsgPickAtLeast, MsgPickAtMost, MsgYesOrNo, MsgLocation, MsgBadLocation,
 	MsgCannotSkip, MsgFirstStep, MsgNoMatch, MsgOtherPrompt, MsgPaused, MsgButtonYes, MsgButtonNo,
 	MsgButtonDone, MsgButtonBack, MsgButtonSkip, MsgButtonKeep, MsgButtonOther, MsgSkipped,
-	MsgCurrent, MsgNotAnswered, MsgNoName,
+	MsgCurrent, MsgNotAnswered, MsgNoName, MsgButtonYesOfAge, MsgButtonUnderAge, MsgUnderAge,
 	MsgHelp, MsgStopped, MsgNothingHeld, MsgNothingOpen, MsgDoneAlready, MsgResume, MsgReview,
 	MsgSummary, MsgChange, MsgDelete, MsgDeleted, MsgKept, MsgClosed, MsgNewQuestions,
 	MsgDeclinedBefore, MsgConfirmed, MsgPickMenu, MsgMenuCarryOn, MsgMenuStartAgain,
 	MsgMenuAllRight, MsgMenuChangeAnswer, MsgMenuGoThrough, MsgMenuDeleteAll, MsgMenuDeleteYes,
 	MsgMenuDeleteNo, MsgLanguageMenu, MsgLanguageName, MsgLanguageChosen,
+	MsgPrivacy, MsgPrivacyYes, MsgPrivacyNo, MsgPrivacyUnasked, MsgMenuPrivacyChange, MsgPrivacySaved, MsgPrivacyStart,
+	MsgNoticeIntro, MsgNoticeRequired, MsgNoticeOptional, MsgNoticeAnswers, MsgNoticeAge, MsgNoticeRights, MsgNoticePrivacy, MsgNoticeMe, MsgNoticeMyData, MsgNoticeDelete,
 	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack, MsgRetentionWarning,
 	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
 	MsgTrouble, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
 	MsgMediaVideos, MsgMediaAudio, MsgMediaFiles, MsgMediaDice, MsgMediaPolls, MsgMediaOther,
-	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdDelete, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd, MsgCmdMyData,
+	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdDelete, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd, MsgCmdMyData, MsgCmdPrivacy,
 	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,
 	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
 	MsgFindUsage, MsgFindTooLong, MsgFindNone, MsgFindPage, MsgFindByName, MsgMatchHead, MsgMatchNoAim,
 	MsgStats, MsgStatsNone, MsgAreaUnknown, MsgButtonNext, MsgButtonPrevious, MsgButtonIntroduce, MsgPageGone,
-	MsgIntroduceWrite, MsgIntroduceGone, MsgIntroduceTooLong, MsgIntroduceSent, MsgIntroduction, MsgButtonShare,
+	MsgIntroduceWrite, MsgIntroduceGone, MsgIntroduceNoContact, MsgIntroduceTooLong, MsgIntroduceSent, MsgIntroduction, MsgButtonShare,
 	MsgButtonNoThanks, MsgIntroductionShared, MsgIntroductionDeclined, MsgIntroductionThanks, MsgIntroductionNoThanks,
 	MsgIntroductionClosed,
 	MsgLookupType, MsgNameLetters, MsgLookupFound, MsgLookupMore, MsgLookupNew, MsgLookupLater, MsgLookupNext,

@@ -341,7 +341,7 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 var stepKeys = []string{
 	"id", "key", "type", "label", "text", "hint", "optional", "options", "other", "other_prompt",
 	"min_length", "max_length", "min", "max", "integer", "min_choices", "max_choices",
-	"validate", "retry", "when", "next", "consent", "lookup", "link", "personal",
+	"validate", "retry", "when", "next", "consent", "required", "age_check", "lookup", "link", "personal",
 }
 
 func (p *parser) step(n *yaml.Node) *Step {
@@ -356,6 +356,7 @@ func (p *parser) step(n *yaml.Node) *Step {
 		}
 	}
 	var typeLine int
+	required := true
 	ok := p.fields(n, what, stepKeys, func(key string, v *yaml.Node) {
 		field := what + ": " + key
 		switch key {
@@ -428,6 +429,11 @@ func (p *parser) step(n *yaml.Node) *Step {
 				}
 				s.Consent = c
 			}
+		case "required":
+			required, _ = p.boolean(v, field)
+			s.requiredSet = true
+		case "age_check":
+			s.AgeCheck, _ = p.boolean(v, field)
 		}
 	})
 	if !ok {
@@ -439,6 +445,9 @@ func (p *parser) step(n *yaml.Node) *Step {
 	if s.Key == "" {
 		s.Key = s.ID
 	}
+	// A consent is required unless the flow says otherwise, as the only
+	// consent was before purposes could be optional.
+	s.Required = s.Consent != "" && required
 	switch {
 	case s.Type == "":
 		p.add(n.Line, "%s: missing required key \"type\"", what)

@@ -107,7 +107,27 @@ var brokenFlows = []struct {
 	{"consent on a text step", lines("id: t", "title: T", "version: 1", "declined: Bye.", "steps:", "  - id: a", "    type: text", "    text: A", "    consent: map"),
 		[]string{`t.yaml:6: step "a": consent is only for yesno steps`}},
 	{"consent without declined", lines(head, "  - id: a", "    type: yesno", "    text: A", "    consent: map"),
-		[]string{`t.yaml:5: step "a": a consent step needs the flow's ` + "`declined`" + ` text, said when someone says no`}},
+		[]string{`t.yaml:5: step "a": a required consent step needs the flow's ` + "`declined`" + ` text, said when someone says no`}},
+	{"optional consent needs no declined", lines(head, "  - id: a", "    type: yesno", "    text: A", "    consent: contact", "    required: false"),
+		nil},
+	{"unknown purpose", lines(consentHead, "  - id: a", "    type: yesno", "    text: A", "    consent: contacted"),
+		[]string{`t.yaml:6: step "a": unknown consent purpose "contacted" (want one of map, contact, shown) (did you mean "contact"?)`}},
+	{"purpose asked twice", lines(consentHead, "  - id: a", "    type: yesno", "    text: A", "    consent: map", "  - id: b", "    type: yesno", "    text: B", "    consent: map", "    required: false"),
+		[]string{`t.yaml:10: step "b": consent to "map" is already asked by step "a" (line 6)`}},
+	{"two required consents", lines(consentHead, "  - id: a", "    type: yesno", "    text: A", "    consent: map", "  - id: b", "    type: yesno", "    text: B", "    consent: contact"),
+		[]string{`t.yaml:10: step "b": only one consent step may be required`}},
+	{"skippable consent", lines(consentHead, "  - id: a", "    type: yesno", "    text: A", "    consent: shown", "    required: false", "    optional: true"),
+		[]string{`t.yaml:6: step "a": a consent step cannot be optional (skipped, it would decide nothing); set ` + "`required: false`" + ` so that a "no" goes on`}},
+	{"conditional consent", lines(consentHead, "  - id: q", "    type: yesno", "    text: Q", "  - id: a", "    type: yesno", "    text: A", "    consent: shown", "    required: false", "    when: {key: q, equals: 'yes'}"),
+		[]string{`t.yaml:9: step "a": a consent step is asked of everyone, so ` + "`when`" + ` does not apply`}},
+	{"required on a question", lines(head, "  - id: a", "    type: yesno", "    text: A", "    required: false"),
+		[]string{`t.yaml:5: step "a": required and age_check are only for consent steps`}},
+	{"age check on an optional consent", lines(consentHead, "  - id: a", "    type: yesno", "    text: A", "    consent: contact", "    required: false", "    age_check: true"),
+		[]string{`t.yaml:6: step "a": age_check is only for a required consent step, whose refusal keeps nothing`}},
+	{"min_age outside a consent step", lines(head, "  - id: a", "    type: text", "    text: Over {min_age}?"),
+		[]string{`t.yaml:5: step "a": text refers to {min_age}, which is neither {first_name} nor an answer key`}},
+	{"unknown placeholder in a consent step", lines(consentHead, "  - id: a", "    type: yesno", "    text: Over {age}?", "    consent: map", "    age_check: true"),
+		[]string{`t.yaml:6: step "a": text refers to {age}, which is neither {first_name}, {min_age} nor an answer key`}},
 	{"unknown placeholder", lines(head, "  - id: a", "    type: text", "    text: Hi {firstname}"),
 		[]string{`t.yaml:5: step "a": text refers to {firstname}, which is neither {first_name} nor an answer key`}},
 	{"unknown placeholder in a validate message", lines(head, "  - id: a", "    type: text", "    text: A", "    validate: {regex: '^a', message: 'Like {example}'}"),
@@ -185,6 +205,9 @@ var brokenFlows = []struct {
 	{"step without id, type or text", lines(head, "  - optional: true"),
 		[]string{`t.yaml:5: step: missing required key "id"`, `t.yaml:5: step: missing required key "type"`, `t.yaml:5: step: missing required key "text"`}},
 }
+
+// consentHead starts a flow that may ask a required consent.
+const consentHead = "id: t\ntitle: T\nversion: 1\ndeclined: Bye.\nsteps:"
 
 func TestParseProblems(t *testing.T) {
 	for _, tt := range brokenFlows {

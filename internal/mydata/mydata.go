@@ -355,11 +355,14 @@ type (
 		Kind string `json:"kind"`
 	}
 	jsonConsent struct {
-		Purpose     string    `json:"purpose"`
-		Label       string    `json:"label"`
-		Granted     bool      `json:"granted"`
-		Flow        string    `json:"flow"`
-		FlowVersion int       `json:"flow_version"`
+		Purpose     string `json:"purpose"`
+		Label       string `json:"label"`
+		Granted     bool   `json:"granted"`
+		Flow        string `json:"flow"`
+		FlowVersion int    `json:"flow_version"`
+		// TextVersion names the words the person answered (see
+		// flow.TextVersion); "" for decisions from before it was kept.
+		TextVersion string    `json:"text_version"`
 		At          time.Time `json:"at"`
 	}
 	jsonReferral struct {
@@ -442,7 +445,7 @@ func JSON(d store.PersonData, w Words, lang string, now time.Time) ([]byte, erro
 		doc.Links = append(doc.Links, jl)
 	}
 	for _, c := range d.Consents {
-		doc.Consents = append(doc.Consents, jsonConsent{Purpose: c.Purpose, Label: w.purpose(c.Flow, c.Purpose, lang), Granted: c.Granted, Flow: c.Flow, FlowVersion: c.FlowVersion, At: c.At})
+		doc.Consents = append(doc.Consents, jsonConsent{Purpose: c.Purpose, Label: w.purpose(c.Flow, c.Purpose, lang), Granted: c.Granted, Flow: c.Flow, FlowVersion: c.FlowVersion, TextVersion: c.TextVersion, At: c.At})
 	}
 	if r := d.Referral; r != nil {
 		doc.Referral.At, doc.Referral.CameThrough = r.At, cameThroughNeighbour

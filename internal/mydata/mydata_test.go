@@ -104,7 +104,7 @@ func TestTextShort(t *testing.T) {
 			t.Errorf("the message has a heading %s with nothing under it:\n%s", absent, got)
 		}
 	}
-	for _, want := range []string{"• First name: not yet", "• Agreement: No (2026-03-14)"} {
+	for _, want := range []string{"• First name: not yet", "• On the map: No (2026-03-14)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the message lacks %q:\n%s", want, got)
 		}
@@ -153,7 +153,7 @@ func TestJSON(t *testing.T) {
 		{"earlier version", doc["assets"].([]any)[0].(map[string]any)["your_earlier_versions"].([]any)[0], "fields flow_version from until"},
 		{"link to an asset", doc["links"].([]any)[0], "asset created_at direction id recorded_by_you text type"},
 		{"link with a person", doc["links"].([]any)[1], "another_person created_at direction id recorded_by_you text type"},
-		{"consent", doc["consents"].([]any)[0], "at flow flow_version granted label purpose"},
+		{"consent", doc["consents"].([]any)[0], "at flow flow_version granted label purpose text_version"},
 		{"referral", doc["referral"], "at came_through invited volunteer_name"},
 		{"volunteer", doc["volunteer"], "code created_at name status"},
 		{"reminder", doc["reminders"].([]any)[0], "kind sent_at"},
@@ -200,7 +200,7 @@ func TestJSON(t *testing.T) {
 	if l := typed.Links[0]; l.Direction != "from_you" || l.Text != "you're a member" || l.Asset == nil || l.Asset.Name != "Allotment Society" {
 		t.Errorf("link = %+v; want from you, a member of the Allotment Society", l)
 	}
-	if c := typed.Consents[0]; c.Label != "Agreement" || c.Purpose != "map" {
+	if c := typed.Consents[0]; c.Label != "On the map" || c.Purpose != "map" {
 		t.Errorf("consent = %+v; want the purpose and the consent step's label", c)
 	}
 	if r := typed.Referral; r.CameThrough != "volunteer" || r.Invited != 2 {

@@ -75,6 +75,9 @@ type ConsentRecord struct {
 	Granted     bool
 	Flow        string
 	FlowVersion int
+	// TextVersion names the wording answered (see flow.TextVersion); ""
+	// for decisions recorded before it was kept, or seeded.
+	TextVersion string
 	At          time.Time
 }
 
@@ -257,12 +260,12 @@ func (tx *Tx) dataLinks(d *PersonData) error {
 func (tx *Tx) dataConsents(d *PersonData) error {
 	return tx.each(func(r *sql.Rows) error {
 		var c ConsentRecord
-		if err := r.Scan(&c.Purpose, &c.Granted, &c.Flow, &c.FlowVersion, (*sqlTime)(&c.At)); err != nil {
+		if err := r.Scan(&c.Purpose, &c.Granted, &c.Flow, &c.FlowVersion, &c.TextVersion, (*sqlTime)(&c.At)); err != nil {
 			return fmt.Errorf("consents: %w", err)
 		}
 		d.Consents = append(d.Consents, c)
 		return nil
-	}, `SELECT purpose, granted, flow, flow_version, at FROM consents WHERE person_id = ? ORDER BY id`, d.Person.ID)
+	}, `SELECT purpose, granted, flow, flow_version, text_version, at FROM consents WHERE person_id = ? ORDER BY id`, d.Person.ID)
 }
 
 // dataReferrals reads who brought the person, naming a volunteer but never

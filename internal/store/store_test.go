@@ -199,6 +199,14 @@ func TestMigrateOldDatabase(t *testing.T) {
 		if got := answers["area"].Value.Text; got != "LS6" {
 			t.Errorf("area after migration = %q; want LS6", got)
 		}
+		// 0012: a decision from before text versions were kept has none.
+		consents, err := tx.Consents(7)
+		if err != nil {
+			return err
+		}
+		if len(consents) != 1 || !consents[0].Granted || consents[0].TextVersion != "" {
+			t.Errorf("consents after migration = %+v; want the old map consent with no text version", consents)
+		}
 		// What 0002 added works.
 		_, err = tx.Enqueue(42, "send", []byte("{}"))
 		return err

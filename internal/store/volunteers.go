@@ -170,6 +170,17 @@ const (
 	BroughtOthers Attribution = "brought_others"
 )
 
+// Unattribute removes the record of who brought the person, so that they
+// count for nobody: for someone who never took part (they said they are
+// under the minimum age), whom an erasure would otherwise leave counted as
+// started. The referrals of people they brought are left as they are.
+func (tx *Tx) Unattribute(personID int64) error {
+	if _, err := tx.exec(`DELETE FROM referrals WHERE person_id = ?`, personID); err != nil {
+		return fmt.Errorf("remove the referral of %d: %w", personID, err)
+	}
+	return nil
+}
+
 // Attribute records that p started through the link with payload pl,
 // unless one of the rules of first touch says otherwise.
 func (tx *Tx) Attribute(p Person, pl referral.Payload) (Attribution, error) {
