@@ -65,7 +65,7 @@ Usage:
                                                            newest last
   assetbot backup   [--config FILE] FILE [--force]         a consistent copy of the database (mode 0600), taken
                                                            while the bot runs; --force replaces FILE
-  assetbot forget   TELEGRAM_USER_ID                       erase everything held about a resident, as their /delete
+  assetbot forget   [--config FILE] TELEGRAM_USER_ID       erase everything held about a resident, as their /delete
                                                            would (for a request made elsewhere); safe while the bot runs
 
 The config file defaults to config.yaml when it exists; see config.example.yaml.
