@@ -524,10 +524,11 @@ func (b *Bot) answerIntroduction(tx *store.Tx, a action) ([]outMsg, error) {
 }
 
 // Entity types and the profile link of a shared introduction. Telegram
-// opens a tg://user link only under an inline link or on an inline button,
-// never in plain text; a button linking to someone whose privacy settings
-// forbid it is refused outright, whereas a link in the text still shows
-// their name.
+// opens a tg://user link only under an inline link (a text_link entity) or
+// on an inline button, never in plain text. We link the name in the text:
+// the person has just pressed one of our buttons, which is what such a
+// mention needs to work (Bot API, "Formatting options"), and where their
+// privacy settings still stop it the name reads as plain text.
 const (
 	entityTextLink = "text_link"
 	entityMention  = "mention"
