@@ -515,9 +515,36 @@ func (b *Bot) answerIntroduction(tx *store.Tx, a action) ([]outMsg, error) {
 		if err := tx.Audit(e); err != nil {
 			return nil, err
 		}
-		to.add(outMsg{Method: methodSend, Text: to.text(flow.MsgIntroductionShared, "name", p.FirstName, "user", p.ChannelUserID)})
+		text, entities := sharedProfile(to, p, a.press.username)
+		to.add(outMsg{Method: methodSend, Text: text, Entities: entities})
 	} else {
 		to.add(outMsg{Method: methodSend, Text: to.text(flow.MsgIntroductionDeclined)})
 	}
 	return append(r.out, to.out...), nil
+}
+
+// Entity types and the profile link of a shared introduction. Telegram
+// opens a tg://user link only under an inline link (a text_link entity) or
+// on an inline button, never in plain text. We link the name in the text:
+// the person has just pressed one of our buttons, which is what such a
+// mention needs to work (Bot API, "Formatting options"), and where their
+// privacy settings still stop it the name reads as plain text.
+const (
+	entityTextLink = "text_link"
+	entityMention  = "mention"
+	profileURL     = "tg://user?id="
+)
+
+// sharedProfile is the organiser's message when person p shares their
+// Telegram: p's first name is a link to their profile, and their
+// @username, if they had one when they pressed Share, is given too (it is
+// clickable anywhere, even where a profile link is not).
+func sharedProfile(to *renderer, p store.Person, username string) (string, []tgbotapi.MessageEntity) {
+	msg := flow.MsgIntroductionShared
+	links := []linked{{placeholder: "name", value: p.FirstName, entity: tgbotapi.MessageEntity{Type: entityTextLink, URL: profileURL + p.ChannelUserID}}}
+	if username != "" {
+		msg = flow.MsgIntroductionUsername
+		links = append(links, linked{placeholder: "username", value: "@" + username, entity: tgbotapi.MessageEntity{Type: entityMention}})
+	}
+	return fillLinked(to.text(msg), links...)
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -195,19 +196,19 @@ func TestFindPagesAndBadInput(t *testing.T) {
 		"810 find 1 page 1/1, found 1, words 1", "810 match 1 page 1/1, found 1", "810 stats 0 totals")
 }
 
-// introduce has the organiser find the resident and send them a message,
-// and returns the message the resident got.
-func introduce(t *testing.T, h *harness, organiser, resident int64) fakeapi.Sent {
+// introduce has the organiser find the resident, listed under name, and
+// send them a message, and returns the message the resident got.
+func introduce(t *testing.T, h *harness, organiser, resident int64, name string) fakeapi.Sent {
 	t.Helper()
 	org := h.resident(t, organiser, "Olu")
 	org.say("/find cooking")
 	found := h.next(organiser)
-	intro := buttons(found)["Introduce Rhi"]
+	intro := buttons(found)["Introduce "+name]
 	if intro == "" {
-		t.Fatalf("/find cooking = %q with %v; want Rhi with an Introduce button", found.Text, buttons(found))
+		t.Fatalf("/find cooking = %q with %v; want %s with an Introduce button", found.Text, buttons(found), name)
 	}
 	org.press(found, intro)
-	if got := h.next(organiser); got.Text != en(flow.MsgIntroduceWrite, "name", "Rhi") || got.Markup == nil || !got.Markup.ForceReply {
+	if got := h.next(organiser); got.Text != en(flow.MsgIntroduceWrite, "name", name) || got.Markup == nil || !got.Markup.ForceReply {
 		t.Fatalf("after Introduce: %+v; want the request for a message", got)
 	}
 	org.say(strings.Repeat("x", maxIntroductionRunes+1))
@@ -225,34 +226,65 @@ func introduce(t *testing.T, h *harness, organiser, resident int64) fakeapi.Sent
 	return m
 }
 
+// TestIntroductionShared: on Share the organiser gets the resident's first
+// name as a link to their Telegram profile (a text_link entity, whose
+// offset and length count UTF-16 code units: the flower is two), and their
+// @username if they have one, as a mention.
 func TestIntroductionShared(t *testing.T) {
 	t.Parallel()
-	const organiser, resident = 840, 841
-	h := organiserHarness(t, organiser)
-	rhi := h.resident(t, resident, "Rhi")
-	rhi.say("/start")
-	h.next(resident)
-	listed(t, h.store, resident, "Rhi", "cooking")
-	m := introduce(t, h, organiser, resident)
-	share := buttons(m)["Share my Telegram with Olu"]
-	if share == "" || buttons(m)[en(flow.MsgButtonNoThanks)] == "" {
-		t.Fatalf("buttons %v; want Share and No thanks", buttons(m))
+	tests := []struct {
+		name                string
+		organiser, resident int64
+		first, username     string
+		text                string
+		entities            []fakeapi.Entity
+	}{
+		{"no username", 840, 841, "Rhi", "", en(flow.MsgIntroductionShared, "name", "Rhi"),
+			[]fakeapi.Entity{{Type: "text_link", Offset: 0, Length: 3, URL: "tg://user?id=841"}}},
+		{"an emoji in the name and a username", 842, 843, "Zoë 🌷", "zoe_k", en(flow.MsgIntroductionUsername, "name", "Zoë 🌷", "username", "@zoe_k"),
+			[]fakeapi.Entity{{Type: "text_link", Offset: 0, Length: 6, URL: "tg://user?id=843"}, {Type: "mention", Offset: 52, Length: 6}}},
 	}
-	rhi.press(m, share)
-	if got := h.next(resident).Text; got != en(flow.MsgIntroductionThanks) {
-		t.Errorf("after Share the resident got %q", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := organiserHarness(t, tt.organiser)
+			res := h.resident(t, tt.resident, tt.first)
+			res.say("/start")
+			h.next(tt.resident)
+			listed(t, h.store, tt.resident, tt.first, "cooking")
+			m := introduce(t, h, tt.organiser, tt.resident, tt.first)
+			share := buttons(m)["Share my Telegram with Olu"]
+			if share == "" || buttons(m)[en(flow.MsgButtonNoThanks)] == "" {
+				t.Fatalf("buttons %v; want Share and No thanks", buttons(m))
+			}
+			h.fake.SetUsername(tt.resident, tt.username)
+			res.press(m, share)
+			if got := h.next(tt.resident).Text; got != en(flow.MsgIntroductionThanks) {
+				t.Errorf("after Share the resident got %q", got)
+			}
+			got := h.next(tt.organiser)
+			if got.Text != tt.text || !reflect.DeepEqual(got.Entities, tt.entities) {
+				t.Fatalf("after Share the organiser got %q with %+v; want %q with %+v", got.Text, got.Entities, tt.text, tt.entities)
+			}
+			if link := got.EntityText(got.Entities[0]); link != tt.first {
+				t.Errorf("the link is over %q; want the name %q", link, tt.first)
+			}
+			if tt.username != "" {
+				if mention := got.EntityText(got.Entities[1]); mention != "@"+tt.username {
+					t.Errorf("the mention is over %q; want %q", mention, "@"+tt.username)
+				}
+			}
+			// A second press changes nothing.
+			seen := len(h.fake.Messages(tt.resident))
+			res.press(m, buttons(m)[en(flow.MsgButtonNoThanks)])
+			if a := awaitSent(t, h, tt.resident, seen, "the answer", func(s fakeapi.Sent) bool { return s.Method == fakeapi.MethodAnswerCallbackQuery }); a.Text != en(flow.MsgIntroductionClosed) {
+				t.Errorf("a second press: %q; want %q", a.Text, en(flow.MsgIntroductionClosed))
+			}
+			// The search, the introduction and the share are recorded.
+			who := fmt.Sprint(tt.organiser)
+			checkAudit(t, h.store, who+" find 1 page 1/1, found 1, words 1", who+" introduce 1 introduction 1 started", who+" introduce 1 introduction 1 shared")
+		})
 	}
-	if got, want := h.next(organiser).Text, fmt.Sprintf("Rhi is happy to hear from you: tg://user?id=%d", resident); got != want {
-		t.Errorf("after Share the organiser got %q; want %q", got, want)
-	}
-	// A second press changes nothing.
-	seen := len(h.fake.Messages(resident))
-	rhi.press(m, buttons(m)[en(flow.MsgButtonNoThanks)])
-	if a := awaitSent(t, h, resident, seen, "the answer", func(s fakeapi.Sent) bool { return s.Method == fakeapi.MethodAnswerCallbackQuery }); a.Text != en(flow.MsgIntroductionClosed) {
-		t.Errorf("a second press: %q; want %q", a.Text, en(flow.MsgIntroductionClosed))
-	}
-	// The search, the introduction and the share are recorded.
-	checkAudit(t, h.store, "840 find 1 page 1/1, found 1, words 1", "840 introduce 1 introduction 1 started", "840 introduce 1 introduction 1 shared")
 }
 
 func TestIntroductionDeclinedLeaksNothing(t *testing.T) {
@@ -263,7 +295,8 @@ func TestIntroductionDeclinedLeaksNothing(t *testing.T) {
 	rhi.say("/start")
 	h.next(resident)
 	listed(t, h.store, resident, "Rhi", "cooking")
-	m := introduce(t, h, organiser, resident)
+	h.fake.SetUsername(resident, "rhi_k")
+	m := introduce(t, h, organiser, resident, "Rhi")
 	// Someone else pressing the resident's button is refused.
 	seen := len(h.fake.Messages(other))
 	h.resident(t, other, "Eve").press(fakeapi.Sent{MessageID: m.MessageID}, buttons(m)["Share my Telegram with Olu"])
@@ -280,8 +313,8 @@ func TestIntroductionDeclinedLeaksNothing(t *testing.T) {
 	// No share, so nothing beyond the introduction is recorded.
 	checkAudit(t, h.store, "850 find 1 page 1/1, found 1, words 1", "850 introduce 1 introduction 1 started")
 	for _, s := range h.fake.Messages(organiser) {
-		if strings.Contains(s.Text, fmt.Sprint(resident)) || strings.Contains(s.Text, "tg://") {
-			t.Errorf("the organiser got %q: the resident's id", s.Text)
+		if strings.Contains(s.Text, fmt.Sprint(resident)) || strings.Contains(s.Text, "tg://") || strings.Contains(s.Text, "rhi_k") || len(s.Entities) > 0 {
+			t.Errorf("the organiser got %q with %+v: the resident's id, username or a link", s.Text, s.Entities)
 		}
 		for _, data := range buttons(s) {
 			if strings.Contains(data, fmt.Sprint(resident)) {

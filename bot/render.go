@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -44,7 +45,10 @@ type outMsg struct {
 	MessageID int             `json:"mid,omitempty"`
 	Text      string          `json:"t,omitempty"`
 	Markup    json.RawMessage `json:"k,omitempty"`
-	Callback  string          `json:"cb,omitempty"`
+	// Entities mark spans of Text (links, mentions): Telegram counts
+	// their offsets and lengths in UTF-16 code units.
+	Entities []tgbotapi.MessageEntity `json:"e,omitempty"`
+	Callback string                   `json:"cb,omitempty"`
 	// Photo is a PNG to upload with sendPhoto; Text is then its caption.
 	Photo []byte `json:"p,omitempty"`
 	// Document is a file to upload with sendDocument under the name
@@ -86,12 +90,15 @@ func (m outMsg) params() tgbotapi.Params {
 	if m.MessageID != 0 {
 		p["message_id"] = strconv.Itoa(m.MessageID)
 	}
-	switch {
-	case m.Text == "":
-	case m.Method == methodPhoto, m.Method == methodDocument:
-		p["caption"] = m.Text
-	default:
-		p["text"] = m.Text
+	text, entities := "text", "entities"
+	if m.Method == methodPhoto || m.Method == methodDocument {
+		text, entities = "caption", "caption_entities"
+	}
+	if m.Text != "" {
+		p[text] = m.Text
+	}
+	if len(m.Entities) > 0 {
+		p[entities] = string(mustJSON(m.Entities))
 	}
 	if len(m.Markup) > 0 {
 		p["reply_markup"] = string(m.Markup)
@@ -162,6 +169,9 @@ type press struct {
 	callbackID string
 	messageID  int
 	text       string // the pressed message's text
+	// username is the presser's Telegram @username (without the @) at
+	// the press, "" if they have none; it is never stored.
+	username string
 }
 
 // renderer turns conversation replies into Bot API calls.
@@ -372,6 +382,66 @@ func grid(buttons []tgbotapi.InlineKeyboardButton, options []flow.Choice) [][]tg
 		rows = append(rows, buttons[i:min(i+perRow, len(buttons))])
 	}
 	return rows
+}
+
+// linked is a value to fill into a message's {placeholder} with an entity
+// (a link, a mention) over it.
+type linked struct {
+	placeholder, value string
+	// entity gives the entity's Type and URL; its offset and length are
+	// where value lands.
+	entity tgbotapi.MessageEntity
+}
+
+// fillLinked fills the {placeholders} of template, a message with its
+// placeholders still in it, with the values of links, and returns the text
+// with an entity over each value. The placeholders are the sentinels:
+// wherever the message's wording puts them, there the entity goes. It
+// fills in one pass from the left, so a value that looks like a
+// placeholder stays as it is. A value whose placeholder the wording lacks
+// goes on a line of its own at the end: the link is never lost.
+func fillLinked(template string, links ...linked) (string, []tgbotapi.MessageEntity) {
+	var b strings.Builder
+	var entities []tgbotapi.MessageEntity
+	units := 0 // the UTF-16 length of b
+	write := func(s string) {
+		b.WriteString(s)
+		for _, r := range s {
+			units += utf16.RuneLen(r)
+		}
+	}
+	put := func(l linked) {
+		e := l.entity
+		e.Offset = units
+		write(l.value)
+		// An empty value has nothing to tap: Telegram refuses an empty entity.
+		if e.Length = units - e.Offset; e.Length > 0 {
+			entities = append(entities, e)
+		}
+	}
+	placed := make([]bool, len(links))
+	for rest := template; ; {
+		at, which := len(rest), -1
+		for i, l := range links {
+			if j := strings.Index(rest, "{"+l.placeholder+"}"); j >= 0 && j < at {
+				at, which = j, i
+			}
+		}
+		write(rest[:at])
+		if which < 0 {
+			break
+		}
+		put(links[which])
+		placed[which] = true
+		rest = rest[at+len(links[which].placeholder)+len("{}"):]
+	}
+	for i, l := range links {
+		if !placed[i] {
+			write("\n")
+			put(l)
+		}
+	}
+	return b.String(), entities
 }
 
 // truncate cuts s to at most n runes, marking the cut.

@@ -209,7 +209,7 @@ func decideCallback(q *tgbotapi.CallbackQuery) action {
 		// An inline-mode button or one in a group: no private chat to answer in.
 		return action{kind: actReply, id: identity(q.From), press: p, say: flow.MsgInlineButton}
 	}
-	p.messageID, p.text = q.Message.MessageID, q.Message.Text
+	p.messageID, p.text, p.username = q.Message.MessageID, q.Message.Text, q.From.UserName
 	a := action{kind: actConverse, chatID: q.Message.Chat.ID, id: identity(q.From), press: p}
 	if org, ok := decideOrganiserPress(a, q.Data); ok {
 		return org

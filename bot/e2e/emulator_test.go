@@ -85,6 +85,17 @@ type storedMessage struct {
 	ChatID      json.RawMessage `json:"chat_id"`
 	Text        string          `json:"text"`
 	ReplyMarkup *markup         `json:"reply_markup"`
+	// Entities are the entities parameter, which the emulator parses.
+	Entities []entity `json:"entities"`
+}
+
+// entity is a message entity the bot sent: offset and length count UTF-16
+// code units.
+type entity struct {
+	Type   string `json:"type"`
+	Offset int    `json:"offset"`
+	Length int    `json:"length"`
+	URL    string `json:"url"`
 }
 
 // markup is any reply_markup the bot sends.
@@ -104,9 +115,10 @@ type button struct {
 
 // botMessage is a message the bot sent, as it stands now.
 type botMessage struct {
-	ID     int
-	Text   string
-	Markup markup
+	ID       int
+	Text     string
+	Markup   markup
+	Entities []entity
 }
 
 // botMessage returns the entry as a bot message to chat, if it is one.
@@ -118,7 +130,7 @@ func (h historyEntry) botMessage(chat int64) (botMessage, bool) {
 	if err != nil || id != chat {
 		return botMessage{}, false
 	}
-	m := botMessage{ID: h.MessageID, Text: h.Message.Text}
+	m := botMessage{ID: h.MessageID, Text: h.Message.Text, Entities: h.Message.Entities}
 	if h.Message.ReplyMarkup != nil {
 		m.Markup = *h.Message.ReplyMarkup
 	}

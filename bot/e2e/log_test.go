@@ -66,7 +66,9 @@ func TestLogKeepsNoAnswersOrToken(t *testing.T) {
 	intro := r.next(message)
 	r.press(intro, r.data(intro, "y", ""))
 	r.next(botSays(t, flow.MsgIntroductionThanks))
-	org.next("tg://user?id=" + strconv.Itoa(resident))
+	if shared := org.next(botSays(t, flow.MsgIntroductionShared, "name", name)); len(shared.Entities) != 1 || shared.Entities[0].URL != "tg://user?id="+strconv.Itoa(resident) {
+		t.Errorf("the organiser's link: entities %+v; want one to tg://user?id=%d", shared.Entities, resident)
+	}
 	bot.awaitCallbackAnswers(t, r.presses+org.presses)
 	bot.terminate(t)
 

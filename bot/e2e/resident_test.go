@@ -23,6 +23,9 @@ type resident struct {
 	id  int64
 	// name is the first name Telegram gives the bot; the export shows it.
 	name string
+	// username is the @username (without the @) Telegram gives the bot,
+	// "" for a user without one.
+	username string
 	// fatalf ends the resident's play: t.Fatalf on the test's goroutine,
 	// t.Errorf then runtime.Goexit on another.
 	fatalf func(format string, args ...any)
@@ -39,7 +42,11 @@ func newResident(t *testing.T, d *deployment, id int64, name string) *resident {
 }
 
 func (r *resident) from() map[string]any {
-	return map[string]any{"id": r.id, "is_bot": false, "first_name": r.name, "language_code": "en"}
+	from := map[string]any{"id": r.id, "is_bot": false, "first_name": r.name, "language_code": "en"}
+	if r.username != "" {
+		from["username"] = r.username
+	}
+	return from
 }
 
 func (r *resident) chat() map[string]any {

@@ -3,6 +3,7 @@ package fakeapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -26,6 +27,8 @@ type chat struct {
 	firstName string
 	// language is the language_code the user's updates carry ("" for en).
 	language string
+	// username is the @username the user's updates carry ("" for none).
+	username string
 	blocked  bool
 	lastID   int              // last message id used in the chat (both sides)
 	msgs     map[int]*message // bot messages that can still be edited
@@ -214,6 +217,40 @@ func markupParam(p url.Values) (*Markup, *apiError) {
 	return m, nil
 }
 
+// entityTypes are the entity types a bot may send.
+var entityTypes = map[string]bool{
+	"mention": true, "hashtag": true, "cashtag": true, "bot_command": true, "url": true, "email": true,
+	"phone_number": true, "bold": true, "italic": true, "underline": true, "strikethrough": true,
+	"spoiler": true, "blockquote": true, "code": true, "pre": true, "text_link": true, "text_mention": true,
+	"custom_emoji": true,
+}
+
+// entitiesParam parses and checks the entities parameter (field) of a
+// message whose text is text. Telegram quietly drops or clips an entity
+// outside the text; the fake refuses it, so that a test sees the bug.
+func entitiesParam(p url.Values, field, text string) ([]Entity, *apiError) {
+	raw := p.Get(field)
+	if raw == "" {
+		return nil, nil
+	}
+	var es []Entity
+	if err := json.Unmarshal([]byte(raw), &es); err != nil {
+		return nil, badRequest("can't parse entities JSON object")
+	}
+	n := utf16Len(text)
+	for _, e := range es {
+		switch {
+		case !entityTypes[e.Type]:
+			return nil, badRequest("can't parse entities: unsupported entity type " + strconv.Quote(e.Type))
+		case e.Offset < 0 || e.Length <= 0 || e.Offset+e.Length > n:
+			return nil, badRequest(fmt.Sprintf("can't parse entities: %s at %d+%d is outside the text of %d UTF-16 code units", e.Type, e.Offset, e.Length, n))
+		case e.Type == "text_link" && e.URL == "":
+			return nil, badRequest("can't parse entities: text_link without url")
+		}
+	}
+	return es, nil
+}
+
 func checkText(text string) *apiError {
 	if strings.TrimSpace(text) == "" {
 		return badRequest("message text is empty")
@@ -229,7 +266,11 @@ func (s *Server) sendMessage(_ context.Context, p url.Values, _ map[string]uploa
 	if e := checkText(text); e != nil {
 		return nil, nil, e
 	}
-	return s.send(MethodSendMessage, p, text, "", nil, func(w *wireMessage) { w.Text = text })
+	entities, aerr := entitiesParam(p, "entities", text)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	return s.send(MethodSendMessage, p, text, "", nil, func(w *wireMessage) { w.Text, w.Entities = text, entities })
 }
 
 func (s *Server) sendPhoto(_ context.Context, p url.Values, files map[string]uploaded) ([]byte, *Sent, *apiError) {
@@ -317,7 +358,7 @@ func (s *Server) send(method string, p url.Values, text, file string, data []byt
 		}
 	}
 	s.stats.sent.Add(1)
-	sent := Sent{Method: method, ChatID: c.id, MessageID: m.wire.MessageID, Text: text,
+	sent := Sent{Method: method, ChatID: c.id, MessageID: m.wire.MessageID, Text: text, Entities: m.wire.Entities,
 		Markup: markup, File: file, FileData: data, Time: now, Params: p}
 	c.add(s.opts.Light, sent)
 	b, _ := json.Marshal(m.wire)
@@ -329,16 +370,21 @@ func (s *Server) editMessageText(_ context.Context, p url.Values, _ map[string]u
 	if e := checkText(text); e != nil {
 		return nil, nil, e
 	}
-	return s.edit(MethodEditMessageText, p, &text)
+	entities, aerr := entitiesParam(p, "entities", text)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	return s.edit(MethodEditMessageText, p, &text, entities)
 }
 
 func (s *Server) editMessageReplyMarkup(_ context.Context, p url.Values, _ map[string]uploaded) ([]byte, *Sent, *apiError) {
-	return s.edit(MethodEditMessageReplyMarkup, p, nil)
+	return s.edit(MethodEditMessageReplyMarkup, p, nil, nil)
 }
 
-// edit changes a bot message's text (when text is not nil) and keyboard.
-// A missing reply_markup removes the inline keyboard, as on Telegram.
-func (s *Server) edit(method string, p url.Values, text *string) ([]byte, *Sent, *apiError) {
+// edit changes a bot message's text (when text is not nil, with its
+// entities) and keyboard. A missing reply_markup removes the inline
+// keyboard, as on Telegram.
+func (s *Server) edit(method string, p url.Values, text *string, entities []Entity) ([]byte, *Sent, *apiError) {
 	if p.Get("inline_message_id") != "" {
 		s.stats.edited.Add(1)
 		return []byte("true"), nil, nil
@@ -387,6 +433,9 @@ func (s *Server) edit(method string, p url.Values, text *string) ([]byte, *Sent,
 	}
 	e := &message{wire: m.wire, markupK: key}
 	e.wire.Text = newText
+	if text != nil {
+		e.wire.Entities = entities
+	}
 	e.wire.EditDate = now.Unix()
 	e.wire.ReplyMarkup = nil
 	if key != "" {
@@ -400,7 +449,7 @@ func (s *Server) edit(method string, p url.Values, text *string) ([]byte, *Sent,
 	if key == "" {
 		markup = nil
 	}
-	sent := Sent{Method: method, ChatID: c.id, MessageID: id, Text: newText, Markup: markup, Time: now, Params: p}
+	sent := Sent{Method: method, ChatID: c.id, MessageID: id, Text: newText, Entities: e.wire.Entities, Markup: markup, Time: now, Params: p}
 	c.add(s.opts.Light, sent)
 	b, _ := json.Marshal(e.wire)
 	return b, &sent, nil

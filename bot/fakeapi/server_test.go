@@ -69,7 +69,7 @@ type update struct {
 			ID   int64  `json:"id"`
 			Type string `json:"type"`
 		} `json:"chat"`
-		Entities []wireEntity `json:"entities"`
+		Entities []Entity `json:"entities"`
 		ReplyTo  *struct {
 			MessageID int `json:"message_id"`
 		} `json:"reply_to_message"`
@@ -253,10 +253,10 @@ func TestInjectedUpdates(t *testing.T) {
 		name     string
 		u        update
 		text     string
-		entities []wireEntity
+		entities []Entity
 	}{
-		{"command", ups[0], "/start ref_1", []wireEntity{{Type: "bot_command", Offset: 0, Length: 6}}},
-		{"command with bot name", ups[1], "/help@assetbot_test_bot now", []wireEntity{{Type: "bot_command", Offset: 0, Length: 23}}},
+		{"command", ups[0], "/start ref_1", []Entity{{Type: "bot_command", Offset: 0, Length: 6}}},
+		{"command with bot name", ups[1], "/help@assetbot_test_bot now", []Entity{{Type: "bot_command", Offset: 0, Length: 23}}},
 		{"plain text", ups[2], "plain", nil},
 	}
 	for _, tt := range tests {
@@ -360,6 +360,12 @@ func TestSendValidation(t *testing.T) {
 		{"too long", url.Values{"chat_id": {"1"}, "text": {strings.Repeat("é", 4097)}}, "Bad Request: message is too long"},
 		{"bad markup", url.Values{"chat_id": {"1"}, "text": {"x"}, "reply_markup": {"{"}}, "Bad Request: can't parse reply keyboard markup"},
 		{"long callback data", url.Values{"chat_id": {"1"}, "text": {"x"}, "reply_markup": {`{"inline_keyboard":[[{"text":"a","callback_data":"` + strings.Repeat("x", 65) + `"}]]}`}}, "Bad Request: BUTTON_DATA_INVALID"},
+		{"bad entities", url.Values{"chat_id": {"1"}, "text": {"x"}, "entities": {"{"}}, "Bad Request: can't parse entities"},
+		{"unknown entity", url.Values{"chat_id": {"1"}, "text": {"x"}, "entities": {`[{"type":"link","offset":0,"length":1}]`}}, "Bad Request: can't parse entities"},
+		// "😀" is two UTF-16 code units: an entity counting runes would end short.
+		{"entity past the text", url.Values{"chat_id": {"1"}, "text": {"😀 x"}, "entities": {`[{"type":"bold","offset":2,"length":3}]`}}, "Bad Request: can't parse entities"},
+		{"empty entity", url.Values{"chat_id": {"1"}, "text": {"x"}, "entities": {`[{"type":"bold","offset":0,"length":0}]`}}, "Bad Request: can't parse entities"},
+		{"text_link without url", url.Values{"chat_id": {"1"}, "text": {"x"}, "entities": {`[{"type":"text_link","offset":0,"length":1}]`}}, "Bad Request: can't parse entities"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -369,6 +375,26 @@ func TestSendValidation(t *testing.T) {
 				t.Errorf("got %d %q; want 400 %q", status, r.Description, tt.desc)
 			}
 		})
+	}
+}
+
+// TestEntities: a message's entities are recorded, counted in UTF-16 code
+// units, and replaced by an edit of its text.
+func TestEntities(t *testing.T) {
+	s := start(t, Options{})
+	link := `[{"type":"text_link","offset":3,"length":5,"url":"tg://user?id=5"}]`
+	mustOK(t, s, "sendMessage", url.Values{"chat_id": {"9"}, "text": {"😀 Zoë🌷 says hi"}, "entities": {link}})
+	mustOK(t, s, "editMessageText", url.Values{"chat_id": {"9"}, "message_id": {"1"}, "text": {"plain"}})
+	got := s.Messages(9)
+	if len(got) != 2 {
+		t.Fatalf("got %d calls; want a send and an edit", len(got))
+	}
+	want := []Entity{{Type: "text_link", Offset: 3, Length: 5, URL: "tg://user?id=5"}}
+	if !reflect.DeepEqual(got[0].Entities, want) || got[0].EntityText(want[0]) != "Zoë🌷" {
+		t.Errorf("sent entities %+v over %q; want %+v over %q", got[0].Entities, got[0].EntityText(want[0]), want, "Zoë🌷")
+	}
+	if got[1].Entities != nil {
+		t.Errorf("after an edit without entities: %+v; want none", got[1].Entities)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf16"
 )
 
 // Method names the fake records in a chat's history.
@@ -34,6 +35,9 @@ type Sent struct {
 	// Markup is the parsed reply_markup parameter, nil when there was none.
 	// For edits it is the keyboard the message has afterwards.
 	Markup *Markup
+	// Entities are the parsed entities parameter of a text message, after
+	// the call (sendMessage, editMessageText); nil when there were none.
+	Entities []Entity
 	// CallbackQueryID is the answered query (answerCallbackQuery only).
 	CallbackQueryID string
 	// File is the uploaded file name or file_id (sendPhoto, sendDocument).
@@ -45,6 +49,15 @@ type Sent struct {
 	Time time.Time
 	// Params holds every request parameter as received.
 	Params url.Values
+}
+
+// EntityText returns the part of the message's text that e spans.
+func (s Sent) EntityText(e Entity) string {
+	units := utf16.Encode([]rune(s.Text))
+	if e.Offset < 0 || e.Length < 0 || e.Offset+e.Length > len(units) {
+		return ""
+	}
+	return string(utf16.Decode(units[e.Offset : e.Offset+e.Length]))
 }
 
 // IsEdit reports whether s is an edit of an existing message.
@@ -154,10 +167,14 @@ type wireChat struct {
 	Title     string `json:"title,omitempty"`
 }
 
-type wireEntity struct {
+// Entity is a message entity: a span of a text, in UTF-16 code units as
+// on Telegram, with what it marks (a command, a link, ...).
+type Entity struct {
 	Type   string `json:"type"`
 	Offset int    `json:"offset"`
 	Length int    `json:"length"`
+	// URL is where a text_link leads.
+	URL string `json:"url,omitempty"`
 }
 
 type wireLocation struct {
@@ -188,7 +205,7 @@ type wireMessage struct {
 	EditDate    int64           `json:"edit_date,omitempty"`
 	ReplyTo     *wireMessage    `json:"reply_to_message,omitempty"`
 	Text        string          `json:"text,omitempty"`
-	Entities    []wireEntity    `json:"entities,omitempty"`
+	Entities    []Entity        `json:"entities,omitempty"`
 	Caption     string          `json:"caption,omitempty"`
 	Document    *wireDocument   `json:"document,omitempty"`
 	Photo       []wirePhotoSize `json:"photo,omitempty"`

@@ -188,12 +188,21 @@ func (s *Server) user(userID int64, firstName string) (wireUser, *chat) {
 	} else if c.firstName == "" {
 		c.firstName = "User" + strconv.FormatInt(userID, 10)
 	}
-	name, lang := c.firstName, c.language
+	name, lang, username := c.firstName, c.language, c.username
 	c.mu.Unlock()
 	if lang == "" {
 		lang = "en"
 	}
-	return wireUser{ID: userID, FirstName: name, LanguageCode: lang}, c
+	return wireUser{ID: userID, FirstName: name, Username: username, LanguageCode: lang}, c
+}
+
+// SetUsername sets the @username (without the @) of userID's later
+// updates; the default, "", is a user without one.
+func (s *Server) SetUsername(userID int64, username string) {
+	c := s.chat(userID)
+	c.mu.Lock()
+	c.username = username
+	c.mu.Unlock()
 }
 
 // SetLanguage sets the language_code of userID's later updates (Telegram
@@ -232,7 +241,7 @@ func (s *Server) SendText(userID int64, firstName, text string) int {
 	msg, _ := s.userMessage(userID, firstName)
 	msg.Text = text
 	if cmd := commandToken(text); cmd != "" {
-		msg.Entities = []wireEntity{{Type: "bot_command", Offset: 0, Length: utf16Len(cmd)}}
+		msg.Entities = []Entity{{Type: "bot_command", Offset: 0, Length: utf16Len(cmd)}}
 	}
 	return s.enqueue(userID, wireUpdate{Message: msg})
 }

@@ -40,7 +40,7 @@ func pixels(n int) vg.Length { return vg.Length(n) * vg.Inch / chartDPI }
 
 // Chart draws the digest's chart as a PNG of ChartWidth by ChartHeight
 // pixels: new people per week over the last chartWeeks weeks beside the
-// assets on the map by kind, titled in lang.
+// assets on the map by kind, in lang (titles and kinds' names).
 func Chart(d Digest, lang string) ([]byte, error) {
 	say := func(id string) string { return d.resident.Text(id, lang) }
 	weeks := make(plotter.Values, len(d.Weeks))
@@ -55,13 +55,7 @@ func Chart(d Digest, lang string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	kinds := make(plotter.Values, len(d.Kinds))
-	names := make([]string, len(d.Kinds))
-	for i, k := range d.Kinds {
-		kinds[i] = float64(k.Total)
-		names[i] = k.Kind
-	}
-	assets, err := bars(say(flow.MsgChartAssets), kinds, names, barWidth)
+	assets, err := kindBars(d, lang)
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +69,18 @@ func Chart(d Digest, lang string) ([]byte, error) {
 		return nil, fmt.Errorf("digest chart: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// kindBars is the chart of the assets on the map by kind, each bar named
+// as the digest's text names it: by its flow's title in lang.
+func kindBars(d Digest, lang string) (*plot.Plot, error) {
+	kinds := make(plotter.Values, len(d.Kinds))
+	names := make([]string, len(d.Kinds))
+	for i, k := range d.Kinds {
+		kinds[i] = float64(k.Total)
+		names[i] = d.title(k.Kind, lang)
+	}
+	return bars(d.resident.Text(flow.MsgChartAssets, lang), kinds, names, barWidth)
 }
 
 // bars is a bar chart titled title of values named by labels.

@@ -192,6 +192,7 @@ const (
 	MsgButtonShare          = "button_share"
 	MsgButtonNoThanks       = "button_no_thanks"
 	MsgIntroductionShared   = "introduction_shared"
+	MsgIntroductionUsername = "introduction_shared_username"
 	MsgIntroductionDeclined = "introduction_declined"
 	MsgIntroductionThanks   = "introduction_thanks_shared"
 	MsgIntroductionNoThanks = "introduction_thanks_declined"
@@ -314,7 +315,7 @@ var messageIDs = append([]string{
 	MsgFindUsage, MsgFindTooLong, MsgFindNone, MsgFindPage, MsgFindByName, MsgMatchHead, MsgMatchNoAim,
 	MsgStats, MsgStatsNone, MsgAreaUnknown, MsgButtonNext, MsgButtonPrevious, MsgButtonIntroduce, MsgPageGone,
 	MsgIntroduceWrite, MsgIntroduceGone, MsgIntroduceNoContact, MsgIntroduceTooLong, MsgIntroduceSent, MsgIntroduction, MsgButtonShare,
-	MsgButtonNoThanks, MsgIntroductionShared, MsgIntroductionDeclined, MsgIntroductionThanks, MsgIntroductionNoThanks,
+	MsgButtonNoThanks, MsgIntroductionShared, MsgIntroductionUsername, MsgIntroductionDeclined, MsgIntroductionThanks, MsgIntroductionNoThanks,
 	MsgIntroductionClosed,
 	MsgLookupType, MsgNameLetters, MsgLookupFound, MsgLookupMore, MsgLookupNew, MsgLookupLater, MsgLookupNext,
 	MsgAddMenu, MsgAddOffer, MsgMenuNoThanks, MsgAddNothing, MsgDuplicate, MsgDuplicates, MsgMenuDupSame, MsgMenuDupOther,
