@@ -96,6 +96,10 @@ func (s *Searcher) Neighbours(ctx context.Context, asker Asker, words string, pa
 				fields[a.Key] = a.Value
 			}
 		}
+		if len(fields) == 0 {
+			// Nothing to show: agreeing to be shown offers nothing yet.
+			return nil
+		}
 		pool = append(pool, Result{Kind: KindPerson, ID: r.Person.ID, Name: r.Person.FirstName, Fields: fields})
 		return nil
 	})

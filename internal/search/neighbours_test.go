@@ -82,8 +82,10 @@ var theStreet = []neighbour{
 	// Dee is on the map but not shown; Eve is shown but not on the map.
 	{"Dee", true, false, map[string]flow.Value{"hands": choices("gardening", "music"), "offer": text("bikes")}},
 	{"Eve", false, true, map[string]flow.Value{"hands": choices("gardening", "music"), "offer": text("bikes")}},
-	// Fay shows a skipped offer and asks nothing.
+	// Fay shows a skipped offer.
 	{"Fay", true, true, map[string]flow.Value{"hands": choices("sewing"), "offer": {Skipped: true}}},
+	// Gus shows nothing he offers: never listed, even as the newest.
+	{"Gus", true, true, map[string]flow.Value{"offer": {Skipped: true}, "head": text("sewing")}},
 }
 
 func neighbourNames(p search.NeighbourPage) []string {
