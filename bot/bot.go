@@ -134,8 +134,8 @@ type Bot struct {
 	// swapped whole when the config is reloaded.
 	organisers atomic.Pointer[organiserSet]
 	// searcher finds people and assets for /find, /match and /stats, and
-	// neighbours for /neighbours; aim
-	// is what /match looks for, swapped whole when the config is reloaded.
+	// neighbours for /neighbours; aim is what /match looks for, swapped
+	// whole when the config is reloaded.
 	searcher *search.Searcher
 	aim      atomic.Pointer[config.Aim]
 	// digester makes the digest /digest sends; nil without WithDigest.
