@@ -52,6 +52,7 @@ var commands = []struct{ command, description string }{
 	{"language", flow.MsgCmdLanguage},
 	{"add", flow.MsgCmdAdd},
 	{"invite", flow.MsgCmdInvite},
+	{"neighbours", flow.MsgCmdNeighbours},
 	{"stop", flow.MsgCmdStop},
 	{"help", flow.MsgCmdHelp},
 }
@@ -132,8 +133,9 @@ type Bot struct {
 	// organisers are the Telegram user ids allowed the organiser commands,
 	// swapped whole when the config is reloaded.
 	organisers atomic.Pointer[organiserSet]
-	// searcher finds people and assets for /find, /match and /stats; aim
-	// is what /match looks for, swapped whole when the config is reloaded.
+	// searcher finds people and assets for /find, /match and /stats, and
+	// neighbours for /neighbours; aim is what /match looks for, swapped
+	// whole when the config is reloaded.
 	searcher *search.Searcher
 	aim      atomic.Pointer[config.Aim]
 	// digester makes the digest /digest sends; nil without WithDigest.
@@ -379,6 +381,7 @@ func (b *Bot) process(stop context.Context, u tgbotapi.Update, a action) error {
 	start := time.Now()
 	defer func() { b.metrics.handleSeconds.Observe(time.Since(start).Seconds()) }()
 	a = b.prepare(ctx, a)
+	a = b.prepareNeighbours(ctx, a)
 	var err error
 	for attempt := 1; attempt <= maxAttemptsPerUpdate; attempt++ {
 		err = b.commit(ctx, u.UpdateID, func(tx *store.Tx) ([]outMsg, error) { return b.apply(tx, a) })

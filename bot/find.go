@@ -299,6 +299,13 @@ func (b *Bot) results(r *renderer, a action, lang, head string, p search.Page, c
 		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(
 			truncate(r.text(flow.MsgButtonIntroduce, "name", res.Name), maxButtonRunes), callbackData(cbIntroduce, res.ID, ""))))
 	}
+	return r.page(a.press, lines, rows, p, kind, value)
+}
+
+// page shows a page of results, as lines, with the rows of buttons and
+// buttons to the pages either side, whose data is kind, the page number
+// and value. A press edits the pressed message in place.
+func (r *renderer) page(pr *press, lines []string, rows [][]tgbotapi.InlineKeyboardButton, p search.Page, kind, value string) []outMsg {
 	var nav []tgbotapi.InlineKeyboardButton
 	if p.Page > 0 {
 		nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(r.text(flow.MsgButtonPrevious), callbackData(kind, int64(p.Page), value)))
@@ -313,10 +320,10 @@ func (b *Bot) results(r *renderer, a action, lang, head string, p search.Page, c
 	if len(rows) > 0 {
 		m.Markup = mustJSON(tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows})
 	}
-	if a.press != nil {
+	if pr != nil {
 		// A page in place of the one pressed; buttons it no longer has go.
-		r.answer(a.press, "")
-		m.Method, m.MessageID = methodEditText, a.press.messageID
+		r.answer(pr, "")
+		m.Method, m.MessageID = methodEditText, pr.messageID
 		if m.Markup == nil {
 			m.Markup = emptyInlineKeyboard
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/assetbot/assetbot/internal/conversation"
 	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/search"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
@@ -40,6 +41,9 @@ type action struct {
 	// found is, for an organiser's search, its results, found before the
 	// transaction (see prepare); nil to search in it.
 	found *found
+	// neighbours is, for /neighbours, the page found before the
+	// transaction (see prepareNeighbours); nil to search in it.
+	neighbours *search.NeighbourPage
 }
 
 type actionKind int
@@ -55,11 +59,12 @@ const (
 	actIntroductionAnswer                   // a person's Share or No thanks
 	actDigest                               // an organiser's /digest
 	actExport                               // an organiser's /export and its buttons
+	actNeighbours                           // a resident's /neighbours and its page buttons
 )
 
 // kindName names an action kind in logs and metrics.
 func (k actionKind) String() string {
-	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable", "volunteers", "organiser", "introduction_answer", "digest", "export"}[k]
+	return [...]string{"ignored", "conversation", "reply", "reachable", "unreachable", "volunteers", "organiser", "introduction_answer", "digest", "export", "neighbours"}[k]
 }
 
 // decide works out what an update asks of the bot. It never panics on an
@@ -184,6 +189,9 @@ func decideCommand(a action, text, botName string) action {
 	case cmdExport:
 		a.kind, a.command, a.args, a.word = actExport, cmd, strings.TrimSpace(args), word
 		return a
+	case cmdNeighbours:
+		a.kind, a.command, a.args, a.word = actNeighbours, cmd, strings.TrimSpace(args), word
+		return a
 	}
 	ev, ok := conversation.Command(cmd)
 	if !ok {
@@ -216,6 +224,9 @@ func decideCallback(q *tgbotapi.CallbackQuery) action {
 	}
 	if ex, ok := decideExportPress(a, q.Data); ok {
 		return ex
+	}
+	if nb, ok := decideNeighboursPress(a, q.Data); ok {
+		return nb
 	}
 	ev, ok := parseCallback(q.Data)
 	if !ok {
@@ -300,6 +311,8 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		return b.digestCommand(tx, a)
 	case actExport:
 		return b.exportCommand(tx, a)
+	case actNeighbours:
+		return b.neighboursCommand(tx, a)
 	}
 	return nil, nil
 }

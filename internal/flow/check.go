@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -30,6 +31,7 @@ func Check(f *Flow) Problems {
 		c.checkStep(f, i, s, keys)
 	}
 	c.checkAsset(f, keys)
+	c.checkShown(f, keys)
 	c.checkGraph(f)
 	return c.problems
 }
@@ -52,6 +54,54 @@ func (c *parser) checkAsset(f *Flow, keys map[string]*Step) {
 		}
 	}
 	c.checkPersonal(f, keys)
+}
+
+// checkShown checks what a flow shows other residents: questions of the
+// flow people answer about themselves, asked with a consent to be shown,
+// never a place (a location or a lookup of the groups one belongs to)
+// or a consent. A consent to be shown with nothing said about what is
+// shown would ask for a use that does not exist.
+func (c *parser) checkShown(f *Flow, keys map[string]*Step) {
+	consent := f.ConsentStep(PurposeShown)
+	sh := f.Shown
+	switch {
+	case sh == nil && consent != nil:
+		c.add(consent.Line, "step %q: a consent to %q needs the flow's `shown: {answers: [...]}`, the answers other residents then see", consent.ID, PurposeShown)
+		return
+	case sh == nil:
+		return
+	case f.Asset != nil:
+		c.add(sh.Line, "shown: only for the flow people answer about themselves, not an asset flow")
+	case consent == nil:
+		c.add(sh.Line, "shown: nobody can agree to it: the flow has no step with `consent: %s`", PurposeShown)
+	}
+	question := func(what, key string) *Step {
+		s, ok := keys[key]
+		if !ok {
+			c.add(sh.Line, "%s: %q is not the answer key of a question of this flow%s", what, key, suggest(key, slices.Sorted(maps.Keys(keys))))
+			return nil
+		}
+		if s.Consent != "" {
+			c.add(sh.Line, "%s: %q is a consent step, not something a person offers", what, key)
+			return nil
+		}
+		return s
+	}
+	for i, key := range sh.Answers {
+		s := question("shown.answers", key)
+		switch {
+		case slices.Contains(sh.Answers[:i], key):
+			c.add(sh.Line, "shown.answers: %q is listed twice", key)
+		case s != nil && (s.Type == TypeLocation || s.Type == TypeLookup):
+			c.add(sh.Line, "shown.answers: %q is a %s step, which tells where a person is or what they belong to, not what they offer", key, s.Type)
+		}
+	}
+	if sh.Wanted == "" {
+		return
+	}
+	if s := question("shown.wanted", sh.Wanted); s != nil && s.Type != TypeChoice && s.Type != TypeMulti && s.Type != TypeText {
+		c.add(sh.Line, "shown.wanted: %q is a %s step; want a choice, multi or text step, whose answer can be looked for", sh.Wanted, s.Type)
+	}
 }
 
 // checkPersonal checks the marks that tell, when a person is erased, what

@@ -187,7 +187,11 @@ type Flow struct {
 	Asset *AssetSpec
 	// Links are the links between the person answering and the asset the
 	// flow records that its answers make.
-	Links    []LinkRule
+	Links []LinkRule
+	// Shown says what of a person other residents see, once they agree
+	// to be shown (the consent purpose shown); nil in a flow that shows
+	// nobody.
+	Shown    *ShownSpec
 	Steps    []*Step
 	Messages Messages
 	File     string
@@ -219,6 +223,19 @@ type AssetSpec struct {
 	// takes the whole asset off the map, not only their name.
 	Personal *Condition
 	Line     int
+}
+
+// ShownSpec is what a person who agrees to be shown (PurposeShown) shows
+// other residents: their first name and their answers to Answers, nothing
+// else. Wanted, if set, is the question whose answer says what a person
+// would like from neighbours ("would like to learn"): a search of
+// neighbours with no words looks for those whose shown answers offer it.
+// It is data in the flow, not code, so that the consent's words and what
+// is shown are kept side by side and changed together.
+type ShownSpec struct {
+	Answers []string
+	Wanted  string
+	Line    int
 }
 
 // PersonalAsset reports whether an asset this flow recorded, with fields,

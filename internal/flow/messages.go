@@ -108,6 +108,7 @@ const (
 	MsgNoticeMe       = "notice_me"
 	MsgNoticeMyData   = "notice_mydata"
 	MsgNoticeDelete   = "notice_delete"
+	MsgNoticeShown    = "notice_shown"
 	// Reminders: the messages the bot sends first, and their buttons.
 	MsgNudge         = "nudge"
 	MsgRefresh       = "refresh"
@@ -157,6 +158,7 @@ const (
 	MsgCmdAdd         = "cmd_add"
 	MsgCmdPrivacy     = "cmd_privacy"
 	MsgCmdMyData      = "cmd_mydata"
+	MsgCmdNeighbours  = "cmd_neighbours"
 	// Volunteers and invitations.
 	MsgInvite         = "invite"
 	MsgInviteCaption  = "invite_caption"
@@ -197,6 +199,15 @@ const (
 	MsgIntroductionThanks   = "introduction_thanks_shared"
 	MsgIntroductionNoThanks = "introduction_thanks_declined"
 	MsgIntroductionClosed   = "introduction_closed"
+
+	// Residents: /neighbours, the neighbours who agreed to be shown.
+	MsgNeighboursStart  = "neighbours_start"
+	MsgNeighboursOff    = "neighbours_off"
+	MsgNeighboursNone   = "neighbours_none"
+	MsgNeighboursWords  = "neighbours_words"
+	MsgNeighboursWanted = "neighbours_wanted"
+	MsgNeighboursNewest = "neighbours_newest"
+	MsgNeighboursMeet   = "neighbours_meet"
 
 	// The whole map: lookups, adding assets, the person's own entries.
 	MsgLookupType     = "lookup_type"
@@ -303,13 +314,13 @@ var messageIDs = append([]string{
 	MsgMenuAllRight, MsgMenuChangeAnswer, MsgMenuGoThrough, MsgMenuDeleteAll, MsgMenuDeleteYes,
 	MsgMenuDeleteNo, MsgLanguageMenu, MsgLanguageName, MsgLanguageChosen,
 	MsgPrivacy, MsgPrivacyYes, MsgPrivacyNo, MsgPrivacyUnasked, MsgMenuPrivacyChange, MsgPrivacySaved, MsgPrivacyStart,
-	MsgNoticeIntro, MsgNoticeRequired, MsgNoticeOptional, MsgNoticeAnswers, MsgNoticeAge, MsgNoticeRights, MsgNoticePrivacy, MsgNoticeMe, MsgNoticeMyData, MsgNoticeDelete,
+	MsgNoticeIntro, MsgNoticeRequired, MsgNoticeOptional, MsgNoticeAnswers, MsgNoticeAge, MsgNoticeRights, MsgNoticePrivacy, MsgNoticeMe, MsgNoticeMyData, MsgNoticeDelete, MsgNoticeShown,
 	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack, MsgRetentionWarning,
 	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
 	MsgTrouble, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
 	MsgMediaVideos, MsgMediaAudio, MsgMediaFiles, MsgMediaDice, MsgMediaPolls, MsgMediaOther,
-	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdDelete, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd, MsgCmdMyData, MsgCmdPrivacy,
+	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdDelete, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd, MsgCmdMyData, MsgCmdPrivacy, MsgCmdNeighbours,
 	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,
 	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
 	MsgFindUsage, MsgFindTooLong, MsgFindNone, MsgFindPage, MsgFindByName, MsgMatchHead, MsgMatchNoAim,
@@ -317,6 +328,7 @@ var messageIDs = append([]string{
 	MsgIntroduceWrite, MsgIntroduceGone, MsgIntroduceNoContact, MsgIntroduceTooLong, MsgIntroduceSent, MsgIntroduction, MsgButtonShare,
 	MsgButtonNoThanks, MsgIntroductionShared, MsgIntroductionUsername, MsgIntroductionDeclined, MsgIntroductionThanks, MsgIntroductionNoThanks,
 	MsgIntroductionClosed,
+	MsgNeighboursStart, MsgNeighboursOff, MsgNeighboursNone, MsgNeighboursWords, MsgNeighboursWanted, MsgNeighboursNewest, MsgNeighboursMeet,
 	MsgLookupType, MsgNameLetters, MsgLookupFound, MsgLookupMore, MsgLookupNew, MsgLookupLater, MsgLookupNext,
 	MsgAddMenu, MsgAddOffer, MsgMenuNoThanks, MsgAddNothing, MsgDuplicate, MsgDuplicates, MsgMenuDupSame, MsgMenuDupOther,
 	MsgDupUpdate, MsgAssetSummary, MsgAssetSaved, MsgMenuMyAssets, MsgMyAssets, MsgNoAssets, MsgAssetMenu,

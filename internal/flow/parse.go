@@ -254,7 +254,7 @@ func (p *parser) translations(n *yaml.Node, what string, needEnglish bool) Text 
 	return t
 }
 
-var flowKeys = []string{"id", "title", "version", "declined", "messages", "asset", "links", "steps"}
+var flowKeys = []string{"id", "title", "version", "declined", "messages", "asset", "links", "shown", "steps"}
 
 func (p *parser) flow(n *yaml.Node) *Flow {
 	f := &Flow{index: map[string]int{}}
@@ -288,6 +288,8 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 			f.Asset = p.assetSpec(v)
 		case "links":
 			f.Links = p.links(v)
+		case "shown":
+			f.Shown = p.shownSpec(v)
 		case "steps":
 			stepsNode = v
 		}
@@ -547,15 +549,7 @@ func (p *parser) condition(n *yaml.Node, what string) *Condition {
 			c.NotEquals, _ = p.str(v, what+".not_equals")
 		case "in":
 			tests++
-			if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-				p.add(v.Line, "%s.in: want a list of values, got %s", what, describe(v))
-				return
-			}
-			for _, e := range v.Content {
-				if s, ok := p.str(e, what+".in"); ok {
-					c.In = append(c.In, s)
-				}
-			}
+			c.In = p.strs(v, what+".in", "values")
 		case "answered":
 			tests++
 			b, ok := p.boolean(v, what+".answered")
@@ -571,6 +565,21 @@ func (p *parser) condition(n *yaml.Node, what string) *Condition {
 		p.add(n.Line, "%s: want exactly one of equals, in, not_equals or answered", what)
 	}
 	return c
+}
+
+// strs reads a non-empty list of strings; of names them in the problem.
+func (p *parser) strs(n *yaml.Node, what, of string) []string {
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		p.add(n.Line, "%s: want a list of %s, got %s", what, of, describe(n))
+		return nil
+	}
+	var out []string
+	for _, e := range n.Content {
+		if s, ok := p.str(e, what); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // next reads either a step id (or "end") or a list of routes.
@@ -620,6 +629,24 @@ func (p *parser) assetSpec(n *yaml.Node) *AssetSpec {
 		p.add(n.Line, "asset: missing \"name\", the answer key that holds the asset's name")
 	}
 	return a
+}
+
+// shownSpec reads a flow's `shown: {answers: [KEY, ...], wanted: KEY}`.
+func (p *parser) shownSpec(n *yaml.Node) *ShownSpec {
+	sh := &ShownSpec{Line: n.Line}
+	given := false
+	p.fields(n, "shown", []string{"answers", "wanted"}, func(key string, v *yaml.Node) {
+		if key == "answers" {
+			given = true
+			sh.Answers = p.strs(v, "shown.answers", "answer keys")
+		} else {
+			sh.Wanted, _ = p.str(v, "shown.wanted")
+		}
+	})
+	if !given && n.Kind == yaml.MappingNode {
+		p.add(n.Line, "shown: missing \"answers\", the answer keys other residents may see")
+	}
+	return sh
 }
 
 // links reads a flow's list of link rules.

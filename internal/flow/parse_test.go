@@ -116,10 +116,32 @@ var brokenFlows = []struct {
 		[]string{`t.yaml:10: step "b": consent to "map" is already asked by step "a" (line 6)`}},
 	{"two required consents", lines(consentHead, "  - id: a", "    type: yesno", "    text: A", "    consent: map", "  - id: b", "    type: yesno", "    text: B", "    consent: contact"),
 		[]string{`t.yaml:10: step "b": only one consent step may be required`}},
-	{"skippable consent", lines(consentHead, "  - id: a", "    type: yesno", "    text: A", "    consent: shown", "    required: false", "    optional: true"),
+	{"skippable consent", lines(consentHead, "  - id: a", "    type: yesno", "    text: A", "    consent: contact", "    required: false", "    optional: true"),
 		[]string{`t.yaml:6: step "a": a consent step cannot be optional (skipped, it would decide nothing); set ` + "`required: false`" + ` so that a "no" goes on`}},
-	{"conditional consent", lines(consentHead, "  - id: q", "    type: yesno", "    text: Q", "  - id: a", "    type: yesno", "    text: A", "    consent: shown", "    required: false", "    when: {key: q, equals: 'yes'}"),
+	{"conditional consent", lines(consentHead, "  - id: q", "    type: yesno", "    text: Q", "  - id: a", "    type: yesno", "    text: A", "    consent: contact", "    required: false", "    when: {key: q, equals: 'yes'}"),
 		[]string{`t.yaml:9: step "a": a consent step is asked of everyone, so ` + "`when`" + ` does not apply`}},
+	{"shown consent without shown", lines(head, "  - id: a", "    type: yesno", "    text: A", "    consent: shown", "    required: false"),
+		[]string{`t.yaml:5: step "a": a consent to "shown" needs the flow's ` + "`shown: {answers: [...]}`" + `, the answers other residents then see`}},
+	{"shown without its consent", lines(shownHead, "  - id: offer", "    type: text", "    text: A"),
+		[]string{"t.yaml:4: shown: nobody can agree to it: the flow has no step with `consent: shown`"}},
+	{"shown unknown key", lines(strings.Replace(shownHead, "[offer]", "[offr]", 1), shownConsent, "  - id: offer", "    type: text", "    text: A"),
+		[]string{`t.yaml:4: shown.answers: "offr" is not the answer key of a question of this flow (did you mean "offer"?)`}},
+	{"shown without answers", lines("id: t", "title: T", "version: 1", "shown: {wanted: offer}", "steps:", shownConsent, "  - id: offer", "    type: text", "    text: A"),
+		[]string{`t.yaml:4: shown: missing "answers", the answer keys other residents may see`}},
+	{"shown answers not a list", lines("id: t", "title: T", "version: 1", "shown: {answers: offer}", "steps:", shownConsent, "  - id: offer", "    type: text", "    text: A"),
+		[]string{`t.yaml:4: shown.answers: want a list of answer keys, got "offer"`}},
+	{"shown unknown field", lines("id: t", "title: T", "version: 1", "shown: {answers: [offer], wants: offer}", "steps:", shownConsent, "  - id: offer", "    type: text", "    text: A"),
+		[]string{`t.yaml:4: shown: unknown key "wants" (did you mean "wanted"?)`}},
+	{"shown twice, a consent, a place", lines(strings.Replace(shownHead, "[offer]", "[offer, offer, shown, where]", 1), shownConsent, "  - id: offer", "    type: text", "    text: A", "  - id: where", "    type: location", "    text: W"),
+		[]string{
+			`t.yaml:4: shown.answers: "offer" is listed twice`,
+			`t.yaml:4: shown.answers: "shown" is a consent step, not something a person offers`,
+			`t.yaml:4: shown.answers: "where" is a location step, which tells where a person is or what they belong to, not what they offer`,
+		}},
+	{"shown wanted unknown and of a bad type", lines("id: t", "title: T", "version: 1", "shown: {answers: [offer], wanted: age}", "steps:", shownConsent, "  - id: offer", "    type: text", "    text: A", "  - id: age", "    type: number", "    text: N"),
+		[]string{`t.yaml:4: shown.wanted: "age" is a number step; want a choice, multi or text step, whose answer can be looked for`}},
+	{"shown in an asset flow", lines("id: t", "title: T", "version: 1", "asset: {name: offer}", "shown: {answers: [offer]}", "steps:", shownConsent, "  - id: offer", "    type: text", "    text: A"),
+		[]string{"t.yaml:5: shown: only for the flow people answer about themselves, not an asset flow"}},
 	{"required on a question", lines(head, "  - id: a", "    type: yesno", "    text: A", "    required: false"),
 		[]string{`t.yaml:5: step "a": required and age_check are only for consent steps`}},
 	{"age check on an optional consent", lines(consentHead, "  - id: a", "    type: yesno", "    text: A", "    consent: contact", "    required: false", "    age_check: true"),
@@ -205,6 +227,13 @@ var brokenFlows = []struct {
 	{"step without id, type or text", lines(head, "  - optional: true"),
 		[]string{`t.yaml:5: step: missing required key "id"`, `t.yaml:5: step: missing required key "type"`, `t.yaml:5: step: missing required key "text"`}},
 }
+
+// shownHead starts a flow that shows its answer offer to other residents;
+// shownConsent is the step that asks to be shown.
+const (
+	shownHead    = "id: t\ntitle: T\nversion: 1\nshown: {answers: [offer]}\nsteps:"
+	shownConsent = "  - id: shown\n    type: yesno\n    text: S\n    consent: shown\n    required: false"
+)
 
 // consentHead starts a flow that may ask a required consent.
 const consentHead = "id: t\ntitle: T\nversion: 1\ndeclined: Bye.\nsteps:"

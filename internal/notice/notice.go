@@ -1,7 +1,8 @@
 // Package notice writes the privacy notice an organiser hands to residents,
 // in Markdown, from the very texts the bot uses: the consent questions of
 // the main flow word for word, with their answers, and what the privacy
-// commands do (from the message catalogue). The README's "Privacy" section
+// commands do (from the message catalogue), and what being shown to other
+// residents shows (from the flow's `shown:`). The README's "Privacy" section
 // is this notice in English; a test keeps the two the same.
 package notice
 
@@ -37,6 +38,9 @@ func Privacy(main *flow.Flow, lang string, minAge int) string {
 			labels[i] = "“" + o.Label + "”"
 		}
 		para(main.Msg(flow.MsgNoticeAnswers, lang) + " " + strings.Join(labels, " · "))
+		if q.Consent == flow.PurposeShown && main.Shown != nil {
+			para(main.Text(flow.MsgNoticeShown, lang, "answers", shownLabels(main, lang)))
+		}
 	}
 	para(age(flow.MsgNoticeAge))
 	para(main.Msg(flow.MsgNoticeRights, lang))
@@ -44,6 +48,19 @@ func Privacy(main *flow.Flow, lang string, minAge int) string {
 		b.WriteString("- " + main.Msg(msg, lang) + "\n")
 	}
 	return b.String()
+}
+
+// shownLabels names, quoted, the questions whose answers main shows other
+// residents (its `shown:`), so that the notice says what is shown from the
+// very data that decides it.
+func shownLabels(main *flow.Flow, lang string) string {
+	var labels []string
+	for _, key := range main.Shown.Answers {
+		if s := main.StepByKey(key); s != nil {
+			labels = append(labels, "“"+s.ShortLabel(lang)+"”")
+		}
+	}
+	return strings.Join(labels, ", ")
 }
 
 // quote sets a question as a Markdown block quote, a paragraph per line

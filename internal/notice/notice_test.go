@@ -73,13 +73,14 @@ func TestPrivacy(t *testing.T) {
 			"You answer with a button: “Yes, and I'm 16 or over” · “No” · “I'm under 16”",
 			"**Contact from organisers**: up to you.",
 			"**Shown to neighbours**: up to you.",
+			"They see your first name and your answers to “Skills to share”, “An offer”; nothing else",
 			"You need to be 16 or over.",
 			"- /privacy shows each of the choices above",
 			"- /mydata sends you everything",
 			"- /delete erases everything",
 		}},
 		{"en", 18, []string{"aged 18 and over", "“I'm under 18”", "You need to be 18 or over."}},
-		{"cy", 16, []string{"**Ar y map**: mae ei angen i gymryd rhan.", "“Rwy o dan 16 oed”", "- Mae /mydata yn anfon popeth"}},
+		{"cy", 16, []string{"**Ar y map**: mae ei angen i gymryd rhan.", "a'ch atebion i “Sgiliau i'w rhannu”, “Cynnig”;", "“Rwy o dan 16 oed”", "- Mae /mydata yn anfon popeth"}},
 	}
 	for _, tt := range tests {
 		got := notice.Privacy(f, tt.lang, tt.minAge)

@@ -1,9 +1,12 @@
 // Package search finds people and assets on the map for organisers: by
-// words (/find), by the community's aim (/match), and the totals (/stats).
+// words (/find), by the community's aim (/match), and the totals (/stats);
+// and, for residents, the neighbours who agreed to be shown (/neighbours).
 //
 // Only people whose latest decision on the people flow's consent purpose is
-// consent are ever searched or counted. Results name people by their first
-// name and store id: never a Telegram id or username.
+// consent are ever searched or counted; a neighbour must also have agreed
+// to be shown, and only the answers the flow's `shown:` names are read of
+// them. Results name people by their first name and store id: never a
+// Telegram id or username.
 package search
 
 import (
@@ -49,6 +52,9 @@ type Result struct {
 	Matched []string
 	// Score is how many of the words asked for matched.
 	Score int
+	// Fields are, for a neighbour (see Neighbours), the answers they agreed
+	// to show and nothing else; nil in the organisers' results.
+	Fields map[string]flow.Value
 }
 
 // Page is one page of results, best first.
@@ -124,13 +130,19 @@ type term struct {
 // an answer choosing an option whose label, in any language, has it
 // ("Garddio" finds those who ticked gardening).
 func (s *Searcher) Find(ctx context.Context, words string, page int) (Page, error) {
+	return s.search(ctx, s.terms(words), page)
+}
+
+// terms are the words asked for, each once, without the small ones, with
+// the options whose labels have them.
+func (s *Searcher) terms(words string) []term {
 	var terms []term
 	for _, w := range stems(words) {
 		if !ignored[w] && !slices.ContainsFunc(terms, func(t term) bool { return t.stem == w }) {
 			terms = append(terms, term{stem: w, options: s.labels[w]})
 		}
 	}
-	return s.search(ctx, terms, page)
+	return terms
 }
 
 // Match returns page (from 0) of what fits the aim: whoever chose one of
@@ -161,7 +173,7 @@ func (s *Searcher) search(ctx context.Context, terms []term, page int) (Page, er
 			for _, a := range r.Answers {
 				fields[a.Key] = a.Value
 			}
-			if res, ok := s.score(terms, s.people, r.Person.FirstName, fields); ok {
+			if res, ok := s.score(terms, s.people, r.Person.FirstName, fields, lang); ok {
 				res.Kind, res.ID = KindPerson, r.Person.ID
 				all = append(all, res)
 			}
@@ -171,7 +183,7 @@ func (s *Searcher) search(ctx context.Context, terms []term, page int) (Page, er
 			return Page{}, fmt.Errorf("search people: %w", err)
 		}
 		err = s.st.ConsentedAssets(ctx, "", s.purpose, func(a store.Asset) error {
-			if res, ok := s.score(terms, s.flows[a.Kind], a.Name, a.Fields); ok {
+			if res, ok := s.score(terms, s.flows[a.Kind], a.Name, a.Fields, lang); ok {
 				res.Kind, res.ID, res.AssetKind = KindAsset, a.ID, a.Kind
 				all = append(all, res)
 			}
@@ -182,19 +194,27 @@ func (s *Searcher) search(ctx context.Context, terms []term, page int) (Page, er
 		}
 	}
 	slices.SortStableFunc(all, func(a, b Result) int { return cmp.Compare(b.Score, a.Score) })
+	return paged(all, page), nil
+}
+
+// paged returns page (from 0) of all; a page past the end is empty,
+// however far past (a page number from a forged button cannot overflow).
+func paged(all []Result, page int) Page {
 	p := Page{Page: page, Total: len(all), Pages: (len(all) + PageSize - 1) / PageSize}
-	if from := page * PageSize; from < len(all) {
+	if page < p.Pages {
+		from := page * PageSize
 		p.Results = all[from:min(from+PageSize, len(all))]
 	}
-	return p, nil
+	return p
 }
 
 // score says how many terms the name and fields (answers in flow f, nil
-// if the flow is not in use) match, with the readable answers that did.
-// A choice matches through its option id (the labels, in every language,
-// are in the terms' options); typed text through its stems. Only answers
-// that matched are made readable, which is most of the cost of showing one.
-func (s *Searcher) score(terms []term, f *flow.Flow, name string, fields map[string]flow.Value) (Result, bool) {
+// if the flow is not in use) match, with the answers that did, readable
+// in readIn (none when readIn is ""). A choice matches through its option
+// id (the labels, in every language, are in the terms' options); typed
+// text through its stems. Only answers that matched are made readable,
+// which is most of the cost of showing one.
+func (s *Searcher) score(terms []term, f *flow.Flow, name string, fields map[string]flow.Value, readIn string) (Result, bool) {
 	res := Result{Name: name}
 	hits := make([]bool, len(terms))
 	nameStems := stems(name)
@@ -214,10 +234,10 @@ func (s *Searcher) score(terms []term, f *flow.Flow, name string, fields map[str
 				hits[i], matched = true, true
 			}
 		}
-		if matched {
+		if matched && readIn != "" {
 			readable := v.Text
 			if q.step != nil {
-				readable = flow.Display(f, q.step, v, lang)
+				readable = flow.Display(f, q.step, v, readIn)
 			}
 			res.Matched = append(res.Matched, readable)
 		}
