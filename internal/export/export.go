@@ -209,7 +209,7 @@ func (e *Exporter) PeopleCSV(ctx context.Context, w io.Writer) (int, error) {
 	n := 0
 	err = writeCSV(w, header, func(write func([]string) error) error {
 		byKey := map[string]store.StoredAnswer{}
-		return e.st.ConsentedEach(ctx, f.ID, e.purpose, func(r store.Record) error {
+		return e.st.ConsentedValues(ctx, f.ID, e.purpose, func(r store.Record) error {
 			clear(byKey)
 			var confirmed time.Time
 			for _, a := range r.Answers {
