@@ -187,27 +187,43 @@ func aimArgs(v string, options, words []string) (string, []any) {
 // consented to purpose and whose current answers in flowID to one of keys
 // hold one of options or words: their first name and their answer to
 // offerKey. keys are the answer keys that can hold a match (the caller
-// knows them from the flow), read by index: the (flow, key) one first,
-// for the people with an answer that passes aimFilter, the cheap test;
-// then it walks those people in order, checking each one's latest consent
-// and answers until it has limit. When nobody matches, the first step
-// rules everyone out at a third of what checking each person took.
+// knows them from the flow). It walks people in order, checking each
+// one's latest consent and answers to keys by index, until it has limit:
+// first among the first aimFirstLook people, which is enough when many
+// match; then among those with an answer that passes aimFilter, the cheap
+// test, found in one pass over the (flow, key) index, which rules
+// everyone out at a third of what checking each person takes when nobody
+// matches.
 func (s *Store) AimPeople(ctx context.Context, flowID, purpose, offerKey string, keys, options, words []string, limit int) ([]AimMatch, error) {
 	match, args := aimArgs("a.value", options, words)
-	// The same test on another alias, with the same arguments.
-	candidate, _ := aimFilter("c.value", options, words)
-	return collect(ctx, s.db, "find people matching the aim", func(r *sql.Rows) (AimMatch, error) {
-		var m AimMatch
-		return m, r.Scan(&m.Name, &m.Offer)
-	}, `SELECT p.first_name, IFNULL((SELECT o.value ->> '$.text' FROM answers o WHERE o.person_id = p.id AND o.flow = :flow AND o.key = :offer AND o.withdrawn_at IS NULL), '')
-		FROM people p WHERE p.id IN (SELECT c.person_id FROM answers c WHERE c.flow = :flow AND c.key IN (SELECT value FROM json_each(:keys))
-			AND c.withdrawn_at IS NULL AND `+candidate+`)
+	args = append(args, sql.Named("flow", flowID), sql.Named("keys", jsonList(keys)), sql.Named("offer", offerKey), sql.Named("purpose", purpose),
+		sql.Named("limit", limit), sql.Named("first_look", aimFirstLook))
+	read := func(among string) ([]AimMatch, error) {
+		return collect(ctx, s.db, "find people matching the aim", func(r *sql.Rows) (AimMatch, error) {
+			var m AimMatch
+			return m, r.Scan(&m.Name, &m.Offer)
+		}, `SELECT p.first_name, IFNULL((SELECT o.value ->> '$.text' FROM answers o WHERE o.person_id = p.id AND o.flow = :flow AND o.key = :offer AND o.withdrawn_at IS NULL), '')
+		FROM people p WHERE p.id IN (`+among+`)
 		AND (SELECT granted FROM consents WHERE person_id = p.id AND purpose = :purpose ORDER BY id DESC LIMIT 1) = 1
 		AND EXISTS (SELECT 1 FROM answers a WHERE a.person_id = p.id AND a.flow = :flow AND a.key IN (SELECT value FROM json_each(:keys))
 			AND a.withdrawn_at IS NULL AND `+match+`)
-		ORDER BY p.id LIMIT :limit`,
-		append(args, sql.Named("flow", flowID), sql.Named("keys", jsonList(keys)), sql.Named("offer", offerKey), sql.Named("purpose", purpose), sql.Named("limit", limit))...)
+		ORDER BY p.id LIMIT :limit`, args...)
+	}
+	found, err := read(`SELECT id FROM people ORDER BY id LIMIT :first_look`)
+	if err != nil || len(found) == limit {
+		return found, err
+	}
+	// The same cheap test as match's, on another alias, with the same
+	// arguments.
+	candidate, _ := aimFilter("c.value", options, words)
+	return read(`SELECT c.person_id FROM answers c WHERE c.flow = :flow AND c.key IN (SELECT value FROM json_each(:keys))
+		AND c.withdrawn_at IS NULL AND ` + candidate)
 }
+
+// aimFirstLook is how many people AimPeople checks one by one before it
+// reads every answer that could match: when many people match, the first
+// few hundred hold enough of them.
+const aimFirstLook = 1000
 
 // AimAssets returns, in order of adding, at most limit assets on the map
 // whose name or fields hold one of options or words.
