@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -115,5 +116,41 @@ func checkParse(t *testing.T, s string) {
 	got, gotErr := parseTime(s)
 	if (gotErr != nil) != (wantErr != nil) || got != want {
 		t.Errorf("parseTime(%q) = %v, %v; want %v, %v as time.Parse", s, got, gotErr, want, wantErr)
+	}
+}
+
+// TestAnswersFramed checks that answers read back from their frames
+// whatever their columns hold, and that a garbled frame is an error, not
+// a wrong answer.
+func TestAnswersFramed(t *testing.T) {
+	frame := func(cols ...string) string {
+		var s string
+		for _, c := range cols {
+			s += strconv.Itoa(len(c)) + ":" + c
+		}
+		return s
+	}
+	tricky := answerRow{id: 12, key: "k:1", value: `{"text":"3:abc 12:x 😀"}`, confirmed: ""}
+	for _, tt := range []struct {
+		name   string
+		framed string
+		want   []answerRow
+		ok     bool
+	}{
+		{"none", "", nil, true},
+		{"two", frame("12", "k:1", tricky.value, "") + frame("7", "", "{}", "t"), []answerRow{tricky, {id: 7, value: "{}", confirmed: "t"}}, true},
+		{"length past the end", "12:ab", nil, false},
+		{"length not a number", "x:ab", nil, false},
+		{"no length", "ab", nil, false},
+		{"answer cut short", frame("12", "k"), nil, false},
+		{"id not a number", frame("x", "k", "{}", "t"), nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := answerCursor{framed: tt.framed}
+			got, err := c.answers(nil)
+			if (err == nil) != tt.ok || tt.ok && !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("answers(%q) = %+v, %v; want %+v (ok %v)", tt.framed, got, err, tt.want, tt.ok)
+			}
+		})
 	}
 }
