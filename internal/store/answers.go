@@ -139,24 +139,26 @@ func scanAnswer(row interface{ Scan(...any) error }, lead ...any) (StoredAnswer,
 	if err := row.Scan(dest...); err != nil {
 		return a, err
 	}
-	if err := decodeValue(value, &a.Value); err != nil {
+	var err error
+	if a.Value, err = decodeValue(value); err != nil {
 		return a, fmt.Errorf("decode answer %s: %w", a.Key, err)
 	}
 	return a, nil
 }
 
-// decodeValue decodes a stored answer value into v, which must be zero.
-// Nearly every stored value is what json.Marshal writes for a text, a
-// choice or a list of choices: an object of plain strings or a list of
-// them. Those are read by hand, several times faster than encoding/json
-// (which counts in an export of millions of answers); anything else is
-// left to encoding/json.
-func decodeValue(data string, v *flow.Value) error {
-	if !decodePlain(data, v) {
-		*v = flow.Value{}
-		return json.Unmarshal([]byte(data), v)
+// decodeValue decodes a stored answer value. Nearly every stored value is
+// what json.Marshal writes for a text, a choice or a list of choices: an
+// object of plain strings or a list of them. Those are read by hand,
+// several times faster than encoding/json (which counts in an export of
+// millions of answers); anything else is left to encoding/json.
+func decodeValue(data string) (flow.Value, error) {
+	var v flow.Value
+	if decodePlain(data, &v) {
+		return v, nil
 	}
-	return nil
+	var decoded flow.Value
+	err := json.Unmarshal([]byte(data), &decoded)
+	return decoded, err
 }
 
 // decodePlain decodes s into v if it is an object, written without

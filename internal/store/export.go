@@ -406,7 +406,8 @@ func (c *answerCursor) decode(r answerRow) (StoredAnswer, error) {
 	if err := errors.Join(errs[:]...); err != nil {
 		return a, fmt.Errorf("scan time of answer %s: %w", r.key, err)
 	}
-	if err := decodeValue(r.value, &a.Value); err != nil {
+	var err error
+	if a.Value, err = decodeValue(r.value); err != nil {
 		return a, fmt.Errorf("decode answer %s: %w", r.key, err)
 	}
 	return a, nil
