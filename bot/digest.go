@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/assetbot/assetbot/internal/audit"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
@@ -18,11 +19,13 @@ const cmdDigest = "/digest"
 const digestTimeout = time.Minute
 
 // Digest is the organisers' digest as sent: its text, its chart as a PNG,
-// and the people CSV (nil when it is too large to send).
+// and the people CSV (nil when it is too large to send). People is how
+// many people it names, for the audit.
 type Digest struct {
-	Text  string
-	Chart []byte
-	CSV   []byte
+	Text   string
+	Chart  []byte
+	CSV    []byte
+	People int
 }
 
 // Digester makes the organisers' digest as of now in lang.
@@ -51,7 +54,7 @@ func (b *Bot) digestCommand(tx *store.Tx, a action) ([]outMsg, error) {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), digestTimeout)
 			defer cancel()
-			if err := QueueDigest(ctx, b.store, b.digester, time.Now(), map[int64]string{chatID: lang}); err != nil {
+			if err := QueueDigest(ctx, b.store, b.digester, time.Now(), map[int64]string{chatID: lang}, cmdDigest); err != nil {
 				b.log.Error("send the digest on demand", "chat_id", chatID, "err", err)
 			}
 		}()
@@ -86,8 +89,10 @@ func OrganiserChats(ctx context.Context, st *store.Store, ids []int64) (map[int6
 
 // QueueDigest makes the digest as of now once per language and queues it
 // (its text, its chart as a photo, then the people CSV) to each chat, in the chat's
-// language, among the messages the bot sends first.
-func QueueDigest(ctx context.Context, st *store.Store, d Digester, now time.Time, chats map[int64]string) error {
+// language, among the messages the bot sends first. Each organiser's copy
+// is recorded in the audit, with how (as the audit's detail: "/digest",
+// "scheduled"), in the same transaction: none is queued unrecorded.
+func QueueDigest(ctx context.Context, st *store.Store, d Digester, now time.Time, chats map[int64]string, how string) error {
 	byLang := map[string]Digest{}
 	for _, lang := range chats {
 		if _, ok := byLang[lang]; ok {
@@ -102,6 +107,9 @@ func QueueDigest(ctx context.Context, st *store.Store, d Digester, now time.Time
 	return st.Update(ctx, func(tx *store.Tx) error {
 		for chatID, lang := range chats {
 			m := byLang[lang]
+			if err := tx.Audit(store.AuditEntry{Who: strconv.FormatInt(chatID, 10), Action: audit.Digest, People: m.People, Detail: how}); err != nil {
+				return err
+			}
 			var msgs []outMsg
 			for _, chunk := range split(m.Text, maxMessageRunes) {
 				msgs = append(msgs, outMsg{Method: methodSend, ChatID: chatID, Text: chunk})

@@ -19,7 +19,7 @@ func TestDigestOnDemand(t *testing.T) {
 	const organiser = 7400
 	chart := []byte("\x89PNG chart")
 	h.opts = []Option{WithOrganisers([]int64{organiser}), WithDigest(func(_ context.Context, _ time.Time, lang string) (Digest, error) {
-		return Digest{Text: "Digest in " + lang, Chart: chart, CSV: []byte("\ufeffname\nOlwen\n")}, nil
+		return Digest{Text: "Digest in " + lang, Chart: chart, CSV: []byte("\ufeffname\nOlwen\n"), People: 1}, nil
 	})}
 	h.start(testConfig(h.fake))
 	h.fake.SetLanguage(organiser, "cy")
@@ -34,6 +34,7 @@ func TestDigestOnDemand(t *testing.T) {
 	if got := h.next(organiser); got.Method != fakeapi.MethodSendDocument || got.File != CSVName {
 		t.Errorf("/digest last sent %s %q; want the people CSV as a document", got.Method, got.File)
 	}
+	checkAudit(t, h.store, "7400 digest 1 /digest")
 }
 
 // TestQueueDigest queues the digest to two organisers in their languages,
@@ -47,10 +48,10 @@ func TestQueueDigest(t *testing.T) {
 	made := map[string]int{}
 	d := func(_ context.Context, _ time.Time, lang string) (Digest, error) {
 		made[lang]++
-		return Digest{Text: "Digest in " + lang, Chart: []byte("png")}, nil
+		return Digest{Text: "Digest in " + lang, Chart: []byte("png"), People: 4}, nil
 	}
 	chats := map[int64]string{1: "en", 2: "cy", 3: "en"}
-	if err := QueueDigest(context.Background(), st, d, time.Now(), chats); err != nil {
+	if err := QueueDigest(context.Background(), st, d, time.Now(), chats, "scheduled"); err != nil {
 		t.Fatal(err)
 	}
 	if made["en"] != 1 || made["cy"] != 1 {
@@ -67,10 +68,12 @@ func TestQueueDigest(t *testing.T) {
 	failing := func(context.Context, time.Time, string) (Digest, error) {
 		return Digest{}, errors.New("disk gone")
 	}
-	if err := QueueDigest(context.Background(), st, failing, time.Now(), map[int64]string{4: "en"}); err == nil {
+	if err := QueueDigest(context.Background(), st, failing, time.Now(), map[int64]string{4: "en"}, "scheduled"); err == nil {
 		t.Error("QueueDigest with a digest that cannot be made succeeded; want its error")
 	}
 	if again, _ := st.PendingScheduled(context.Background(), 0, 100); len(again) != len(msgs) {
 		t.Errorf("a failed digest queued %d messages", len(again)-len(msgs))
 	}
+	// Each organiser's copy is recorded, and the one that failed is not.
+	checkAudit(t, st, "1 digest 4 scheduled", "2 digest 4 scheduled", "3 digest 4 scheduled")
 }

@@ -13,6 +13,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/assetbot/assetbot/internal/audit"
 	"github.com/assetbot/assetbot/internal/export"
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
@@ -33,33 +34,30 @@ const exportTimeout = 5 * time.Minute
 
 // exportFormat is one of the files /export sends: its id (as typed after
 // /export and in its button), its button's label, the file's name, and
-// how to write it.
+// how to write it, which says how many people it named.
 type exportFormat struct {
 	id, label, file string
-	write           func(ctx context.Context, ex *Exports, w io.Writer) error
+	write           func(ctx context.Context, ex *Exports, w io.Writer) (people int, err error)
 }
 
 // exportFormats are /export's formats, in the order of their buttons.
 var exportFormats = []exportFormat{
-	{id: "csv", label: "CSV", file: "people.csv", write: func(ctx context.Context, ex *Exports, w io.Writer) error {
-		_, err := ex.Exporter.PeopleCSV(ctx, w)
-		return err
+	{id: "csv", label: "CSV", file: "people.csv", write: func(ctx context.Context, ex *Exports, w io.Writer) (int, error) {
+		return ex.Exporter.PeopleCSV(ctx, w)
 	}},
-	{id: "json", label: "JSON", file: "map.json", write: func(ctx context.Context, ex *Exports, w io.Writer) error {
-		_, err := ex.Exporter.JSON(ctx, w)
-		return err
+	{id: "json", label: "JSON", file: "map.json", write: func(ctx context.Context, ex *Exports, w io.Writer) (int, error) {
+		c, err := ex.Exporter.JSON(ctx, w)
+		return c.People, err
 	}},
-	{id: "geojson", label: "GeoJSON", file: "map.geojson", write: func(ctx context.Context, ex *Exports, w io.Writer) error {
-		_, err := ex.Exporter.GeoJSON(ctx, w, ex.Areas)
-		return err
+	{id: "geojson", label: "GeoJSON", file: "map.geojson", write: func(ctx context.Context, ex *Exports, w io.Writer) (int, error) {
+		c, err := ex.Exporter.GeoJSON(ctx, w, ex.Areas)
+		return c.People, err
 	}},
-	{id: "kumu", label: "Kumu", file: "kumu.zip", write: zipped(func(ctx context.Context, ex *Exports, create export.Create) error {
-		_, err := ex.Exporter.Kumu(ctx, create)
-		return err
+	{id: "kumu", label: "Kumu", file: "kumu.zip", write: zipped(func(ctx context.Context, ex *Exports, create export.Create) (export.Counts, error) {
+		return ex.Exporter.Kumu(ctx, create)
 	})},
-	{id: "hsds", label: "HSDS", file: "hsds.zip", write: zipped(func(ctx context.Context, ex *Exports, create export.Create) error {
-		_, err := ex.Exporter.HSDS(ctx, create)
-		return err
+	{id: "hsds", label: "HSDS", file: "hsds.zip", write: zipped(func(ctx context.Context, ex *Exports, create export.Create) (export.Counts, error) {
+		return ex.Exporter.HSDS(ctx, create)
 	})},
 }
 
@@ -97,8 +95,8 @@ func (c cappedWriter) Write(p []byte) (int, error) {
 // as a zip of them. The exports write their files side by side, and a zip
 // takes one file at a time, so the files are held in memory (together
 // within the upload limit) until all are written.
-func zipped(write func(ctx context.Context, ex *Exports, create export.Create) error) func(context.Context, *Exports, io.Writer) error {
-	return func(ctx context.Context, ex *Exports, w io.Writer) error {
+func zipped(write func(ctx context.Context, ex *Exports, create export.Create) (export.Counts, error)) func(context.Context, *Exports, io.Writer) (int, error) {
+	return func(ctx context.Context, ex *Exports, w io.Writer) (int, error) {
 		type file struct {
 			name string
 			data *bytes.Buffer
@@ -110,23 +108,24 @@ func zipped(write func(ctx context.Context, ex *Exports, create export.Create) e
 			files = append(files, f)
 			return cappedWriter{w: f.data, total: &held}, nil
 		}
-		if err := write(ctx, ex, create); err != nil {
-			return err
+		c, err := write(ctx, ex, create)
+		if err != nil {
+			return 0, err
 		}
 		zw := zip.NewWriter(w)
 		for _, f := range files {
 			fw, err := zw.Create(f.name)
 			if err != nil {
-				return fmt.Errorf("zip %s: %w", f.name, err)
+				return 0, fmt.Errorf("zip %s: %w", f.name, err)
 			}
 			if _, err := f.data.WriteTo(fw); err != nil {
-				return fmt.Errorf("zip %s: %w", f.name, err)
+				return 0, fmt.Errorf("zip %s: %w", f.name, err)
 			}
 		}
 		if err := zw.Close(); err != nil {
-			return fmt.Errorf("zip the export: %w", err)
+			return 0, fmt.Errorf("zip the export: %w", err)
 		}
-		return nil
+		return c.People, nil
 	}
 }
 
@@ -185,12 +184,12 @@ func (b *Bot) exportCommand(tx *store.Tx, a action) ([]outMsg, error) {
 	if !ok {
 		return r.say(a.press, flow.MsgExportUnknown, "format", truncate(format, maxCommandEcho), "formats", exportFormatIDs()), nil
 	}
-	chatID := a.chatID
+	chatID, organiser := a.chatID, a.id.UserID
 	tx.OnCommit(func() {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
 			defer cancel()
-			if err := b.queueExport(ctx, r, chatID, f); err != nil {
+			if err := b.queueExport(ctx, r, chatID, organiser, f); err != nil {
 				b.log.Error("send an export", "chat_id", chatID, "format", f.id, "err", err)
 			}
 		}()
@@ -198,14 +197,15 @@ func (b *Bot) exportCommand(tx *store.Tx, a action) ([]outMsg, error) {
 	return r.say(a.press, flow.MsgExportMaking, "format", f.label), nil
 }
 
-// queueExport builds the export in format f and queues it to the chat as
-// a document; one too big for Telegram, or that cannot be made, is
-// queued as a message saying so.
-func (b *Bot) queueExport(ctx context.Context, r *renderer, chatID int64, f exportFormat) error {
+// queueExport builds the export in format f and queues it to the
+// organiser's chat as a document, with its audit entry (if that cannot be
+// written, neither is the document queued); one too big for Telegram, or
+// that cannot be made, is queued as a message saying so.
+func (b *Bot) queueExport(ctx context.Context, r *renderer, chatID int64, organiser string, f exportFormat) error {
 	var buf bytes.Buffer
 	var written int
 	msg := outMsg{Method: methodDocument, ChatID: chatID, FileName: f.file}
-	made := f.write(ctx, b.exports, cappedWriter{w: &buf, total: &written})
+	people, made := f.write(ctx, b.exports, cappedWriter{w: &buf, total: &written})
 	switch {
 	case errors.Is(made, errTooBig):
 		msg = outMsg{Method: methodSend, ChatID: chatID, Text: r.text(flow.MsgExportTooBig, "format", f.id)}
@@ -215,6 +215,11 @@ func (b *Bot) queueExport(ctx context.Context, r *renderer, chatID int64, f expo
 		msg.Document = buf.Bytes()
 	}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
+		if msg.Document != nil {
+			if err := tx.Audit(store.AuditEntry{Who: organiser, Action: audit.Export, People: people, Detail: f.id}); err != nil {
+				return err
+			}
+		}
 		_, err := enqueue(tx, msg, true)
 		return err
 	})

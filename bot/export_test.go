@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -151,6 +152,9 @@ func TestExportFormats(t *testing.T) {
 			t.Errorf("/export pdf replied %q; want %q", got, want)
 		}
 	})
+	// Each document sent is recorded, with its format; nobody consented,
+	// so none names anyone.
+	checkAudit(t, h.store, "7500 export 0 csv", "7500 export 0 json", "7500 export 0 geojson", "7500 export 0 kumu", "7500 export 0 hsds", "7500 export 0 hsds")
 }
 
 // TestExportRefused sends /export and presses an export button as someone
@@ -192,20 +196,22 @@ func TestExportTooBig(t *testing.T) {
 	h.start(testConfig(h.fake))
 	h.fake.SetLanguage(organiser, "cy")
 	r := h.resident(t, organiser, "Olwen")
-	huge := exportFormat{id: "json", label: "JSON", file: "map.json", write: func(_ context.Context, _ *Exports, w io.Writer) error {
+	huge := exportFormat{id: "json", label: "JSON", file: "map.json", write: func(_ context.Context, _ *Exports, w io.Writer) (int, error) {
 		chunk := make([]byte, 1<<20)
 		for {
 			if _, err := w.Write(chunk); err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}}
-	if err := h.bot.queueExport(context.Background(), h.bot.renderer(organiser, "cy"), organiser, huge); err != nil {
+	if err := h.bot.queueExport(context.Background(), h.bot.renderer(organiser, "cy"), organiser, fmt.Sprint(organiser), huge); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := r.reply().Text, h.bot.svc.Text("cy", flow.MsgExportTooBig, "format", "json"); got != want {
 		t.Errorf("an export too big replied %q; want %q", got, want)
 	}
+	// Nothing was disclosed, so nothing is recorded.
+	checkAudit(t, h.store)
 }
 
 // TestCappedWriter writes up to and past the upload limit, through

@@ -13,6 +13,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/assetbot/assetbot/internal/audit"
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/directory"
 	"github.com/assetbot/assetbot/internal/flow"
@@ -116,6 +117,32 @@ type found struct {
 	kind, value string
 }
 
+// audit is the audit entry of the search f, made for a: the words
+// searched for are left out (only their number is kept), since they may
+// name a resident and the audit outlives residents' erasure.
+func (f found) audit(a action) store.AuditEntry {
+	e := store.AuditEntry{Who: a.id.UserID}
+	switch {
+	case f.stats != nil:
+		e.Action, e.Detail = audit.Stats, "totals"
+		return e
+	case f.kind == cbMatchPage:
+		e.Action = audit.Match
+	default:
+		e.Action = audit.Find
+	}
+	for _, res := range f.page.Results {
+		if res.Kind == search.KindPerson {
+			e.People++
+		}
+	}
+	e.Detail = fmt.Sprintf("page %d/%d, found %d", f.page.Page+1, max(f.page.Pages, 1), f.page.Total)
+	if f.kind == cbFindPage {
+		e.Detail += fmt.Sprintf(", words %d", len(strings.Fields(f.value)))
+	}
+	return e
+}
+
 // find runs the search an organiser's command or page button asks for.
 // It only reads, outside any transaction, so process can run it before
 // the update's transaction: a search of a large map then holds up nobody
@@ -184,10 +211,13 @@ func (b *Bot) organiserCommand(tx *store.Tx, a action) ([]outMsg, error) {
 		}
 		f = &got
 	}
-	switch {
-	case f.note != "":
+	if f.note != "" {
 		return r.say(a.press, f.note, f.vars...), nil
-	case f.stats != nil:
+	}
+	if err := tx.Audit(f.audit(a)); err != nil {
+		return nil, err
+	}
+	if f.stats != nil {
 		r.add(outMsg{Method: methodSend, Text: statsText(r, *f.stats)})
 		return r.out, nil
 	}
@@ -195,7 +225,30 @@ func (b *Bot) organiserCommand(tx *store.Tx, a action) ([]outMsg, error) {
 	if f.aim != "" {
 		head = r.text(flow.MsgMatchHead, "aim", f.aim)
 	}
-	return b.results(r, a, lang, head, f.page, f.kind, f.value), nil
+	contactable, err := contactable(tx, f.page)
+	if err != nil {
+		return nil, err
+	}
+	return b.results(r, a, lang, head, f.page, contactable, f.kind, f.value), nil
+}
+
+// contactable returns the people of a page of results who agreed to be
+// contacted by organisers: only they get an Introduce button. It is read
+// in the update's transaction, so a search made before it offers nobody
+// who has withdrawn since.
+func contactable(tx *store.Tx, p search.Page) (map[int64]bool, error) {
+	ok := map[int64]bool{}
+	for _, res := range p.Results {
+		if res.Kind != search.KindPerson {
+			continue
+		}
+		granted, err := tx.Consent(res.ID, flow.PurposeContact)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		ok[res.ID] = granted
+	}
+	return ok, nil
 }
 
 // say answers a command with a message, or a press (if p is not nil) with
@@ -209,11 +262,12 @@ func (r *renderer) say(p *press, msg string, vars ...string) []outMsg {
 	return r.out
 }
 
-// results shows a page of results under head (if any), in lang, with an Introduce
-// button for each person and buttons to the pages either side, whose data
-// is kind, the page and value. A press edits the pressed message in place;
-// a page no longer there is refused with a note.
-func (b *Bot) results(r *renderer, a action, lang, head string, p search.Page, kind, value string) []outMsg {
+// results shows a page of results under head (if any), in lang, with an
+// Introduce button for each person who may be contacted and buttons to the
+// pages either side, whose data is kind, the page and value. A press edits
+// the pressed message in place; a page no longer there is refused with a
+// note.
+func (b *Bot) results(r *renderer, a action, lang, head string, p search.Page, contactable map[int64]bool, kind, value string) []outMsg {
 	if p.Total == 0 {
 		return r.say(a.press, flow.MsgFindNone)
 	}
@@ -239,6 +293,9 @@ func (b *Bot) results(r *renderer, a action, lang, head string, p search.Page, k
 			continue
 		}
 		lines = append(lines, "• "+res.Name+": "+matched)
+		if !contactable[res.ID] {
+			continue
+		}
 		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(
 			truncate(r.text(flow.MsgButtonIntroduce, "name", res.Name), maxButtonRunes), callbackData(cbIntroduce, res.ID, ""))))
 	}
@@ -301,12 +358,12 @@ func counts(r *renderer, by map[string]int) string {
 // person an Introduce button names, and asks for the message: the
 // organiser's next text. Someone no longer on the map is refused.
 func (b *Bot) startIntroduction(tx *store.Tx, r *renderer, a action) ([]outMsg, error) {
-	p, ok, err := b.introducible(tx, a.org.num)
+	p, refusal, err := b.introducible(tx, a.org.num)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return r.say(a.press, flow.MsgIntroduceGone), nil
+	if refusal != "" {
+		return r.say(a.press, refusal), nil
 	}
 	organiser, err := strconv.ParseInt(a.id.UserID, 10, 64)
 	if err != nil {
@@ -316,27 +373,43 @@ func (b *Bot) startIntroduction(tx *store.Tx, r *renderer, a action) ([]outMsg, 
 	if err != nil {
 		return nil, err
 	}
+	if err := tx.Audit(store.AuditEntry{Who: a.id.UserID, Action: audit.Introduce, People: 1, Detail: fmt.Sprintf("introduction %d started", in.ID)}); err != nil {
+		return nil, err
+	}
 	b.log.Info("introduction started", "introduction_id", in.ID, "person_id", p.ID, "by", a.id.UserID)
 	r.answer(a.press, "")
 	r.add(outMsg{Method: methodSend, Text: r.text(flow.MsgIntroduceWrite, "name", p.FirstName), Markup: forceReply})
 	return r.out, nil
 }
 
-// introducible returns the person with the id, and whether they can be
-// introduced now: on the map (they consent) and reachable on Telegram.
-func (b *Bot) introducible(tx *store.Tx, personID int64) (store.Person, bool, error) {
+// introducible returns the person with the id and, if they cannot be
+// introduced now, the message id saying why: they must be on the map (they
+// consent to it), reachable on Telegram, and agree to be contacted by
+// organisers.
+func (b *Bot) introducible(tx *store.Tx, personID int64) (store.Person, string, error) {
 	p, err := tx.PersonByID(personID)
 	if errors.Is(err, store.ErrNotFound) {
-		return p, false, nil
+		return p, flow.MsgIntroduceGone, nil
 	}
 	if err != nil {
-		return p, false, err
+		return p, "", err
 	}
-	consented, err := tx.Consent(p.ID, b.searcher.Purpose())
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return p, false, err
+	for _, purpose := range []string{b.searcher.Purpose(), flow.PurposeContact} {
+		granted, err := tx.Consent(p.ID, purpose)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return p, "", err
+		}
+		switch {
+		case !granted && purpose == flow.PurposeContact:
+			return p, flow.MsgIntroduceNoContact, nil
+		case !granted:
+			return p, flow.MsgIntroduceGone, nil
+		}
 	}
-	return p, consented && p.Channel == channel && p.Reachable, nil
+	if p.Channel != channel || !p.Reachable {
+		return p, flow.MsgIntroduceGone, nil
+	}
+	return p, "", nil
 }
 
 // forceReply opens the reply box for the introduction's message.
@@ -371,13 +444,14 @@ func (b *Bot) sendIntroduction(tx *store.Tx, a action, in store.Introduction) ([
 	if utf8.RuneCountInString(text) > maxIntroductionRunes {
 		return r.say(a.press, flow.MsgIntroduceTooLong, "max", strconv.Itoa(maxIntroductionRunes)), nil
 	}
-	// They may have left the map since the organiser tapped Introduce.
-	p, ok, err := b.introducible(tx, in.PersonID)
+	// They may have left the map, or withdrawn their agreement to be
+	// contacted, since the organiser tapped Introduce.
+	p, refusal, err := b.introducible(tx, in.PersonID)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return r.say(a.press, flow.MsgIntroduceGone), nil
+	if refusal != "" {
+		return r.say(a.press, refusal), nil
 	}
 	chat, err := strconv.ParseInt(p.ChannelUserID, 10, 64)
 	if err != nil {
@@ -436,6 +510,11 @@ func (b *Bot) answerIntroduction(tx *store.Tx, a action) ([]outMsg, error) {
 	}
 	to := b.renderer(in.OrganiserUserID, orgLang)
 	if shared {
+		// The organiser learns who the person is on Telegram.
+		e := store.AuditEntry{Who: strconv.FormatInt(in.OrganiserUserID, 10), Action: audit.Introduce, People: 1, Detail: fmt.Sprintf("introduction %d shared", in.ID)}
+		if err := tx.Audit(e); err != nil {
+			return nil, err
+		}
 		to.add(outMsg{Method: methodSend, Text: to.text(flow.MsgIntroductionShared, "name", p.FirstName, "user", p.ChannelUserID)})
 	} else {
 		to.add(outMsg{Method: methodSend, Text: to.text(flow.MsgIntroductionDeclined)})

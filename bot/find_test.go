@@ -14,7 +14,7 @@ import (
 )
 
 // listed gives the person with Telegram id user (made if need be) consent
-// to the map and the skills ticked.
+// to the map and to be contacted by organisers, and the skills ticked.
 func listed(t *testing.T, st *store.Store, user int64, name string, skills ...string) {
 	t.Helper()
 	err := st.Update(context.Background(), func(tx *store.Tx) error {
@@ -28,11 +28,29 @@ func listed(t *testing.T, st *store.Store, user int64, name string, skills ...st
 		if err := tx.UpdatePerson(p); err != nil {
 			return err
 		}
-		if err := tx.RecordConsent(p.ID, "map", true, "resident", 1); err != nil {
-			return err
+		for _, purpose := range []string{flow.PurposeMap, flow.PurposeContact} {
+			if err := tx.RecordConsent(p.ID, purpose, true, "resident", 1); err != nil {
+				return err
+			}
 		}
 		_, err = tx.SaveAnswer(p.ID, "resident", flow.Answer{Key: "hands", Step: "hands", Value: flow.Value{Choices: skills}, Version: 1})
 		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recordDecision records the decision of the person with Telegram id user on
+// purpose, as /privacy would.
+func recordDecision(t *testing.T, st *store.Store, user int64, purpose string, granted bool) {
+	t.Helper()
+	err := st.Update(context.Background(), func(tx *store.Tx) error {
+		p, err := tx.Person(channel, fmt.Sprint(user))
+		if err != nil {
+			return err
+		}
+		return tx.RecordConsent(p.ID, purpose, granted, "resident", 1)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -169,6 +187,12 @@ func TestFindPagesAndBadInput(t *testing.T) {
 	if got, want := h.next(organiser).Text, en(flow.MsgStats, "people", "8", "assets", "0", "links", "0", "areas", "area not given 8", "kinds", "none yet"); got != want {
 		t.Errorf("/stats = %q; want %q", got, want)
 	}
+	// Every search is recorded, with how many people it showed and how
+	// many words it was for, never the words; usage notes search nothing.
+	checkAudit(t, h.store,
+		"810 find 0 page 1/1, found 0, words 1", "810 match 0 page 1/1, found 0",
+		"810 find 5 page 1/2, found 7, words 1", "810 find 2 page 2/2, found 7, words 1", "810 find 0 page 9/2, found 7, words 1",
+		"810 find 1 page 1/1, found 1, words 1", "810 match 1 page 1/1, found 1", "810 stats 0 totals")
 }
 
 // introduce has the organiser find the resident and send them a message,
@@ -227,6 +251,8 @@ func TestIntroductionShared(t *testing.T) {
 	if a := awaitSent(t, h, resident, seen, "the answer", func(s fakeapi.Sent) bool { return s.Method == fakeapi.MethodAnswerCallbackQuery }); a.Text != en(flow.MsgIntroductionClosed) {
 		t.Errorf("a second press: %q; want %q", a.Text, en(flow.MsgIntroductionClosed))
 	}
+	// The search, the introduction and the share are recorded.
+	checkAudit(t, h.store, "840 find 1 page 1/1, found 1, words 1", "840 introduce 1 introduction 1 started", "840 introduce 1 introduction 1 shared")
 }
 
 func TestIntroductionDeclinedLeaksNothing(t *testing.T) {
@@ -251,6 +277,8 @@ func TestIntroductionDeclinedLeaksNothing(t *testing.T) {
 	if got := h.next(organiser).Text; got != en(flow.MsgIntroductionDeclined) {
 		t.Errorf("after No thanks the organiser got %q", got)
 	}
+	// No share, so nothing beyond the introduction is recorded.
+	checkAudit(t, h.store, "850 find 1 page 1/1, found 1, words 1", "850 introduce 1 introduction 1 started")
 	for _, s := range h.fake.Messages(organiser) {
 		if strings.Contains(s.Text, fmt.Sprint(resident)) || strings.Contains(s.Text, "tg://") {
 			t.Errorf("the organiser got %q: the resident's id", s.Text)
@@ -259,6 +287,61 @@ func TestIntroductionDeclinedLeaksNothing(t *testing.T) {
 			if strings.Contains(data, fmt.Sprint(resident)) {
 				t.Errorf("the organiser got a button %q: the resident's id", data)
 			}
+		}
+	}
+}
+
+// TestIntroductionNeedsContact: only people who agreed to be contacted by
+// organisers are offered for an introduction; a forged or stale Introduce
+// for anyone else is refused kindly, and the person hears nothing.
+func TestIntroductionNeedsContact(t *testing.T) {
+	t.Parallel()
+	const organiser, rhi, sam = 860, 861, 862
+	h := organiserHarness(t, organiser)
+	listed(t, h.store, rhi, "Rhi", "cooking")
+	listed(t, h.store, sam, "Sam", "cooking")
+	recordDecision(t, h.store, sam, flow.PurposeContact, false)
+	samID, _ := h.person(t, sam)
+	org := h.resident(t, organiser, "Olu")
+
+	org.say("/find cooking")
+	found := h.next(organiser)
+	b := buttons(found)
+	if !strings.Contains(found.Text, "• Sam: Cooking") || b["Introduce Rhi"] == "" || b["Introduce Sam"] != "" {
+		t.Fatalf("/find cooking = %q with %v; want both listed, Introduce for Rhi only", found.Text, b)
+	}
+	tests := []struct {
+		name, data, want string
+	}{
+		{"forged for someone who said no", fmt.Sprintf("i:%d:", samID.ID), en(flow.MsgIntroduceNoContact)},
+		{"for nobody", "i:99999:", en(flow.MsgIntroduceGone)},
+	}
+	for _, tt := range tests {
+		seen := len(h.fake.Messages(organiser))
+		org.press(found, tt.data)
+		m := awaitSent(t, h, organiser, seen, "the answer to "+tt.data, func(s fakeapi.Sent) bool { return s.Method == fakeapi.MethodAnswerCallbackQuery })
+		if m.Text != tt.want {
+			t.Errorf("%s: %q; want %q", tt.name, m.Text, tt.want)
+		}
+	}
+
+	// Rhi withdraws between the Introduce and the message: refused too.
+	org.press(found, b["Introduce Rhi"])
+	if got := h.next(organiser).Text; got != en(flow.MsgIntroduceWrite, "name", "Rhi") {
+		t.Fatalf("after Introduce: %q", got)
+	}
+	recordDecision(t, h.store, rhi, flow.PurposeContact, false)
+	org.say("Would you help at the lunch club?")
+	if got := h.next(organiser).Text; got != en(flow.MsgIntroduceNoContact) {
+		t.Errorf("after Rhi withdrew: %q; want %q", got, en(flow.MsgIntroduceNoContact))
+	}
+	org.say("/find cooking")
+	if b := buttons(h.next(organiser)); len(b) != 0 {
+		t.Errorf("/find after both said no offers %v; want no Introduce", b)
+	}
+	for _, user := range []int64{rhi, sam} {
+		if got := h.fake.Messages(user); len(got) != 0 {
+			t.Errorf("resident %d got %q; want nothing", user, texts(got))
 		}
 	}
 }

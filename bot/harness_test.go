@@ -75,13 +75,13 @@ func (h *harness) start(cfg config.Telegram) {
 	case testing.Verbose():
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	st, err := store.Open(ctx, h.dbPath, store.WithLogger(log))
-	if err != nil {
-		t.Fatal(err)
-	}
 	fl, problems := flow.LoadFS(flows.FS, ".")
 	if problems != nil {
 		t.Fatal(problems)
+	}
+	st, err := store.Open(ctx, h.dbPath, store.WithLogger(log), store.WithFlows(fl))
+	if err != nil {
+		t.Fatal(err)
 	}
 	svc, err := conversation.New(fl, "resident", log, conversation.WithStore(st))
 	if err != nil {

@@ -68,7 +68,7 @@ func TestSendLimits(t *testing.T) {
 		r.press(consents[i], button(t, consents[i], "o", "yes"))
 	}
 	for i, r := range rs {
-		if next := r.pressed(consents[i], "Yes"); !strings.Contains(next.Text, marker("hands")) {
+		if next := r.pressed(consents[i], "Yes, and I'm 16 or over"); !strings.Contains(next.Text, marker("hands")) {
 			t.Errorf("resident %d: after consent got %q", r.id, next.Text)
 		}
 	}

@@ -51,6 +51,8 @@ var residentPath = []struct{ step, marker, answer string }{
 	{"when", "When suits you best?", "Weekends"},
 	{"groups", "Are you part of any local groups?", "/skip"},
 	{"connector", "Do you know someone who knows everyone", "/skip"},
+	{"contact", "may the organisers send you a message", "yes"},
+	{"shown", "may other residents who use this map see", "yes"},
 	{"area", "Which area do you live in?", "LS6"},
 }
 

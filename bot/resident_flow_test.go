@@ -26,12 +26,12 @@ func TestResidentFlowByButtons(t *testing.T) {
 	if !strings.Contains(consent.Text, "Hi Ann") {
 		t.Errorf("first message %q; want the welcome with the person's name", consent.Text)
 	}
-	if got := consent.Markup.ButtonData("o:"); len(got) != 2 {
-		t.Fatalf("consent buttons %v; want yes and no", got)
+	if got := consent.Markup.ButtonData("o:"); len(got) != 3 {
+		t.Fatalf("consent buttons %v; want yes, no and under age", got)
 	}
 
 	r.press(consent, button(t, consent, "o", "yes"))
-	hands := r.pressed(consent, "Yes")
+	hands := r.pressed(consent, "Yes, and I'm 16 or over")
 	if !strings.Contains(hands.Text, marker("hands")) {
 		t.Fatalf("after consent got %q; want the hands question", hands.Text)
 	}
@@ -146,9 +146,16 @@ func TestResidentFlowByButtons(t *testing.T) {
 	r.say("Hyde Park Allotments")
 	connector := r.asked("connector")
 	r.press(connector, button(t, connector, "o", "no"))
-	area := r.pressed(connector, "No")
+	contact := r.pressed(connector, "No")
+	if !strings.Contains(contact.Text, marker("contact")) {
+		t.Fatalf("after connector got %q; want the contact question", contact.Text)
+	}
+	r.press(contact, button(t, contact, "o", "yes"))
+	shown := r.pressed(contact, "Yes")
+	r.press(shown, button(t, shown, "o", "no"))
+	area := r.pressed(shown, "No")
 	if !strings.Contains(area.Text, marker("area")) {
-		t.Fatalf("after connector got %q; want the area question", area.Text)
+		t.Fatalf("after the consents got %q; want the area question", area.Text)
 	}
 
 	r.say("LS6")

@@ -106,7 +106,7 @@ func TestCommandsRegistered(t *testing.T) {
 		t.Fatal("setMyCommands was not called")
 	}
 	list := calls[0].Get("commands")
-	for _, c := range []string{"start", "back", "skip", "cancel", "me", "stop", "help"} {
+	for _, c := range []string{"start", "back", "skip", "cancel", "me", "privacy", "stop", "help"} {
 		if !strings.Contains(list, `"command":"`+c+`"`) {
 			t.Errorf("commands %s lack /%s", list, c)
 		}

@@ -64,6 +64,10 @@ type chatQueue struct {
 	busy      bool          // a worker is sending its head
 	index     int           // position in the ready or sleeping heap; -1 if in neither
 	lastUsed  time.Time
+	// erasedUpTo is the id of the last message queued before the chat's
+	// person was erased: those still queued are dropped unsent, as their
+	// rows went with the person.
+	erasedUpTo int64
 }
 
 // sender delivers the outbox: in order per chat, fairly across chats (the
@@ -343,11 +347,28 @@ func (s *sender) run(ctx context.Context) {
 	}
 }
 
+// erased drops, unsent, what is queued so far for the chat of a person
+// just erased. Replies to the event that erased them come after, and go.
+func (s *sender) erased(chatID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.chats[chatID]; c != nil {
+		for _, q := range c.msgs {
+			c.erasedUpTo = max(c.erasedUpTo, q.id)
+		}
+	}
+}
+
 // deliver sends a chat's head message and decides what happens to it.
 func (s *sender) deliver(ctx context.Context, c *chatQueue) {
 	s.mu.Lock()
 	q := c.msgs[0]
+	erased := q.id != 0 && q.id <= c.erasedUpTo
 	s.mu.Unlock()
+	if erased {
+		s.finish(ctx, c, q, "person erased")
+		return
+	}
 	attrs := []any{"chat_id", c.id, "message_id", q.id, "method", q.msg.Method}
 
 	if q.msg.Method == methodAnswer && s.now().Sub(q.created) > callbackExpiry {

@@ -257,6 +257,10 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		if n := float64(rep.Recorded); n > 0 {
 			tx.OnCommit(func() { b.metrics.answers.Add(n) })
 		}
+		if rep.Erased {
+			chat := a.chatID
+			tx.OnCommit(func() { b.sender.erased(chat) })
+		}
 		r := b.renderer(a.chatID, rep.Person.Language)
 		var prefix string
 		switch {
@@ -275,6 +279,11 @@ func (b *Bot) apply(tx *store.Tx, a action) ([]outMsg, error) {
 		r.reply(rep, a.press, prefix, a.event.Input.Kind == flow.InputLocation)
 		if rep.Invite != "" {
 			b.sendLink(r, flow.MsgInvite, rep.Invite, "link", b.link(rep.Invite))
+		}
+		if d := rep.Document; d != nil {
+			// Queued with the reply, so it is sent once, after the
+			// message, under the same limits as every other message.
+			r.add(outMsg{Method: methodDocument, Document: d.Data, FileName: d.Name})
 		}
 		return r.out, nil
 	case actReachable, actUnreachable:

@@ -96,7 +96,7 @@ func TestWelshWalkThrough(t *testing.T) {
 	// The flow, with every kind of retry on the way.
 	w.says("/start", "Helo Rhys", w.question("consent"))
 	consent := w.says("efallai", w.cy(flow.MsgYesOrNo), w.question("consent"))
-	hands := w.chooses(consent, "o", "yes", w.cy(flow.MsgButtonYes), w.question("hands"))
+	hands := w.chooses(consent, "o", "yes", w.cy(flow.MsgButtonYesOfAge, "min_age", "16"), w.question("hands"))
 	for _, kind := range slices.Sorted(maps.Keys(media)) {
 		w.inject(rawMessageFrom("message", id, from, media[kind]))
 		hands = w.expect(w.reply(), "Alla i ddim darllen", w.question("hands"))
@@ -123,7 +123,9 @@ func TestWelshWalkThrough(t *testing.T) {
 	w.says("Penwythnosau", w.question("groups"))
 	w.says("/skip", w.question("connector"))
 	connector := w.says("efallai", w.cy(flow.MsgYesOrNo))
-	w.chooses(connector, "o", "no", w.cy(flow.MsgButtonNo), w.question("area"))
+	contact := w.chooses(connector, "o", "no", w.cy(flow.MsgButtonNo), w.question("contact"))
+	shown := w.chooses(contact, "o", "yes", w.cy(flow.MsgButtonYes), w.question("shown"))
+	w.chooses(shown, "o", "no", w.cy(flow.MsgButtonNo), w.question("area"))
 	w.says("12 Heol y Frenhines, Caerdydd", w.f.Step("area").Validate.Message.In("cy"))
 	summary := w.says("CF10", "Diolch, Rhys!", "Dyma beth ddywedoch chi wrtha i")
 
@@ -177,13 +179,17 @@ func TestWelshWalkThrough(t *testing.T) {
 	review = w.says("/me", "Croeso'n ôl, Rhys!")
 	del = w.chooses(review, "m", actDeleteAll, w.cy(flow.MsgMenuDeleteAll), w.cy(flow.MsgDelete))
 	w.chooses(del, "m", actDeleteYes, w.cy(flow.MsgMenuDeleteYes), w.cy(flow.MsgDeleted))
+	// Their choice of language went with everything else: from now on
+	// Telegram's language decides, as for anyone new.
+	h.fake.SetLanguage(id, "cy")
+	from["language_code"] = "cy"
 	w.says("/me", w.cy(flow.MsgNothingHeld))
 	w.says("/back", w.cy(flow.MsgNothingOpen))
 
-	// A broken link: consent stands, so on to the first question.
-	w.says("/start !!!", w.question("hands"))
-	if p, _ := h.person(t, id); p.Language != "cy" || !p.LanguageChosen {
-		t.Errorf("stored person %+v; want Welsh, chosen", p)
+	// A broken link: they are new, so consent comes first.
+	w.says("/start !!!", w.question("consent"))
+	if p, _ := h.person(t, id); p.Language != "cy" || p.LanguageChosen {
+		t.Errorf("stored person %+v; want Welsh, not chosen", p)
 	}
 
 	// Someone else says no.

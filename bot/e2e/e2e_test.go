@@ -82,6 +82,8 @@ func TestJourney(t *testing.T) {
 	m = r.pick(m, "d", "", ask(t, "groups/other"))
 	m = r.say("Book club", ask(t, "group_name"))
 	m = r.pick(m, "s", "", ask(t, "connector")) // the map is TestWholeMap's
+	m = r.pick(m, "o", "no", ask(t, "contact"))
+	m = r.pick(m, "o", "yes", ask(t, "shown"))
 	m = r.pick(m, "o", "no", ask(t, "area"))
 	m = r.say("12 Acacia Avenue, LS6 2AB", "⚠️")
 	if !strings.Contains(m.Text, ask(t, "area")) {
@@ -149,6 +151,8 @@ func TestConcurrentResidents(t *testing.T) {
 			"groups":     {ticks: []string{"residents"}},
 			"group_name": {skip: true},
 			"connector":  {option: "yes"},
+			"contact":    {option: "yes"},
+			"shown":      {option: "no"},
 			"area":       {text: fmt.Sprintf("LS%d", i+1)},
 		}
 		if i == len(residents)-1 {
@@ -201,19 +205,21 @@ func TestCrashRecovery(t *testing.T) {
 	planA := plan{
 		"consent": {option: "yes"}, "hands": {ticks: []string{"cooking", "sewing"}}, "head": {text: "Bread making"},
 		"heart": {ticks: []string{"food"}}, "offer": {text: "Soup"}, "learn": {skip: true}, "time": {option: "one_off"},
-		"when": {ticks: []string{"weekends"}}, "groups": {skip: true}, "connector": {option: "yes"}, "area": {text: "LS7"},
+		"when": {ticks: []string{"weekends"}}, "groups": {skip: true}, "connector": {option: "yes"},
+		"contact": {option: "yes"}, "shown": {option: "yes"}, "area": {text: "LS7"},
 	}
 	planB := plan{
 		"consent": {option: "yes"}, "hands": {ticks: []string{"diy"}}, "head": {text: "Bees"},
 		"heart": {ticks: []string{"green_spaces", "safety"}}, "offer": {skip: true}, "learn": {ticks: []string{"music"}},
 		"time": {option: "few_hours_week"}, "when": {ticks: []string{"weekday_evening", "weekends"}},
-		"groups": {ticks: []string{"allotment"}}, "group_name": {skip: true}, "connector": {option: "no"}, "area": {text: "Headingley"},
+		"groups": {ticks: []string{"allotment"}}, "group_name": {skip: true}, "connector": {option: "no"},
+		"contact": {option: "no"}, "shown": {option: "no"}, "area": {text: "Headingley"},
 	}
 	planC := plan{
 		"consent": {option: "yes"}, "hands": {ticks: []string{"music"}}, "head": {skip: true},
 		"heart": {ticks: []string{"arts"}}, "offer": {text: "Piano lessons"}, "learn": {skip: true}, "time": {option: "not_now"},
 		"groups": {ticks: []string{"choir_band", "other"}}, "groups/other": {text: "Ukulele club"}, "group_name": {skip: true},
-		"connector": {skip: true}, "area": {text: "LS6"},
+		"connector": {skip: true}, "contact": {option: "yes"}, "shown": {option: "no"}, "area": {text: "LS6"},
 	}
 
 	// Avery stops with two options ticked, Done not yet pressed; Blake

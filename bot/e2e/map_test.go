@@ -43,7 +43,7 @@ func TestWholeMap(t *testing.T) {
 		"consent": {option: "yes"}, "hands": {ticks: []string{"gardening"}}, "head": {skip: true},
 		"heart": {ticks: []string{"green_spaces"}}, "offer": {skip: true}, "learn": {skip: true},
 		"time": {option: "hour_week"}, "when": {ticks: []string{"weekends"}}, "groups": {ticks: []string{"allotment"}},
-		"connector": {option: "no"}, "area": {text: "LS6"},
+		"connector": {option: "no"}, "contact": {option: "yes"}, "shown": {option: "no"}, "area": {text: "LS6"},
 	}
 	m := hana.play(hana.say("/start", "Hi Hana!"), hanaPlan, "group_name")
 	m = hana.say(groupName, botSays(t, flow.MsgLookupLater, "name", groupName))

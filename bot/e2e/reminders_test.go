@@ -18,6 +18,8 @@ func shortPlan() plan {
 		"time":      {option: "not_now"},
 		"groups":    {skip: true},
 		"connector": {option: "yes"},
+		"contact":   {option: "yes"},
+		"shown":     {option: "no"},
 		"area":      {text: "LS6"},
 	}
 }

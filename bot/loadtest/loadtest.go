@@ -74,6 +74,10 @@ type Options struct {
 	// reminders job finds them at once and sends their refreshes in the
 	// room the residents' replies leave.
 	Due int
+	// BackupEvery runs `assetbot backup` on the bot's database this often
+	// while the residents play (0 = never); a backup that fails, or whose
+	// copy fails SQLite's integrity check, fails the run (ErrBackup).
+	BackupEvery time.Duration
 }
 
 // Errors that fail a run; Run wraps them with counts.
@@ -220,6 +224,11 @@ func run(ctx context.Context, d *driver, sup *supervisor, opts Options, log *slo
 	for _, r := range d.residents {
 		wg.Go(func() { d.play(r) })
 	}
+	var bk *backups
+	if opts.BackupEvery > 0 {
+		bk = startBackups(ctx, sup.binary, sup.config, opts.Dir, opts.BackupEvery)
+		defer bk.finish()
+	}
 
 	var killC <-chan time.Time
 	if opts.KillEvery > 0 {
@@ -256,6 +265,13 @@ loop:
 		}
 	}
 
+	var errs []error
+	if bk != nil {
+		var err error
+		if rep.Backups, err = bk.finish(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	d.stopping.Store(true)
 	if rep.Lost, err = drain(ctx, d, sup, opts.Drain); err != nil {
 		return rep, err
@@ -277,7 +293,6 @@ loop:
 			return rep, err
 		}
 	}
-	var errs []error
 	if rep.Unapplied > 0 {
 		errs = append(errs, fmt.Errorf("%w: %d inputs delivered to the bot were never applied", ErrLost, rep.Unapplied))
 	}

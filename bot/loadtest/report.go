@@ -47,6 +47,9 @@ type Report struct {
 	Duplicates int64
 	// Reminders are the figures of a run with people due for a refresh.
 	Reminders Reminders
+	// Backups counts the backups taken during the run whose copies passed
+	// the integrity check (see Options.BackupEvery).
+	Backups int
 	// Dir holds the bot's config, database and log when they were kept.
 	Dir string
 }
@@ -72,6 +75,9 @@ func (r Report) String() string {
 		row("inputs never applied", "%d\t", r.Unapplied)
 	}
 	row("duplicates", "%d\t", r.Duplicates)
+	if r.Backups > 0 {
+		row("backups taken and checked", "%d\t", r.Backups)
+	}
 	if rm := r.Reminders; rm.Due > 0 {
 		row("people due for a refresh", "%d\t", rm.Due)
 		row("reminders job, first run", "%v\t(found, planned, first queued)", rm.FirstRun.Round(time.Millisecond))

@@ -2,9 +2,11 @@ package loadtest
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/assetbot/assetbot/bot/fakeapi"
+	"github.com/assetbot/assetbot/internal/flow"
 )
 
 // ActionKind is what a resident does next.
@@ -55,7 +57,10 @@ var answers = []string{
 //     some button is ticked ("✅ "), else toggle a random option;
 //   - another inline keyboard: press a random "o:" or "m:" button (never
 //     back, skip or keep); with none, the question wants typed text: type
-//     a short sentence;
+//     a short sentence. The consent's "I'm under 16" is never pressed:
+//     the bot would keep nothing of the resident, not even the turn its
+//     buttons count from, so its next greeting would repeat the first
+//     one's buttons, which the load test counts as a duplicate;
 //   - a reply keyboard asking for the location: share one near Leeds;
 //   - force_reply: type "4" if the placeholder mentions a number, else a
 //     short sentence;
@@ -85,6 +90,7 @@ func Next(s fakeapi.Sent, rnd *rand.Rand) Action {
 		return multi(s, rnd)
 	case len(m.InlineButtons()) > 0:
 		choices := append(m.ButtonData("o:"), m.ButtonData("m:")...)
+		choices = slices.DeleteFunc(choices, func(d string) bool { return strings.HasSuffix(d, ":"+flow.UnderAge) })
 		if len(choices) == 0 {
 			// Only back, skip or keep: the question wants typed text.
 			return Action{Kind: Type, Text: answers[rnd.IntN(len(answers))]}

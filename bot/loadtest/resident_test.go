@@ -102,3 +102,18 @@ func TestNextCoversChoices(t *testing.T) {
 		t.Errorf("got presses %v; want %v", seen, want)
 	}
 }
+
+// TestNextNeverUnderAge checks that residents are of age: the consent's
+// under-age button is never pressed, yes and no are.
+func TestNextNeverUnderAge(t *testing.T) {
+	m := inline([]fakeapi.InlineButton{btn("Yes", "o:1:yes"), btn("No", "o:1:no"), btn("Under 16", "o:1:under_age")})
+	in := fakeapi.Sent{Method: fakeapi.MethodSendMessage, MessageID: 1, Markup: m}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	seen := map[string]int{}
+	for range 200 {
+		seen[Next(in, rnd).Data]++
+	}
+	if seen["o:1:under_age"] != 0 || seen["o:1:yes"] == 0 || seen["o:1:no"] == 0 {
+		t.Errorf("presses %v; want yes and no, never under age", seen)
+	}
+}

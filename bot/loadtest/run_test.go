@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -23,11 +24,47 @@ import (
 // running tests, so Run can be tested before the real bot exists.
 const stubEnv = "ASSETBOT_LOADTEST_STUB_BOT"
 
+// badBackupEnv makes the stub's backups write a file that is not a
+// database.
+const badBackupEnv = "ASSETBOT_LOADTEST_STUB_BAD_BACKUP"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(stubEnv) == "1" {
+		if len(os.Args) > 1 && os.Args[1] == "backup" {
+			os.Exit(stubBackup(os.Args[2:]))
+		}
 		os.Exit(stubBot(os.Args[1:]))
 	}
 	os.Exit(m.Run())
+}
+
+// stubBackup is the stub's `backup --config FILE --force PATH`: it writes
+// a small database to PATH, or, with badBackupEnv set, a file that is not
+// one.
+func stubBackup(args []string) int {
+	if len(args) != 4 || args[0] != "--config" || args[2] != "--force" {
+		fmt.Fprintln(os.Stderr, "usage: backup --config FILE --force PATH")
+		return 2
+	}
+	path := args[3]
+	if os.Getenv(badBackupEnv) == "1" {
+		if err := os.WriteFile(path, []byte("not a database"), 0o600); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
+	}
+	os.Remove(path)
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err == nil {
+		_, err = db.Exec(`CREATE TABLE people (id INTEGER PRIMARY KEY); INSERT INTO people DEFAULT VALUES`)
+		db.Close()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }
 
 // stubBot is a minimal bot following the rendering conventions: a choice,
@@ -195,6 +232,27 @@ func TestRunStubBotKilled(t *testing.T) {
 	}
 	if rep.Kills < 2 || rep.Lost != 0 {
 		t.Errorf("got %d kills, %d lost; want >= 2 kills and none lost", rep.Kills, rep.Lost)
+	}
+}
+
+// TestRunStubBotBackups takes backups throughout a run: each is checked,
+// and the report counts them.
+func TestRunStubBotBackups(t *testing.T) {
+	rep, err := runStub(t, Options{Residents: 5, Warmup: 200 * time.Millisecond, Duration: 1500 * time.Millisecond, BackupEvery: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("got %v; want a passing run", err)
+	}
+	if rep.Backups < 1 || !strings.Contains(rep.String(), fmt.Sprintf("backups taken and checked  %d", rep.Backups)) {
+		t.Errorf("got %d backups, report:\n%s\nwant some, reported", rep.Backups, rep)
+	}
+}
+
+// TestRunStubBotBadBackups fails a run whose backups are not databases.
+func TestRunStubBotBadBackups(t *testing.T) {
+	t.Setenv(badBackupEnv, "1")
+	rep, err := runStub(t, Options{Residents: 5, Warmup: 200 * time.Millisecond, Duration: 1000 * time.Millisecond, BackupEvery: 200 * time.Millisecond})
+	if !errors.Is(err, ErrBackup) || rep.Backups != 0 {
+		t.Errorf("got %v with %d good backups; want ErrBackup and none", err, rep.Backups)
 	}
 }
 

@@ -108,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (loadtest.Options, string, erro
 	fs.StringVar(&o.Dir, "dir", "", "folder for the bot's config, database and log (default: a temporary one)")
 	fs.DurationVar(&o.Think, "think", 0, "how long each resident takes to answer (0 = at once)")
 	fs.IntVar(&o.Due, "due", 0, "people, besides the residents, whose entries are due for a refresh when the bot starts")
+	fs.DurationVar(&o.BackupEvery, "backup-every", 0, "run `assetbot backup` this often during the run, checking each copy's integrity (0 = never)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, "", err

@@ -8,11 +8,12 @@ import (
 )
 
 // testTooling are packages that must never be compiled into the product
-// binary: the fake Bot API, the load test and the standard library's test
-// support.
+// binary: the fake Bot API, the load test, the erasure tests' scanner and
+// the standard library's test support.
 var testTooling = []string{
 	"github.com/assetbot/assetbot/bot/fakeapi",
 	"github.com/assetbot/assetbot/bot/loadtest",
+	"github.com/assetbot/assetbot/internal/leakscan",
 	"net/http/httptest",
 	"testing",
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/assetbot/assetbot/bot"
+	"github.com/assetbot/assetbot/internal/audit"
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/digest"
 	"github.com/assetbot/assetbot/internal/export"
@@ -71,20 +72,21 @@ func digester(st *store.Store, p digest.Params, fl map[string]*flow.Flow, aim fu
 		if err != nil {
 			return bot.Digest{}, err
 		}
-		out := bot.Digest{Text: digest.Text(d, lang), Chart: chart}
+		out := bot.Digest{Text: digest.Text(d, lang), Chart: chart, People: len(d.PeopleMatches)}
 		ex, err := export.New(st, fl, p.Resident)
 		if err != nil {
 			// A people flow without consent: nobody may be exported.
 			return out, nil
 		}
 		var csv cappedBuffer
-		_, err = ex.PeopleCSV(ctx, &csv)
+		n, err := ex.PeopleCSV(ctx, &csv)
 		switch {
 		case errors.Is(err, errCSVTooLarge):
 		case err != nil:
 			return bot.Digest{}, fmt.Errorf("digest: people CSV: %w", err)
 		default:
-			out.CSV = csv.Bytes()
+			// The CSV names everyone the text does, and more.
+			out.CSV, out.People = csv.Bytes(), max(n, out.People)
 		}
 		return out, nil
 	}
@@ -102,7 +104,7 @@ func digestJob(spec string, st *store.Store, d bot.Digester, organisers func() [
 		if err != nil {
 			return "", err
 		}
-		if err := bot.QueueDigest(ctx, st, d, now, chats); err != nil {
+		if err := bot.QueueDigest(ctx, st, d, now, chats, "scheduled"); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("queued to %d organisers", len(chats)), nil
@@ -133,13 +135,17 @@ func (e *environment) digest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Database.Path)
+	st, err := e.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	d, err := digest.Build(ctx, st, p, since, now)
 	if err != nil {
+		return err
+	}
+	// Recorded before it is printed: a digest whose audit fails is not shown.
+	if err := st.Audit(ctx, store.AuditEntry{Who: audit.CLI, Action: audit.Digest, People: len(d.PeopleMatches), Detail: "since " + since.In(cfg.Location()).Format(sinceLayout)}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprint(e.stdout, digest.Text(d, *lang))

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,19 +62,27 @@ func TestDigestJob(t *testing.T) {
 	tests := []struct {
 		name, config string
 		queued       int
+		audit        []string
 	}{
-		{"two organisers", "organisers: [4242, 4343]\n", 2 * 3},
-		{"no organisers", "", 0},
+		{"two organisers", "organisers: [4242, 4343]\n", 2 * 3, []string{"4242 digest 1 scheduled", "4343 digest 1 scheduled"}},
+		{"no organisers", "", 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := configFile(t, "log:\n  level: warn\n"+tt.config)
 			seedDuePerson(t, cfg)
+			consent(t, cfg, "555")
 			if _, stderr, err := invoke(t, "", "--config", cfg, "reminders", "run", "digest"); err != nil {
 				t.Fatalf("reminders run digest: %v\n%s", err, stderr)
 			}
 			if got := outboxSize(t, cfg); got != tt.queued {
 				t.Errorf("queued %d messages; want %d", got, tt.queued)
+			}
+			// Each organiser's copy is audited, naming the people in its CSV.
+			got := auditRows(t, cfg)
+			slices.Sort(got)
+			if !slices.Equal(got, tt.audit) {
+				t.Errorf("audit: got %q; want %q", got, tt.audit)
 			}
 		})
 	}
@@ -107,5 +117,25 @@ func TestDigesterFollowsReloadedAim(t *testing.T) {
 		if !strings.Contains(got.Text, aim) {
 			t.Errorf("digest with the aim %q reads:\n%s\nwant it to name that aim", aim, got.Text)
 		}
+	}
+}
+
+// consent gives the Telegram user's person consent to be on the map.
+func consent(t *testing.T, cfg, user string) {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(filepath.Dir(cfg), "assetbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	err = st.Update(context.Background(), func(tx *store.Tx) error {
+		p, err := tx.Person("telegram", user)
+		if err != nil {
+			return err
+		}
+		return tx.RecordConsent(p.ID, "map", true, "resident", 1)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

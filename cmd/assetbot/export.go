@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/assetbot/assetbot/internal/audit"
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/export"
 	"github.com/assetbot/assetbot/internal/flow"
@@ -67,7 +68,7 @@ func (e *environment) export(ctx context.Context, args []string) error {
 			return fmt.Errorf("no flow %q, whose consent decides who may be named in an export", peopleFlow)
 		}
 	}
-	st, err := store.Open(ctx, cfg.Database.Path)
+	st, err := e.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -77,69 +78,105 @@ func (e *environment) export(ctx context.Context, args []string) error {
 		return err
 	}
 	// write writes the export and says how many of what it wrote.
-	write := func(w io.Writer) (string, error) {
-		var n int
-		var err error
+	write := func(w io.Writer) (written, error) {
 		switch {
 		case *format == "json":
 			c, err := ex.JSON(ctx, w)
-			return fmt.Sprintf("%d people, %d assets and %d links", c.People, c.Assets, c.Links), err
+			return written{fmt.Sprintf("%d people, %d assets and %d links", c.People, c.Assets, c.Links), c.People}, err
 		case *format == "geojson":
 			c, err := ex.GeoJSON(ctx, w, areas(cfg.Areas))
-			return fmt.Sprintf("%d located assets and %d people counted in %d areas", c.Assets, c.People, len(cfg.Areas)), err
+			return written{fmt.Sprintf("%d located assets and %d people counted in %d areas", c.Assets, c.People, len(cfg.Areas)), c.People}, err
 		case *links:
-			n, err = ex.LinksCSV(ctx, w)
-			return fmt.Sprintf("%d links", n), err
+			n, err := ex.LinksCSV(ctx, w)
+			return written{what: fmt.Sprintf("%d links", n)}, err
 		case kind.Asset != nil:
-			n, err = ex.AssetsCSV(ctx, w, kind)
-			return fmt.Sprintf("%d %s assets", n, kind.ID), err
+			n, err := ex.AssetsCSV(ctx, w, kind)
+			return written{what: fmt.Sprintf("%d %s assets", n, kind.ID)}, err
 		}
-		n, err = ex.PeopleCSV(ctx, w)
-		return fmt.Sprintf("%d people", n), err
+		n, err := ex.PeopleCSV(ctx, w)
+		return written{fmt.Sprintf("%d people", n), n}, err
+	}
+	detail := *format
+	switch {
+	case *links:
+		detail += " links"
+	case *format == "csv":
+		detail += " " + kind.ID
+	}
+	record := func(people int) error {
+		return st.Audit(ctx, store.AuditEntry{Who: audit.CLI, Action: audit.Export, People: people, Detail: detail})
 	}
 	switch *format {
 	case "kumu":
-		return e.exportFolder(*out, func(create export.Create) (string, error) {
+		return e.exportFolder(*out, record, func(create export.Create) (written, error) {
 			c, err := ex.Kumu(ctx, create)
-			return fmt.Sprintf("%d people, %d assets and %d links", c.People, c.Assets, c.Links), err
+			return written{fmt.Sprintf("%d people, %d assets and %d links", c.People, c.Assets, c.Links), c.People}, err
 		})
 	case "hsds":
-		return e.exportFolder(*out, func(create export.Create) (string, error) {
+		return e.exportFolder(*out, record, func(create export.Create) (written, error) {
 			c, err := ex.HSDS(ctx, create)
-			return fmt.Sprintf("%d organisations and %d services at locations", c.Assets, c.Links), err
+			return written{fmt.Sprintf("%d organisations and %d services at locations", c.Assets, c.Links), c.People}, err
 		})
 	}
-	if *out == "" {
-		_, err := write(e.stdout)
-		return err
+	return e.exportFile(*out, record, write)
+}
+
+// written is what an export wrote, in words, and how many people it named
+// (those it names only at the ends of links are not counted).
+type written struct {
+	what   string
+	people int
+}
+
+// exportFile runs write into a file beside out (or, for standard output,
+// in the temporary folder), records the export with record, and only
+// then puts the file at out or copies it to standard output: a failed
+// export never leaves half a file where a good one was, and one whose
+// audit cannot be recorded is not released.
+func (e *environment) exportFile(out string, record func(people int) error, write func(io.Writer) (written, error)) error {
+	dir, where := os.TempDir(), "standard output"
+	if out != "" {
+		dir, where = filepath.Dir(out), out
 	}
-	// Write beside the target and rename, so a failed export never leaves
-	// half a file where a good one was.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".assetbot-export-*")
+	tmp, err := os.CreateTemp(dir, ".assetbot-export-*")
 	if err != nil {
-		return fmt.Errorf("export to %s: %w", *out, err)
+		return fmt.Errorf("export to %s: %w", where, err)
 	}
 	defer os.Remove(tmp.Name())
-	what, err := write(tmp)
+	defer tmp.Close()
+	w, err := write(tmp)
 	if err != nil {
-		tmp.Close()
 		return err
 	}
+	if err := record(w.people); err != nil {
+		return err
+	}
+	if out == "" {
+		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("export to %s: %w", where, err)
+		}
+		if _, err := io.Copy(e.stdout, tmp); err != nil {
+			return fmt.Errorf("export to %s: %w", where, err)
+		}
+		return nil
+	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("export to %s: %w", *out, err)
+		return fmt.Errorf("export to %s: %w", out, err)
 	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
-		return fmt.Errorf("export to %s: %w", *out, err)
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return fmt.Errorf("export to %s: %w", out, err)
 	}
-	fmt.Fprintf(e.stderr, "exported %s to %s\n", what, *out)
+	fmt.Fprintf(e.stderr, "exported %s to %s\n", w.what, out)
 	return nil
 }
 
 // exportFolder runs write, which creates files with the create it is
 // passed, into the folder dir (made if missing). Each file is written
-// beside its target and renamed only once all are written, so a failed
-// export leaves the files of the last good one as they were.
-func (e *environment) exportFolder(dir string, write func(export.Create) (string, error)) error {
+// beside its target and renamed only once all are written and the export
+// is recorded with record, so a failed export leaves the files of the
+// last good one as they were, and one whose audit cannot be recorded is
+// not released.
+func (e *environment) exportFolder(dir string, record func(people int) error, write func(export.Create) (written, error)) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("export to %s: %w", dir, err)
 	}
@@ -162,7 +199,7 @@ func (e *environment) exportFolder(dir string, write func(export.Create) (string
 		files = append(files, file{tmp, name})
 		return tmp, nil
 	}
-	what, err := write(create)
+	w, err := write(create)
 	if err != nil {
 		return err
 	}
@@ -171,12 +208,15 @@ func (e *environment) exportFolder(dir string, write func(export.Create) (string
 			return fmt.Errorf("export to %s: %w", dir, err)
 		}
 	}
+	if err := record(w.people); err != nil {
+		return err
+	}
 	for _, f := range files {
 		if err := os.Rename(f.tmp.Name(), filepath.Join(dir, f.name)); err != nil {
 			return fmt.Errorf("export to %s: %w", dir, err)
 		}
 	}
-	fmt.Fprintf(e.stderr, "exported %s to %s\n", what, dir)
+	fmt.Fprintf(e.stderr, "exported %s to %s\n", w.what, dir)
 	return nil
 }
 

@@ -8,6 +8,10 @@
 //	assetbot digest               the organisers' weekly digest
 //	assetbot reminders            the scheduled jobs; `reminders run JOB` runs one now
 //	assetbot volunteer            volunteers' personal links: add, list, pause, resume, remove
+//	assetbot privacy-notice       the privacy notice to hand to residents, from the bot's texts
+//	assetbot audit                organisers' reads of personal data
+//	assetbot backup FILE          a consistent copy of the database, while the bot runs
+//	assetbot forget ID            erase a resident, by Telegram user id
 //
 // Every command takes --config FILE (default config.yaml if present).
 package main
@@ -27,6 +31,7 @@ import (
 	"github.com/assetbot/assetbot/flows"
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/store"
 )
 
 // errUsage marks a mistake in the command line; the usage has been printed.
@@ -54,6 +59,14 @@ Usage:
   assetbot reminders run JOB [--now TIME] [--dry-run]      run a job now, or as if at TIME (RFC 3339)
   assetbot volunteer add NAME | list                       register a volunteer (prints their link); list them with results
   assetbot volunteer pause|resume|remove CODE              stop or restart crediting a volunteer's link
+  assetbot privacy-notice [--config FILE] [--lang LANG]    the privacy notice to hand to residents (Markdown), from
+                                                           the consent questions and messages the bot uses
+  assetbot audit    [--config FILE] [--since DATE]         organisers' reads of personal data (who, what, when),
+                                                           newest last
+  assetbot backup   [--config FILE] FILE [--force]         a consistent copy of the database (mode 0600), taken
+                                                           while the bot runs; --force replaces FILE
+  assetbot forget   [--config FILE] TELEGRAM_USER_ID       erase everything held about a resident, as their /delete
+                                                           would (for a request made elsewhere); safe while the bot runs
 
 The config file defaults to config.yaml when it exists; see config.example.yaml.
 `
@@ -106,6 +119,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.reminders(ctx, rest)
 	case "volunteer":
 		return env.volunteer(ctx, rest)
+	case "privacy-notice":
+		return env.privacyNotice(rest)
+	case "audit":
+		return env.listAudit(ctx, rest)
+	case "backup":
+		return env.backup(ctx, rest)
+	case "forget":
+		return env.forget(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -155,6 +176,16 @@ func (e *environment) logger(cfg config.Config) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(e.stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(e.stderr, opts))
+}
+
+// openStore opens the configured database for a one-shot command. Its
+// log shows warnings only (not each migration applied), so that a
+// database found open to other users, and narrowed, is said on stderr.
+func (e *environment) openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	if cfg.SlogLevel() < slog.LevelWarn {
+		cfg.Log.Level = "warn"
+	}
+	return store.Open(ctx, cfg.Database.Path, store.WithLogger(e.logger(cfg)))
 }
 
 // errProblems says that problems were printed already.

@@ -11,10 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/assetbot/assetbot/flows"
+	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/notice"
 )
 
 // invoke runs the command line with stdin and returns what it printed.
@@ -142,7 +145,7 @@ func TestFlowsCheck(t *testing.T) {
 
 // residentScript answers the whole resident flow and confirms; it is what
 // the README shows piped into `assetbot try`.
-const residentScript = "yes\n1, 3\nlocal history\n5\n/skip\n1\n2\n1 3\n7\nyes\nLS6\n1\n"
+const residentScript = "yes\n1, 3\nlocal history\n5\n/skip\n1\n2\n1 3\n7\nyes\nyes\nno\nLS6\n1\n"
 
 func TestTry(t *testing.T) {
 	cfg := configFile(t, "log:\n  level: warn\n")
@@ -432,6 +435,16 @@ func TestExport(t *testing.T) {
 			t.Errorf("CSV = %q; want alice's membership alone, not bob's", rows)
 		}
 	})
+
+	// Each export made is in the audit, oldest first, with how many
+	// people it named; the failed one is not.
+	t.Run("audited", func(t *testing.T) {
+		want := []string{"cli export 1 csv resident", "cli export 1 json", "cli export 1 geojson", "cli export 1 kumu", "cli export 0 hsds",
+			"cli export 1 csv resident", "cli export 0 csv association", "cli export 0 csv links"}
+		if got := auditRows(t, cfg); !slices.Equal(got, want) {
+			t.Errorf("audit:\n  got  %q\n  want %q", got, want)
+		}
+	})
 }
 
 // associationScript adds a group called name in `assetbot try`, as a
@@ -506,6 +519,35 @@ func TestBrokenFlowsStopCommands(t *testing.T) {
 			_, _, err := invoke(t, "", "--config", cfg, cmd)
 			if err == nil || !strings.Contains(err.Error(), "assetbot flows check") || !strings.Contains(err.Error(), "broken.yaml:6:") {
 				t.Errorf("got %v; want the flows' problems and a pointer to flows check", err)
+			}
+		})
+	}
+}
+
+func TestPrivacyNotice(t *testing.T) {
+	fl, problems := flow.LoadFS(flows.FS, ".")
+	if problems != nil {
+		t.Fatal(problems)
+	}
+	tests := []struct {
+		name, config string
+		args         []string
+		want         string
+		err          error
+	}{
+		{"default", "", nil, notice.Privacy(fl["resident"], "en", 16), nil},
+		{"Welsh, 18", "privacy:\n  min_age: 18\n", []string{"--lang", "cy"}, notice.Privacy(fl["resident"], "cy", 18), nil},
+		{"a language the flow does not speak", "", []string{"--lang", "fr"}, "", errUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--config", configFile(t, tt.config), "privacy-notice"}, tt.args...)
+			stdout, stderr, err := invoke(t, "", args...)
+			if !errors.Is(err, tt.err) || stdout != tt.want {
+				t.Errorf("got %v, stdout:\n%s\nstderr: %s\nwant %v and the notice", err, stdout, stderr, tt.err)
+			}
+			if tt.err != nil && !strings.Contains(stderr, `--lang "fr": the resident flow speaks en, cy`) {
+				t.Errorf("stderr %q; want the languages offered", stderr)
 			}
 		})
 	}

@@ -10,17 +10,25 @@ import (
 	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/conversation"
 	"github.com/assetbot/assetbot/internal/reminders"
+	"github.com/assetbot/assetbot/internal/retention"
 	"github.com/assetbot/assetbot/internal/schedule"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
+// jobs are the scheduled jobs that `reminders` says more of than their
+// schedule: what each has due.
+type jobs struct {
+	reminders *reminders.Reminders
+	retention *retention.Retention
+}
+
 // scheduled builds the scheduler with every periodic job, as `run` runs
 // them and `reminders` shows them; organisers returns who the digest goes
 // to at the time.
-func scheduled(cfg config.Config, st *store.Store, svc *conversation.Service, n reminders.Notifier, organisers func() []int64, aim func() config.Aim, log *slog.Logger) (*schedule.Scheduler, *reminders.Reminders, error) {
+func scheduled(cfg config.Config, st *store.Store, svc *conversation.Service, n reminders.Notifier, organisers func() []int64, aim func() config.Aim, log *slog.Logger) (*schedule.Scheduler, jobs, error) {
 	quiet, err := schedule.ParseQuietHours(cfg.Reminders.QuietHours)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reminders.quiet_hours: %w", err)
+		return nil, jobs{}, fmt.Errorf("reminders.quiet_hours: %w", err)
 	}
 	r := cfg.Reminders
 	rem, err := reminders.New(st, reminders.Settings{
@@ -28,19 +36,25 @@ func scheduled(cfg config.Config, st *store.Store, svc *conversation.Service, n 
 		Quiet: quiet, Location: cfg.Location(), DailyCap: r.DailyCap, Rate: r.Rate, CheckEvery: r.CheckEvery,
 	}, svc, n)
 	if err != nil {
-		return nil, nil, err
+		return nil, jobs{}, err
 	}
 	p, fl, err := digestParams(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, jobs{}, err
+	}
+	ret, err := retention.New(st, retention.Settings{
+		Unfinished: cfg.Privacy.UnfinishedRetention, Stale: cfg.Privacy.StaleRetention, Schedule: cfg.Privacy.RetentionSchedule,
+	}, log.With("part", "retention"))
+	if err != nil {
+		return nil, jobs{}, err
 	}
 	sched := schedule.New(st, cfg.Location(), log.With("part", "scheduler"))
-	for _, j := range []schedule.Job{schedule.Prune(st), rem.Job(), digestJob(cfg.Digest.Schedule, st, digester(st, p, fl, aim), organisers)} {
+	for _, j := range []schedule.Job{schedule.Prune(st), rem.Job(), digestJob(cfg.Digest.Schedule, st, digester(st, p, fl, aim), organisers), ret.Job()} {
 		if err := sched.Add(j); err != nil {
-			return nil, nil, err
+			return nil, jobs{}, err
 		}
 	}
-	return sched, rem, nil
+	return sched, jobs{reminders: rem, retention: ret}, nil
 }
 
 // reminders runs `assetbot reminders` (list the jobs) and `assetbot
@@ -84,10 +98,11 @@ func (e *environment) reminders(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	organisers := func() []int64 { return cfg.Organisers }
-	sched, rem, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), organisers, func() config.Aim { return cfg.Aim }, log)
+	sched, js, err := scheduled(cfg, st, svc, bot.NewNotifier(svc), organisers, func() config.Aim { return cfg.Aim }, log)
 	if err != nil {
 		return err
 	}
+	rem := js.reminders
 	loc := cfg.Location()
 	switch {
 	case !running:
@@ -95,11 +110,18 @@ func (e *environment) reminders(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		retDue, err := js.retention.Due(ctx, now)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(e.stdout, "%-10s %-14s %-22s %s\n", "JOB", "SCHEDULE", "NEXT RUN", "DUE")
 		for _, j := range sched.Jobs(now) {
 			dueText := "-"
-			if j.Name == reminders.JobName {
+			switch j.Name {
+			case reminders.JobName:
 				dueText = due.Due()
+			case retention.JobName:
+				dueText = retDue.Due()
 			}
 			fmt.Fprintf(e.stdout, "%-10s %-14s %-22s %s\n", j.Name, j.Spec, j.Next.In(loc).Format("2006-01-02 15:04 MST"), dueText)
 		}

@@ -69,7 +69,7 @@ func TestReminders(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reminders: %v\n%s", err, stderr)
 	}
-	for _, want := range []string{"prune      @hourly", "reminders  @every 5m", "0 nudges, 1 refreshes, 1 asset refreshes (2 would go now)"} {
+	for _, want := range []string{"prune      @hourly", "reminders  @every 5m", "0 nudges, 1 refreshes, 1 asset refreshes, 0 retention warnings (2 would go now)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("reminders listed:\n%s\nwant %q", out, want)
 		}
@@ -86,14 +86,14 @@ func TestReminders(t *testing.T) {
 	}
 
 	out, stderr, err = invoke(t, "", "--config", cfg, "reminders", "run", "reminders", "--now", time.Now().UTC().Format(time.RFC3339))
-	if err != nil || !strings.Contains(out, "queued 0 nudges, 1 refreshes and 1 asset refreshes") {
+	if err != nil || !strings.Contains(out, "queued 0 nudges, 1 refreshes, 1 asset refreshes and 0 retention warnings") {
 		t.Errorf("run = %q, %v (%s); want one refresh of each queued", out, err, stderr)
 	}
 	if n := outboxSize(t, cfg); n != 2 {
 		t.Errorf("outbox holds %d scheduled messages; want the two refreshes", n)
 	}
 	out, _, _ = invoke(t, "", "--config", cfg, "reminders", "run", "reminders")
-	if !strings.Contains(out, "queued 0 nudges, 0 refreshes and 0 asset refreshes") {
+	if !strings.Contains(out, "queued 0 nudges, 0 refreshes, 0 asset refreshes and 0 retention warnings") {
 		t.Errorf("second run = %q; want nothing sent twice", out)
 	}
 

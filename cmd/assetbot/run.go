@@ -117,11 +117,11 @@ func openService(ctx context.Context, cfg config.Config, log *slog.Logger) (*con
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database.Path, store.WithLogger(log))
+	st, err := store.Open(ctx, cfg.Database.Path, store.WithLogger(log), store.WithFlows(fl))
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := conversation.New(fl, "resident", log, conversation.WithStore(st))
+	svc, err := conversation.New(fl, "resident", log, conversation.WithStore(st), conversation.WithLocation(cfg.Location()), conversation.WithMinAge(cfg.Privacy.MinAge))
 	if err != nil {
 		st.Close()
 		return nil, nil, err

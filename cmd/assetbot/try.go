@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/assetbot/assetbot/internal/conversation"
 	"github.com/assetbot/assetbot/internal/store"
@@ -40,17 +41,17 @@ func (e *environment) try(ctx context.Context, args []string) error {
 		cfg.Log.Level = "warn"
 	}
 	log := e.logger(cfg)
-	st, err := store.Open(ctx, *db, store.WithLogger(log))
+	st, err := store.Open(ctx, *db, store.WithLogger(log), store.WithFlows(fl))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	svc, err := conversation.New(fl, *flowID, log, conversation.WithStore(st))
+	svc, err := conversation.New(fl, *flowID, log, conversation.WithStore(st), conversation.WithMinAge(cfg.Privacy.MinAge))
 	if err != nil {
 		return fmt.Errorf("%w (flows available: %v)", err, flowIDs(fl))
 	}
 	s := &terminal.Session{
-		Store: st, Service: svc, In: e.stdin, Out: e.stdout,
+		Store: st, Service: svc, In: e.stdin, Out: e.stdout, DataDir: filepath.Dir(*db),
 		User: conversation.Identity{Channel: "terminal", UserID: *user, FirstName: *user, Language: *lang},
 	}
 	return s.Run(ctx)

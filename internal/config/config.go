@@ -41,7 +41,38 @@ type Config struct {
 	Areas []Area `yaml:"areas"`
 	// Digest configures the organisers' weekly digest.
 	Digest Digest `yaml:"digest"`
+	// Privacy configures the age check and how long personal data is kept.
+	Privacy Privacy `yaml:"privacy"`
 }
+
+// Privacy configures how residents' personal data is handled and how long
+// it is kept (UK GDPR's storage limitation). Neither period can be turned off: a community map has no
+// reason to keep forever what people left unfinished or stopped confirming.
+type Privacy struct {
+	// UnfinishedRetention is how long after their last activity a person
+	// who never finished (never went through their entry, nor put an
+	// asset on the map) is deleted; default 90d.
+	UnfinishedRetention time.Duration `yaml:"unfinished_retention"`
+	// StaleRetention is how long after an entry went stale (a refresh went
+	// unanswered) it is deleted, after one warning at least 30 days before
+	// with a button to keep it; default 365d.
+	StaleRetention time.Duration `yaml:"stale_retention"`
+	// RetentionSchedule is when the retention job runs, as a cron spec in
+	// Timezone; default "@hourly".
+	RetentionSchedule string `yaml:"retention_schedule"`
+	// MinAge is the age residents confirm they have reached, at the
+	// consent question, before anything of theirs is kept; default 16
+	// (Telegram's own minimum in the UK and EU).
+	MinAge int `yaml:"min_age"`
+}
+
+// The bounds of privacy.min_age: under UK GDPR a child under 13 cannot
+// consent to an online service themselves; above maxMinAge is a mistake.
+const (
+	minMinAge     = 13
+	maxMinAge     = 99
+	defaultMinAge = 16
+)
 
 // Digest configures the organisers' digest.
 type Digest struct {
@@ -218,6 +249,7 @@ func Default() Config {
 		},
 		Log:        Log{Level: "info", Format: "text"},
 		Digest:     Digest{Schedule: "0 9 * * 1"},
+		Privacy:    Privacy{UnfinishedRetention: 90 * day, StaleRetention: 365 * day, RetentionSchedule: "@hourly", MinAge: defaultMinAge},
 		Volunteers: Volunteers{Invitation: "Tell us what you could share with your neighbours: scan this to start."},
 		Reminders: Reminders{
 			CheckEvery:   "@every 5m",

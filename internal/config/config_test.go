@@ -132,6 +132,11 @@ aim:
   words: [netball, dance]
 digest:
   schedule: "30 8 * * 5"
+privacy:
+  unfinished_retention: 60d
+  stale_retention: 8760h
+  retention_schedule: "30 3 * * *"
+  min_age: 18
 `
 	want := Config{
 		Database: Database{Path: "/var/lib/assetbot/assetbot.db"},
@@ -158,6 +163,7 @@ digest:
 		Volunteers: Volunteers{Invitation: "Scan me, neighbour"},
 		Aim:        Aim{Text: "Non-competitive sport and fun for young girls", Options: []string{"sport", "youth_club"}, Words: []string{"netball", "dance"}},
 		Digest:     Digest{Schedule: "30 8 * * 5"},
+		Privacy:    Privacy{UnfinishedRetention: 60 * 24 * time.Hour, StaleRetention: 365 * 24 * time.Hour, RetentionSchedule: "30 3 * * *", MinAge: 18},
 	}
 	got, err := parse("config.yaml", []byte(data), env("TELEGRAM_BOT_TOKEN", "from-the-environment"))
 	if err != nil {
@@ -272,6 +278,12 @@ func TestParseErrors(t *testing.T) {
 			`config.yaml:2: database.path: must not be empty`},
 		{"bad check_every", "reminders:\n  check_every: every five minutes\n",
 			`config.yaml:2: reminders.check_every: must be a cron spec such as "@every 5m" or "*/5 * * * *": expected exactly 5 fields, found 3: [every five minutes]`},
+		{"min_age under 13", "privacy:\n  min_age: 12\n",
+			`config.yaml:2: privacy.min_age: must be from 13 (the youngest who may consent to an online service in the UK) to 99, got 12`},
+		{"min_age not a number", "privacy:\n  min_age: sixteen\n",
+			`config.yaml:2: privacy.min_age: want a whole number, got "sixteen"`},
+		{"min_age too old", "privacy:\n  min_age: 160\n",
+			`config.yaml:2: privacy.min_age: must be from 13 (the youngest who may consent to an online service in the UK) to 99, got 160`},
 		{"bad digest schedule", "digest:\n  schedule: mondays\n",
 			`config.yaml:2: digest.schedule: must be a cron spec such as "0 9 * * 1" (Monday at 09:00): expected exactly 5 fields, found 1: [mondays]`},
 		{"check_every too often", "reminders:\n  check_every: \"@every 100ms\"\n",
@@ -290,6 +302,22 @@ func TestParseErrors(t *testing.T) {
 			`config.yaml:2: reminders.daily_cap: must be at least 1, got 0`},
 		{"reminder rate zero", "reminders:\n  rate: 0\n",
 			`config.yaml:2: reminders.rate: must be above 0, got 0`},
+		{"retention garbage", "privacy:\n  unfinished_retention: three months\n",
+			`config.yaml:2: privacy.unfinished_retention: want a duration such as "50s", "1m30s", "24h" or "180d", got "three months"`},
+		{"retention without unit", "privacy:\n  stale_retention: 365\n",
+			`config.yaml:2: privacy.stale_retention: want a duration such as "50s", "1m30s", "24h" or "180d", got "365"`},
+		{"retention zero", "privacy:\n  stale_retention: 0d\n",
+			`config.yaml:2: privacy.stale_retention: must be at least 1d (it cannot be turned off; set a long period instead), got 0s`},
+		{"retention negative", "privacy:\n  unfinished_retention: -90d\n",
+			`config.yaml:2: privacy.unfinished_retention: want a duration such as "50s", "1m30s", "24h" or "180d", got "-90d"`},
+		{"retention negative hours", "privacy:\n  unfinished_retention: -2160h\n",
+			`config.yaml:2: privacy.unfinished_retention: must be at least 1d (it cannot be turned off; set a long period instead), got -2160h0m0s`},
+		{"retention under a day", "privacy:\n  stale_retention: 12h\n",
+			`config.yaml:2: privacy.stale_retention: must be at least 1d (it cannot be turned off; set a long period instead), got 12h0m0s`},
+		{"retention before the nudges", "reminders:\n  nudge_after: 72h\n  max_nudges: 2\nprivacy:\n  unfinished_retention: 6d\n",
+			`config.yaml:5: privacy.unfinished_retention: must be longer than the nudges take (reminders.nudge_after x reminders.max_nudges = 144h0m0s), got 144h0m0s`},
+		{"bad retention schedule", "privacy:\n  retention_schedule: nightly\n",
+			`config.yaml:2: privacy.retention_schedule: must be a cron spec such as "@hourly" or "30 3 * * *": expected exactly 5 fields, found 1: [nightly]`},
 		{"unknown timezone", "timezone: Mars/Olympus\n",
 			`config.yaml:1: timezone: unknown timezone "Mars/Olympus" (want a name such as "Europe/London")`},
 		{"empty timezone", "timezone: ''\n",
@@ -419,7 +447,7 @@ func TestEnvExpansion(t *testing.T) {
 		{name: "escaped reference", data: "flows: {dir: '$${DIR}'}",
 			get: func(c Config) any { return c.Flows.Dir }, want: "${DIR}"},
 		{name: "keys are not expanded", data: "${DIR}: x",
-			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers, aim, areas, digest)`},
+			wantErr: `config.yaml:1: "${DIR}": unknown key (want one of database, flows, timezone, telegram, organisers, log, http, reminders, volunteers, aim, areas, digest, privacy)`},
 		{name: "missing", data: "log:\n  level: ${LOG_LEVEL}\n",
 			wantErr: `config.yaml:2: log.level: environment variable LOG_LEVEL is not set and has no default`},
 		{name: "unterminated", data: "flows: {dir: '${DIR'}",
@@ -568,6 +596,11 @@ func TestValidate(t *testing.T) {
 			"areas[0].lat: must be a latitude from -90 to 90, got 90.5\nareas[0].lon: must be a longitude from -180 to 180, got -180.1"},
 		{"area NaN", func(c *Config) { c.Areas = []Area{{"Nowhere", nanValue(), 0}} },
 			`areas[0].lat: must be a latitude from -90 to 90, got NaN`},
+		{"retention a day", func(c *Config) { c.Privacy.StaleRetention = 24 * time.Hour }, ""},
+		{"retention unset", func(c *Config) { c.Privacy = Privacy{RetentionSchedule: "@hourly", MinAge: defaultMinAge} },
+			"privacy.unfinished_retention: must be at least 1d (it cannot be turned off; set a long period instead), got 0s\n" +
+				"privacy.stale_retention: must be at least 1d (it cannot be turned off; set a long period instead), got 0s"},
+		{"retention after nudges off", func(c *Config) { c.Reminders.MaxNudges = 0; c.Privacy.UnfinishedRetention = 24 * time.Hour }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

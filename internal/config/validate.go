@@ -96,6 +96,33 @@ func (c Config) check(v *checker) {
 	c.Aim.check(v)
 	checkAreas(v, c.Areas)
 	c.Digest.check(v)
+	c.Privacy.check(v, c.Reminders)
+}
+
+// minRetention is the shortest retention period: anything shorter is a
+// mistake (a missing "d"), and would delete people mid-conversation.
+const minRetention = day
+
+func (p Privacy) check(v *checker, r Reminders) {
+	for _, k := range []struct {
+		key string
+		d   time.Duration
+	}{{"privacy.unfinished_retention", p.UnfinishedRetention}, {"privacy.stale_retention", p.StaleRetention}} {
+		if k.d < minRetention {
+			v.addf(k.key, "must be at least 1d (it cannot be turned off; set a long period instead), got %s", k.d)
+		}
+	}
+	// People are nudged to finish before they are deleted for not
+	// finishing.
+	if nudges := r.NudgeAfter * time.Duration(max(r.MaxNudges, 0)); p.UnfinishedRetention >= minRetention && p.UnfinishedRetention <= nudges {
+		v.addf("privacy.unfinished_retention", "must be longer than the nudges take (reminders.nudge_after x reminders.max_nudges = %s), got %s", nudges, p.UnfinishedRetention)
+	}
+	if err := schedule.Parse(p.RetentionSchedule); err != nil {
+		v.addf("privacy.retention_schedule", `must be a cron spec such as "@hourly" or "30 3 * * *": %v`, err)
+	}
+	if p.MinAge < minMinAge || p.MinAge > maxMinAge {
+		v.addf("privacy.min_age", "must be from %d (the youngest who may consent to an online service in the UK) to %d, got %d", minMinAge, maxMinAge, p.MinAge)
+	}
 }
 
 // maxAimRunes bounds aim.text: one sentence, read at the top of a digest on

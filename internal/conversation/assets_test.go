@@ -138,7 +138,8 @@ func TestNewGroupIsAddedAfterTheFlow(t *testing.T) {
 		t.Errorf("got %s; want to be told it comes later", describe(r))
 	}
 	asks(t, r, "connector")
-	asks(t, ada.do(flow.InputSkip), "area")
+	asks(t, ada.do(flow.InputSkip), "contact")
+	ada.consentTo("contact", "shown")
 	shows(t, ada.say("LS6"), menuSummary)
 	r = ada.press(actConfirm)
 	// The thanks, then the group's questions, its name already known.

@@ -65,3 +65,12 @@ func (c *sessionCache) put(personID int64, e cached) {
 	}
 	c.entries[personID] = e
 }
+
+// forget drops the person's entry: they were erased. (An entry left
+// behind would never be read, since no one else is given their id, but
+// their answers would stay in memory.)
+func (c *sessionCache) forget(personID int64) {
+	c.mu.Lock()
+	delete(c.entries, personID)
+	c.mu.Unlock()
+}

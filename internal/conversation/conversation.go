@@ -16,6 +16,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/referral"
@@ -48,6 +49,15 @@ const (
 	EventReminder EventKind = "reminder"
 	// EventAdd is /add: put a group, place or organisation on the map.
 	EventAdd EventKind = "add"
+	// EventPrivacy is /privacy: each consent and the person's choice, to
+	// change any of them.
+	EventPrivacy EventKind = "privacy"
+	// EventDelete is /delete: erase everything held about the person,
+	// once they confirm.
+	EventDelete EventKind = "delete"
+	// EventMyData is /mydata: everything held about the person, as a
+	// message and a document. It changes nothing.
+	EventMyData EventKind = "mydata"
 )
 
 // Event is one thing the person did.
@@ -82,8 +92,14 @@ func Command(name string) (ev Event, ok bool) {
 		return Event{Kind: EventInvite}, true
 	case "/add":
 		return Event{Kind: EventAdd}, true
+	case "/delete":
+		return Event{Kind: EventDelete}, true
+	case "/mydata":
+		return Event{Kind: EventMyData}, true
 	case "/language":
 		return Event{Kind: EventLanguage}, true
+	case "/privacy":
+		return Event{Kind: EventPrivacy}, true
 	case "/back":
 		return input(flow.InputBack)
 	case "/skip":
@@ -120,11 +136,26 @@ type Reply struct {
 	// Stale is set when a button of an old question or menu was pressed:
 	// nothing changed.
 	Stale bool
-	// Person is the person as stored after the event.
+	// Person is the person as stored after the event; as they were before
+	// it when Erased. For /mydata, which changes nothing, Language is the
+	// language they were answered in, and someone the bot does not know is
+	// the zero Person with that language.
 	Person store.Person
+	// Erased is set when the event erased the person: nothing about them
+	// is stored any more.
+	Erased bool
 	// Invite is the person's own invitation code, when they asked for
 	// their link to invite others (/invite); the channel makes the link.
 	Invite string
+	// Document is a file to send after the messages: everything held
+	// about the person, when they asked for it (/mydata).
+	Document *Document
+}
+
+// Document is a file for the person, sent or saved by the channel.
+type Document struct {
+	Name string
+	Data []byte
 }
 
 // Service handles events against a set of flows.
@@ -136,6 +167,12 @@ type Service struct {
 	log   *slog.Logger
 	cache *sessionCache
 	dir   *assetDirectory
+	// loc is the timezone of dates shown to people.
+	loc *time.Location
+	// minAge is the age a consent's age check asks the person to confirm.
+	minAge int
+	// sent limits how often each person is sent their data.
+	sent *dataLimiter
 }
 
 // Option configures New.
@@ -147,13 +184,24 @@ func WithStore(st *store.Store) Option {
 	return func(s *Service) { s.dir = newAssetDirectory(st, s.log) }
 }
 
+// WithLocation sets the timezone of the dates people are shown (the day a
+// stale entry will be deleted); without it, UTC.
+func WithLocation(loc *time.Location) Option { return func(s *Service) { s.loc = loc } }
+
+// WithMinAge sets the age a consent step's age check asks people to
+// confirm they have reached (privacy.min_age); without it,
+// flow.DefaultMinAge.
+func WithMinAge(age int) Option {
+	return func(s *Service) { s.minAge = age }
+}
+
 // New returns a service whose /start runs the flow mainFlow.
 func New(flows map[string]*flow.Flow, mainFlow string, log *slog.Logger, opts ...Option) (*Service, error) {
 	f, ok := flows[mainFlow]
 	if !ok {
 		return nil, fmt.Errorf("main flow %q not found among the flows", mainFlow)
 	}
-	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached)}
+	s := &Service{flows: flows, main: f, log: log, cache: newSessionCache(maxCached), sent: newDataLimiter(myDataInterval), loc: time.UTC, minAge: flow.DefaultMinAge}
 	for _, id := range slices.Sorted(maps.Keys(flows)) {
 		if flows[id].Asset != nil {
 			s.kinds = append(s.kinds, flows[id])
@@ -211,11 +259,20 @@ type turn struct {
 	asset int64
 	env   flow.Env
 	reply Reply
+	// erased is set once the person is erased: the turn then stores
+	// nothing more about them.
+	erased bool
+	// created is set when this event made the person's row.
+	created bool
 }
 
 // Handle applies one event and returns what to show. Call it inside a
 // store transaction that also records the event, so it is applied once.
 func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
+	if ev.Kind == EventMyData {
+		// Before load, which would make a record of someone unknown.
+		return s.myData(tx, id)
+	}
 	t, err := s.load(tx, id)
 	if err != nil {
 		return Reply{}, err
@@ -248,6 +305,12 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 		s.showMenu(t, menuLang, "")
 	case EventAdd:
 		s.showMenu(t, menuAdd, "")
+	case EventPrivacy:
+		err = s.privacy(t)
+	case EventDelete:
+		if err = s.use(t, s.main, 0); err == nil {
+			s.showMenu(t, menuDelete, "")
+		}
 	case EventInput:
 		err = s.input(t, ev.Input)
 	case EventReminder:
@@ -258,10 +321,17 @@ func (s *Service) Handle(tx *store.Tx, id Identity, ev Event) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	if t.created && t.reply.Stale {
+		// A stale button from someone we hold nothing of (such as one who
+		// said they are under age): it changes nothing, so keep nothing.
+		if err := s.eraseQuietly(t); err != nil {
+			return Reply{}, err
+		}
+	}
 	if err := s.save(t); err != nil {
 		return Reply{}, err
 	}
-	t.reply.Person = t.person
+	t.reply.Person, t.reply.Erased = t.person, t.erased
 	return t.reply, nil
 }
 
@@ -274,6 +344,7 @@ func (s *Service) load(tx *store.Tx, id Identity) (*turn, error) {
 		if err != nil {
 			return nil, err
 		}
+		t.created = true
 	case err != nil:
 		return nil, err
 	case id.Language != "" && !p.LanguageChosen && s.Language(id.Language) != p.Language:
@@ -292,7 +363,8 @@ func (s *Service) load(tx *store.Tx, id Identity) (*turn, error) {
 			t.env, err = s.env(t)
 			return t, err
 		}
-		t.env = flow.Env{Lang: p.Language, FirstName: firstName(t), Known: c.known, Directory: s.directory()}
+		t.env = s.baseEnv(t)
+		t.env.Known = c.known
 		return t, nil
 	}
 	c, err := tx.Conversation(p.ID)
@@ -355,10 +427,17 @@ func firstName(t *turn) string {
 	return t.person.FirstName
 }
 
+// baseEnv is what the engine knows of the person before their answers.
+func (s *Service) baseEnv(t *turn) flow.Env {
+	return flow.Env{Lang: t.person.Language, FirstName: firstName(t), Known: map[string]flow.Value{}, Directory: s.directory(), MinAge: s.minAge}
+}
+
 // env gathers what the engine knows of the person: their name, language and
-// recorded answers, including a consent still in force.
+// recorded answers, with their consent decisions: a required consent only
+// while it is in force (a refusal is asked again by a new run), any other
+// whichever way it went, so that it is never asked twice.
 func (s *Service) env(t *turn) (flow.Env, error) {
-	env := flow.Env{Lang: t.person.Language, FirstName: firstName(t), Known: map[string]flow.Value{}, Directory: s.directory()}
+	env := s.baseEnv(t)
 	if t.flow.Asset != nil {
 		return env, s.assetEnv(t, &env)
 	}
@@ -377,15 +456,17 @@ func (s *Service) env(t *turn) (flow.Env, error) {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return env, err
 		}
-		if granted {
-			yes := true
-			env.Known[step.Key] = flow.Value{Bool: &yes}
+		if granted || err == nil && !step.Required {
+			env.Known[step.Key] = flow.Value{Bool: &granted}
 		}
 	}
 	return env, nil
 }
 
 func (s *Service) save(t *turn) error {
+	if t.erased {
+		return nil
+	}
 	if t.fresh && t.sess.Flow.Flow == "" && t.sess.Menu == "" {
 		return nil // nothing started, no menu open: keep no conversation
 	}
@@ -564,9 +645,12 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 		// Keep the echo of a menu choice that started or resumed this run.
 		t.reply.Echo = r.Echo
 	}
-	if r.Outcome == flow.OutcomeStale {
+	switch r.Outcome {
+	case flow.OutcomeStale:
 		t.reply.Stale = true
 		return nil
+	case flow.OutcomeUnderAge:
+		return s.underAge(t, r)
 	}
 	if t.flow.Asset != nil {
 		return s.applyAsset(t, r)
@@ -593,6 +677,10 @@ func (s *Service) apply(t *turn, r flow.Result) error {
 				return err
 			}
 		}
+		if step := s.consentRun(t, r.State); step != nil {
+			s.consentChanged(t, step)
+			return nil
+		}
 		s.queueNamed(t, r.State.Answers, 0)
 		s.showMenu(t, menuSummary, "")
 	}
@@ -612,7 +700,8 @@ func (s *Service) prompts(t *turn, r flow.Result) {
 	}
 }
 
-// record stores one answer, or a consent decision.
+// record stores one answer, or a consent decision with the wording it
+// answered.
 func (s *Service) record(t *turn, a flow.Answer) error {
 	t.reply.Recorded++
 	if a.Consent == "" {
@@ -623,8 +712,15 @@ func (s *Service) record(t *turn, a flow.Answer) error {
 		return s.linkAnswer(t, t.flow.Step(a.Step), a.Value)
 	}
 	granted := a.Value.Bool != nil && *a.Value.Bool
-	if err := t.tx.RecordConsent(t.person.ID, a.Consent, granted, t.flow.ID, a.Version); err != nil {
+	err := t.tx.RecordDecision(t.person.ID, store.ConsentRecord{Purpose: a.Consent, Granted: granted,
+		Flow: t.flow.ID, FlowVersion: a.Version, TextVersion: a.TextVersion})
+	if err != nil {
 		return err
+	}
+	if step := t.flow.Step(a.Step); step != nil && !step.Required {
+		// A purpose beyond the map: either answer stands, and the flow goes on.
+		t.env.Known[a.Key] = a.Value
+		return nil
 	}
 	if granted {
 		t.env.Known[a.Key] = a.Value
@@ -644,8 +740,32 @@ func (s *Service) record(t *turn, a flow.Answer) error {
 	return s.forget(t)
 }
 
+// erase erases everything held about the person (see store.Tx.Erase):
+// /delete, /me's delete and a reminder's "Remove me" all end here. Their
+// conversation, held in memory, goes once the erasure is committed.
+func (s *Service) erase(t *turn) error {
+	if err := s.eraseQuietly(t); err != nil {
+		return err
+	}
+	t.say(flow.MsgDeleted)
+	return nil
+}
+
+// eraseQuietly erases everything held about the person, as erase does,
+// saying nothing: for someone under the minimum age, or a stale button
+// from someone the bot had never heard of.
+func (s *Service) eraseQuietly(t *turn) error {
+	if err := t.tx.ErasePerson(t.person.ID); err != nil {
+		return err
+	}
+	t.erased = true
+	id := t.person.ID
+	t.tx.OnCommit(func() { s.cache.forget(id) })
+	return nil
+}
+
 // forget erases the person's answers and name, keeping the row that
-// remembers their consent decisions.
+// remembers their consent decisions: what a refusal of consent keeps.
 func (s *Service) forget(t *turn) error {
 	if _, err := t.tx.DeleteAnswers(t.person.ID); err != nil {
 		return err

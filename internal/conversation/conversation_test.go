@@ -57,7 +57,7 @@ func newWorld(t testing.TB, fl map[string]*flow.Flow) *world {
 // open (re)opens the database and builds the service on fl.
 func (w *world) open(fl map[string]*flow.Flow) {
 	w.t.Helper()
-	st, err := store.Open(context.Background(), w.path, store.WithClock(w.clock.Now))
+	st, err := store.Open(context.Background(), w.path, store.WithClock(w.clock.Now), store.WithFlows(fl))
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -243,7 +243,8 @@ func (p *person) consent() (bool, error) {
 }
 
 // residentAnswers are typed answers to every question of the resident
-// flow after consent, in order.
+// flow after consent to the map, in order: answers, and the consents to
+// being contacted and shown (residentConsents of them).
 var residentAnswers = []struct{ step, text string }{
 	{"hands", "1, 3"},
 	{"head", "local history"},
@@ -254,8 +255,14 @@ var residentAnswers = []struct{ step, text string }{
 	{"when", "1 3"},
 	{"groups", "7"},
 	{"connector", "yes"},
+	{"contact", "yes"},
+	{"shown", "no"},
 	{"area", "LS6"},
 }
+
+// residentConsents counts the consents among residentAnswers: decisions,
+// not answers held.
+const residentConsents = 2
 
 // answerUpTo starts the resident flow, consents and answers every question
 // before step; it returns the reply asking step.
@@ -301,8 +308,8 @@ func TestStartGreetsAndAsksConsent(t *testing.T) {
 		t.Fatalf("got %s; want a greeting by name then the consent question", describe(r))
 	}
 	q := asks(t, r, "consent")
-	if q.Type != flow.TypeYesNo || q.CanBack || !reflect.DeepEqual(optionIDs(q), []string{flow.Yes, flow.No}) {
-		t.Errorf("consent question = %+v; want yes/no with nothing to go back to", q)
+	if q.Type != flow.TypeYesNo || q.CanBack || !reflect.DeepEqual(optionIDs(q), []string{flow.Yes, flow.No, flow.UnderAge}) {
+		t.Errorf("consent question = %+v; want yes/no/under age with nothing to go back to", q)
 	}
 	if r.Outcome != flow.OutcomeAsked {
 		t.Errorf("Outcome = %q; want %q", r.Outcome, flow.OutcomeAsked)
@@ -317,8 +324,8 @@ func TestStartGreetsAndAsksConsent(t *testing.T) {
 
 	r = ada.press(flow.Yes)
 	asks(t, r, "hands")
-	if r.Echo != "Yes" {
-		t.Errorf("Echo = %q; want Yes", r.Echo)
+	if r.Echo != "Yes, and I'm 16 or over" {
+		t.Errorf("Echo = %q; want the button's words", r.Echo)
 	}
 	if r.Person.FirstName != "Ada" {
 		t.Errorf("reply's person first name = %q; want Ada once consent is given", r.Person.FirstName)
@@ -443,8 +450,8 @@ func TestReturningUser(t *testing.T) {
 		p := setup(t)
 		says(t, p.press(actConfirm), en(flow.MsgConfirmed, "Ada"))
 		answers := p.answers()
-		if len(answers) != len(residentAnswers) {
-			t.Errorf("%d answers held; want %d", len(answers), len(residentAnswers))
+		if len(answers) != len(residentAnswers)-residentConsents {
+			t.Errorf("%d answers held; want %d", len(answers), len(residentAnswers)-residentConsents)
 		}
 		for k, a := range answers {
 			if !a.ConfirmedAt.Equal(t0.Add(24*time.Hour)) || !a.UpdatedAt.Equal(t0) {
@@ -580,8 +587,8 @@ func TestReturningUser(t *testing.T) {
 			t.Errorf("delete menu = %v", optionIDs(m))
 		}
 		says(t, p.press(actDeleteNo), en(flow.MsgKept, ""))
-		if got := len(p.answers()); got != len(residentAnswers) {
-			t.Errorf("%d answers after keeping them; want %d", got, len(residentAnswers))
+		if got := len(p.answers()); got != len(residentAnswers)-residentConsents {
+			t.Errorf("%d answers after keeping them; want %d", got, len(residentAnswers)-residentConsents)
 		}
 	})
 
@@ -590,23 +597,33 @@ func TestReturningUser(t *testing.T) {
 		shows(t, p.press(actDelete), menuDelete)
 		r := p.press(actDeleteYes)
 		says(t, r, en(flow.MsgDeleted, ""))
-		if got := p.answers(); len(got) != 0 {
-			t.Errorf("answers after deleting = %v; want none", got)
+		if !r.Erased {
+			t.Errorf("reply to deleting: Erased = false; want true")
 		}
-		if r.Person.FirstName != "" {
-			t.Errorf("first name after deleting = %q; want none", r.Person.FirstName)
-		}
-		var history []store.HistoryEntry
-		p.update(func(tx *store.Tx) error {
-			var err error
-			history, err = tx.AnswerHistory(r.Person.ID, "resident", "time")
-			return err
-		})
-		if len(history) != 0 {
-			t.Errorf("history after deleting = %v; want none", history)
-		}
+		p.erased(r.Person.ID)
 		says(t, p.send(Event{Kind: EventMe}), en(flow.MsgNothingHeld, ""))
 	})
+}
+
+// erased checks that the person the store knew as id is gone with all
+// they said, and that a new /start meets them as someone new.
+func (p *person) erased(id int64) {
+	p.t.Helper()
+	p.update(func(tx *store.Tx) error {
+		if _, err := tx.PersonByID(id); !errors.Is(err, store.ErrNotFound) {
+			p.t.Errorf("person %d after deleting: err = %v; want ErrNotFound", id, err)
+		}
+		if _, err := tx.Person(p.id.Channel, p.id.UserID); !errors.Is(err, store.ErrNotFound) {
+			p.t.Errorf("%s after deleting: err = %v; want ErrNotFound", p.id.UserID, err)
+		}
+		if history, err := tx.AnswerHistory(id, "resident", "time"); err != nil || len(history) != 0 {
+			p.t.Errorf("history after deleting = %v, %v; want none", history, err)
+		}
+		return nil
+	})
+	if _, ok := p.svc.cache.get(id, 1); ok || len(p.svc.cache.entries) != 0 {
+		p.t.Errorf("the conversation cache keeps %d entries after deleting; want none", len(p.svc.cache.entries))
+	}
 }
 
 func TestStaleButtons(t *testing.T) {

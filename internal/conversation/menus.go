@@ -23,6 +23,7 @@ const (
 	menuMine    = "mine"     // the person's assets
 	menuAsset   = "asset"    // one of them: still right, change, remove
 	menuRemove  = "remove"   // are you sure?
+	menuPrivacy = "privacy"  // /privacy: each consent and the choice made
 )
 
 // Menu actions. A change menu's actions are changePrefix + answer key; the
@@ -47,6 +48,7 @@ const (
 	addPrefix      = "add_"
 	samePrefix     = "same_"
 	assetPrefix    = "asset_"
+	privacyPrefix  = "consent_"
 	maxMenuChoices = 24
 )
 
@@ -104,6 +106,12 @@ func (s *Service) menuText(t *turn, menu string) string {
 	case menuAsset:
 		return t.text(flow.MsgAssetMenu, "name", t.assetName(), "kind", t.flow.Title.In(t.env.Lang),
 			"links", s.assetRelation(t), "summary", s.summary(t))
+	case menuPrivacy:
+		choices, err := s.choices(t)
+		if err != nil {
+			s.log.Error("list consents", "person_id", t.person.ID, "err", err)
+		}
+		return t.text(flow.MsgPrivacy, "choices", choices)
 	case menuRemove:
 		if whole, err := s.mayRemove(t); err == nil && !whole {
 			return t.text(flow.MsgRemoveLink, "name", t.assetName())
@@ -194,6 +202,12 @@ func (s *Service) menuOptions(t *turn, menu string) []flow.Choice {
 		return options
 	case menuAsset:
 		return []flow.Choice{choice(actConfirm, flow.MsgMenuStillTrue), choice(actChange, flow.MsgMenuChangeAnswer), choice(actRemove, flow.MsgMenuRemove)}
+	case menuPrivacy:
+		var options []flow.Choice
+		for _, step := range consentSteps(s.main) {
+			options = append(options, flow.Choice{ID: privacyPrefix + step.Consent, Label: t.text(flow.MsgMenuPrivacyChange, "purpose", step.ShortLabel(t.env.Lang))})
+		}
+		return options
 	case menuRemove:
 		return []flow.Choice{choice(actRemoveYes, flow.MsgMenuRemoveYes), choice(actDeleteNo, flow.MsgMenuDeleteNo)}
 	}
@@ -269,11 +283,7 @@ func (s *Service) act(t *turn, menu, action string) error {
 	case action == actDelete:
 		s.showMenu(t, menuDelete, "")
 	case action == actDeleteYes:
-		if err := s.forget(t); err != nil {
-			return err
-		}
-		t.sess.Flow = flow.State{Turn: t.sess.Flow.Turn}
-		t.say(flow.MsgDeleted)
+		return s.erase(t)
 	case action == actDeleteNo:
 		t.say(flow.MsgKept)
 	case action == actMine:
@@ -295,6 +305,8 @@ func (s *Service) act(t *turn, menu, action string) error {
 	case strings.HasPrefix(action, samePrefix):
 		id, _ := strconv.ParseInt(strings.TrimPrefix(action, samePrefix), 10, 64)
 		return s.sameAsset(t, id)
+	case strings.HasPrefix(action, privacyPrefix):
+		return s.changeConsent(t, strings.TrimPrefix(action, privacyPrefix))
 	case strings.HasPrefix(action, assetPrefix):
 		id, _ := strconv.ParseInt(strings.TrimPrefix(action, assetPrefix), 10, 64)
 		return s.openAsset(t, id)

@@ -22,7 +22,8 @@ func TestGroupNamedAddedAfterwards(t *testing.T) {
 	ada.answerUpTo("groups")
 	asks(t, ada.say("5"), "group_name") // Allotment
 	asks(t, ada.say(group), "connector")
-	asks(t, ada.say("no"), "area")
+	asks(t, ada.say("no"), "contact")
+	ada.consentTo("contact", "shown")
 	shows(t, ada.say("LS6"), menuSummary)
 
 	r := ada.press(actConfirm)

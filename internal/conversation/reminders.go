@@ -3,6 +3,7 @@ package conversation
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
@@ -16,6 +17,14 @@ const (
 	ReminderRemove    = "remove"     // a refresh: delete everything, or an asset
 )
 
+// DeletionNotice is how long after its warning a stale entry is deleted:
+// the warning names the day, and the retention job deletes nothing before
+// its warning is that old.
+const DeletionNotice = 30 * 24 * time.Hour
+
+// dateFormat is how a date is shown to people: the same in every language.
+const dateFormat = "2006-01-02"
+
 // ErrGone is returned by Compose for a refresh of an asset that is no
 // longer on the map, or whose kind the flows no longer record: there is
 // nothing to ask about.
@@ -24,7 +33,10 @@ var ErrGone = errors.New("the asset is no longer on the map")
 // Compose writes the message of a due reminder to its person: for a nudge,
 // a button to carry on; for a refresh, what we hold with "Still true",
 // "Update" and "Remove me"; for a refresh of an asset, what the map says
-// of it with "Still true", "Update" and "Remove". It changes nothing.
+// of it with "Still true", "Update" and "Remove"; for a retention warning,
+// what we hold and the day it will be deleted (DeletionNotice from now,
+// when the message is queued) with "Still true" and "Remove me". It
+// changes nothing.
 func (s *Service) Compose(tx *store.Tx, p store.Person, r store.Reminder) (Reply, error) {
 	t, err := s.load(tx, Identity{Channel: p.Channel, UserID: p.ChannelUserID})
 	if err != nil {
@@ -49,6 +61,9 @@ func (s *Service) Compose(tx *store.Tx, p store.Person, r store.Reminder) (Reply
 		m.Text = t.text(flow.MsgRefresh, "summary", s.summary(t))
 	case store.ReminderRefreshAsset:
 		m.Text = t.text(flow.MsgRefreshAsset, "name", t.assetName(), "summary", s.summary(t))
+	case store.ReminderRetention:
+		day := tx.Now().Add(DeletionNotice).In(s.loc).Format(dateFormat)
+		m.Text = t.text(flow.MsgRetentionWarning, "date", day, "summary", s.summary(t))
 	default:
 		return Reply{}, fmt.Errorf("reminder %d: unknown kind %q", r.ID, r.Kind)
 	}
@@ -163,6 +178,10 @@ func (s *Service) reminderOptions(t *turn, kind string) []flow.Choice {
 		return []flow.Choice{
 			choice(ReminderStillTrue, flow.MsgMenuStillTrue), choice(ReminderUpdate, flow.MsgMenuUpdate), choice(ReminderRemove, flow.MsgMenuRemove),
 		}
+	case store.ReminderRetention:
+		// Only a confirmation keeps the entry (changing one answer does
+		// not), so no "Update": the refresh's confirm and delete paths.
+		return []flow.Choice{choice(ReminderStillTrue, flow.MsgMenuStillTrue), choice(ReminderRemove, flow.MsgMenuRemoveMe)}
 	}
 	return nil
 }

@@ -32,6 +32,8 @@ func (p *person) remind(kind string) (store.Reminder, Reply) {
 			_, err = tx.PlanRefreshes(now, now, 10)
 		case store.ReminderRefreshAsset:
 			_, err = tx.PlanAssetRefreshes(now, now, 10)
+		case store.ReminderRetention:
+			_, err = tx.PlanRetentionWarning(sp.ID, now)
 		}
 		if err != nil {
 			return err
@@ -133,7 +135,10 @@ func TestRefreshButtons(t *testing.T) {
 		_, p, r, _ := setup(t)
 		shows(t, p.pressReminder(r, ReminderRemove), menuDelete)
 		says(t, p.press(actDeleteYes), en(flow.MsgDeleted, ""))
-		says(t, p.pressReminder(r, ReminderStillTrue), en(flow.MsgNothingHeld, ""))
+		// The reminder went with them: its button does nothing now.
+		if rep := p.pressReminder(r, ReminderStillTrue); !rep.Stale || len(rep.Messages) != 0 {
+			t.Errorf("the refresh's button after deleting = %s; want nothing done", describe(rep))
+		}
 	})
 	t.Run("forged and unknown", func(t *testing.T) {
 		w, _, r, _ := setup(t)
@@ -150,6 +155,80 @@ func TestRefreshButtons(t *testing.T) {
 			if rep := ada.send(ev); !rep.Stale || len(rep.Messages) != 0 {
 				t.Errorf("%+v = %s; want nothing done", ev, describe(rep))
 			}
+		}
+	})
+}
+
+func TestRetentionWarningButtons(t *testing.T) {
+	// setup makes Ada's entry stale (a refresh sent and not answered) and
+	// warns her that it will be deleted.
+	setup := func(t *testing.T) (*world, *person, store.Reminder, Reply) {
+		w := newWorld(t, shippedFlows(t))
+		// Late evening in UTC is tomorrow at +13:00: the day named is
+		// the map's.
+		w.clock.Advance(13 * time.Hour)
+		w.svc.loc = time.FixedZone("NZDT", 13*60*60)
+		p := w.person("Ada")
+		p.finish()
+		w.clock.Advance(180 * 24 * time.Hour)
+		refresh, _ := p.remind(store.ReminderRefresh)
+		w.update(func(tx *store.Tx) error {
+			if err := tx.SettleReminder(refresh.ID, store.OutcomeSent); err != nil {
+				return err
+			}
+			_, err := tx.MarkStale(tx.Now(), tx.Now())
+			return err
+		})
+		w.clock.Advance(335 * 24 * time.Hour)
+		r, rep := p.remind(store.ReminderRetention)
+		return w, p, r, rep
+	}
+	freshness := func(w *world, p *person) store.EntryFreshness {
+		var f store.EntryFreshness
+		w.update(func(tx *store.Tx) error {
+			sp, err := tx.Person(p.id.Channel, p.id.UserID)
+			if err != nil {
+				return err
+			}
+			f, err = tx.Freshness(sp.ID)
+			return err
+		})
+		return f
+	}
+	t.Run("message", func(t *testing.T) {
+		w, _, r, rep := setup(t)
+		m := rep.Messages[0]
+		// Sent 2027-08-11 22:30 UTC: 30 days on is 2027-09-10 22:30 UTC,
+		// 2027-09-11 at +13:00.
+		if now := w.clock.Now(); !now.Equal(time.Date(2027, 8, 11, 22, 30, 0, 0, time.UTC)) {
+			t.Fatalf("clock = %v", now)
+		}
+		if m.Reminder != r.ID || !strings.Contains(m.Text, "• Time to give: About an hour a month") ||
+			!strings.Contains(m.Text, "Your entry will be deleted on 2027-09-11 unless you confirm it is still right.") {
+			t.Errorf("warning = %q; want the summary and the day it goes", m.Text)
+		}
+		if got := optionIDs(m); !reflect.DeepEqual(got, []string{ReminderStillTrue, ReminderRemove}) {
+			t.Errorf("warning buttons = %v; want still true and remove me", got)
+		}
+	})
+	t.Run("still true keeps it", func(t *testing.T) {
+		w, p, r, _ := setup(t)
+		if f := freshness(w, p); f.StaleAt.IsZero() {
+			t.Fatalf("freshness = %+v; want stale before the press", f)
+		}
+		says(t, p.pressReminder(r, ReminderStillTrue), en(flow.MsgStillTrue, "Ada"))
+		if f := freshness(w, p); !f.StaleAt.IsZero() || !f.ConfirmedAt.Equal(w.clock.Now()) {
+			t.Errorf("freshness = %+v; want confirmed now, not stale", f)
+		}
+	})
+	t.Run("remove me", func(t *testing.T) {
+		_, p, r, _ := setup(t)
+		shows(t, p.pressReminder(r, ReminderRemove), menuDelete)
+	})
+	t.Run("update is not a button", func(t *testing.T) {
+		_, p, r, _ := setup(t)
+		if rep := p.pressReminder(r, ReminderUpdate); !rep.Stale {
+			t.Errorf("update on a warning = %s; want nothing done", describe(rep))
 		}
 	})
 }

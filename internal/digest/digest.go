@@ -106,7 +106,7 @@ func Build(ctx context.Context, st *store.Store, p Params, since, now time.Time)
 		return d, fmt.Errorf("digest: %w", err)
 	}
 	if p.Aim.Text != "" {
-		purpose := consentPurpose(p.Resident)
+		purpose := p.Resident.RequiredConsent()
 		if purpose != "" {
 			if d.PeopleMatches, err = st.AimPeople(ctx, p.Resident.ID, purpose, offerKey, aimKeys(p.Resident, p.Aim), p.Aim.Options, p.Aim.Words, maxMatches); err != nil {
 				return d, fmt.Errorf("digest: %w", err)
@@ -129,17 +129,6 @@ func Build(ctx context.Context, st *store.Store, p Params, since, now time.Time)
 		return d, fmt.Errorf("digest: %w", err)
 	}
 	return d, nil
-}
-
-// consentPurpose is the purpose the flow's consent step asks for; "" if
-// it asks none, and then nobody is named.
-func consentPurpose(f *flow.Flow) string {
-	for _, s := range f.Steps {
-		if s.Consent != "" {
-			return s.Consent
-		}
-	}
-	return ""
 }
 
 // multiKeys are the answer keys of the flow's multi steps: skills,

@@ -35,25 +35,14 @@ type Exporter struct {
 }
 
 // New returns an Exporter of st. people is the flow people answer (the
-// resident flow): its consent step's purpose decides who may appear. flows
+// resident flow): its required consent (the map) decides who may appear. flows
 // are every flow in use, which give the assets' fields their questions.
 func New(st *store.Store, flows map[string]*flow.Flow, people *flow.Flow) (*Exporter, error) {
-	purpose := consentPurpose(people)
+	purpose := people.RequiredConsent()
 	if purpose == "" {
 		return nil, fmt.Errorf("flow %q asks no consent, so nobody's answers in it may be exported", people.ID)
 	}
 	return &Exporter{st: st, flows: flows, people: people, purpose: purpose}, nil
-}
-
-// consentPurpose is the purpose the flow's consent step asks for; "" if
-// it asks none.
-func consentPurpose(f *flow.Flow) string {
-	for _, s := range f.Steps {
-		if s.Consent != "" {
-			return s.Consent
-		}
-	}
-	return ""
 }
 
 // Counts says how many of each thing an export wrote.

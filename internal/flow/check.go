@@ -51,6 +51,37 @@ func (c *parser) checkAsset(f *Flow, keys map[string]*Step) {
 			c.checkCondition("links: when", r.When, nil, keys)
 		}
 	}
+	c.checkPersonal(f, keys)
+}
+
+// checkPersonal checks the marks that tell, when a person is erased, what
+// of the assets they gave is about them: asset.personal must test a field
+// the asset keeps, and a personal step must be one whose answer is kept
+// as a field that can be cleared, leaving the asset named and placed.
+func (c *parser) checkPersonal(f *Flow, keys map[string]*Step) {
+	linkKeys := f.LinkKeys()
+	if a := f.Asset; a != nil && a.Personal != nil {
+		c.checkCondition("asset.personal", a.Personal, nil, keys)
+		if slices.Contains(linkKeys, a.Personal.Key) {
+			c.add(a.Personal.Line, "asset.personal: %q is how the person knows the asset, kept as their link, not a field of the asset", a.Personal.Key)
+		}
+	}
+	for _, s := range f.Steps {
+		if !s.Personal {
+			continue
+		}
+		what := fmt.Sprintf("step %q: personal", s.ID)
+		switch {
+		case f.Asset == nil:
+			c.add(s.Line, "%s: only for asset flows (every answer of a person's own flow is theirs and goes with them)", what)
+		case s.Type == TypeInfo || s.Type == TypeLookup:
+			c.add(s.Line, "%s: only for questions whose answer is a field of the asset, not %s steps", what, s.Type)
+		case s.Key == f.Asset.Name || s.Key == f.Asset.Area:
+			c.add(s.Line, "%s: the asset's name and area stay when its fields are cleared; use asset.personal for assets that are about the person", what)
+		case slices.Contains(linkKeys, s.Key):
+			c.add(s.Line, "%s: %q is kept as the person's link, which goes with them anyway", what, s.Key)
+		}
+	}
 }
 
 // checkLink checks a link rule's type and ends; ends lists those it may name.
@@ -134,9 +165,7 @@ func (c *parser) checkStep(f *Flow, i int, s *Step, keys map[string]*Step) {
 	if s.Consent != "" && s.Type != TypeYesNo {
 		c.add(s.Line, "%s: consent is only for yesno steps", what)
 	}
-	if s.Consent != "" && f.Declined == nil {
-		c.add(s.Line, "%s: a consent step needs the flow's `declined` text, said when someone says no", what)
-	}
+	c.checkConsent(f, what, s)
 	if s.Type == TypeInfo && (s.Optional || s.Key != s.ID) {
 		c.add(s.Line, "%s: an info step takes no answer, so optional and key do not apply", what)
 	}
@@ -152,6 +181,38 @@ func (c *parser) checkStep(f *Flow, i int, s *Step, keys map[string]*Step) {
 		}
 	}
 	c.checkPlaceholders(what, s, keys)
+}
+
+// checkConsent checks a consent step: a known purpose, asked once, never
+// skipped, and the words a required one needs.
+func (c *parser) checkConsent(f *Flow, what string, s *Step) {
+	if s.Consent == "" {
+		if s.requiredSet || s.AgeCheck {
+			c.add(s.Line, "%s: required and age_check are only for consent steps", what)
+		}
+		return
+	}
+	if !contains(Purposes, s.Consent) {
+		c.add(s.Line, "%s: unknown consent purpose %q (want one of %s)%s", what, s.Consent, strings.Join(Purposes, ", "), suggest(s.Consent, Purposes))
+	}
+	if first := f.ConsentStep(s.Consent); first != s {
+		c.add(s.Line, "%s: consent to %q is already asked by step %q (line %d)", what, s.Consent, first.ID, first.Line)
+	}
+	if s.Optional {
+		c.add(s.Line, "%s: a consent step cannot be optional (skipped, it would decide nothing); set `required: false` so that a \"no\" goes on", what)
+	}
+	if s.When != nil {
+		c.add(s.Line, "%s: a consent step is asked of everyone, so `when` does not apply", what)
+	}
+	switch {
+	case s.Required && f.Declined == nil:
+		c.add(s.Line, "%s: a required consent step needs the flow's `declined` text, said when someone says no", what)
+	case s.AgeCheck && !s.Required:
+		c.add(s.Line, "%s: age_check is only for a required consent step, whose refusal keeps nothing", what)
+	}
+	if s.Required && f.ConsentStep("") != s {
+		c.add(s.Line, "%s: only one consent step may be required", what)
+	}
 }
 
 func (c *parser) checkCondition(what string, cond *Condition, self *Step, keys map[string]*Step) {
@@ -192,15 +253,19 @@ func (c *parser) checkPlaceholders(what string, s *Step, keys map[string]*Step) 
 	if s.Validate != nil {
 		texts = append(texts, s.Validate.Message)
 	}
+	extra := ""
+	if s.Consent != "" {
+		extra = ", {" + minAgePlaceholder + "}"
+	}
 	for _, t := range texts {
 		for _, str := range t {
 			for _, m := range placeholderRegex.FindAllStringSubmatch(str, -1) {
 				name := m[1]
-				if name == "first_name" {
+				if name == "first_name" || name == minAgePlaceholder && s.Consent != "" {
 					continue
 				}
 				if _, ok := keys[name]; !ok {
-					c.add(s.Line, "%s: text refers to {%s}, which is neither {first_name} nor an answer key", what, name)
+					c.add(s.Line, "%s: text refers to {%s}, which is neither {first_name}%s nor an answer key", what, name, extra)
 				} else if keys[name] == s {
 					c.add(s.Line, "%s: text refers to its own answer {%s}", what, name)
 				}

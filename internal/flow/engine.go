@@ -1,6 +1,8 @@
 package flow
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"maps"
 	"slices"
 	"strconv"
@@ -97,6 +99,17 @@ type Env struct {
 	// Directory finds the assets already on the map, for lookup steps.
 	// Without one, every name looked up is new.
 	Directory Directory
+	// MinAge is the age a consent step with AgeCheck asks the person to
+	// confirm, and {min_age} in its texts; 0 means DefaultMinAge.
+	MinAge int
+}
+
+// minAge is the age the person must confirm they have reached.
+func (env Env) minAge() int {
+	if env.MinAge > 0 {
+		return env.MinAge
+	}
+	return DefaultMinAge
 }
 
 // Directory finds assets already on the map.
@@ -171,13 +184,16 @@ type Prompt struct {
 func (p Prompt) Question() bool { return p.Type != TypeInfo }
 
 // Answer is an answer to record. Version is the flow version it was given
-// under; Consent names the purpose when the step asked for consent.
+// under; Consent names the purpose when the step asked for consent, and
+// TextVersion then names the wording the person answered (see
+// TextVersion).
 type Answer struct {
-	Key     string
-	Step    string
-	Value   Value
-	Version int
-	Consent string
+	Key         string
+	Step        string
+	Value       Value
+	Version     int
+	Consent     string
+	TextVersion string
 }
 
 // Outcome summarises what an input did.
@@ -193,6 +209,9 @@ const (
 	OutcomePaused   Outcome = "paused"   // cancelled; can be resumed
 	OutcomeFinished Outcome = "finished" // the flow is over
 	OutcomeDeclined Outcome = "declined" // consent refused; the flow is over
+	// OutcomeUnderAge: the person said they are under the minimum age.
+	// Nothing is recorded; the host keeps nothing about them.
+	OutcomeUnderAge Outcome = "under_age"
 	OutcomeInactive Outcome = "inactive" // the conversation is not running
 )
 
@@ -328,6 +347,13 @@ func Advance(f *Flow, st State, in Input, env Env) Result {
 	}
 	v, action, problem := parseInput(f, &r.State, env, s, in)
 	switch action {
+	case actionUnderAge:
+		r.State.Status, r.State.Step = StatusDeclined, ""
+		r.State.clearPending()
+		r.State.Answers = map[string]Value{}
+		r.Outcome = OutcomeUnderAge
+		r.Echo = underAgeLabel(f, env)
+		r.Prompts = []Prompt{{Type: TypeInfo, Text: fillAnswers(f, r.State, env, f.Msg(MsgUnderAge, env.Lang))}}
 	case actionToggled:
 		r.Outcome = OutcomeToggled
 		r.Prompts = []Prompt{prompt(f, r.State, env, s, "")}
@@ -419,12 +445,21 @@ func accept(f *Flow, r *Result, env Env, s *Step, v Value) {
 	st := &r.State
 	st.Answers[s.Key] = v
 	st.clearPending()
-	r.Answers = append(r.Answers, Answer{Key: s.Key, Step: s.ID, Value: v, Version: f.Version, Consent: s.Consent})
-	r.Echo = Display(f, s, v, env.Lang)
-	if s.Consent != "" && v.Bool != nil && !*v.Bool {
+	a := Answer{Key: s.Key, Step: s.ID, Value: v, Version: f.Version, Consent: s.Consent}
+	if s.Consent != "" {
+		a.TextVersion = TextVersion(f, s, env)
+	}
+	r.Answers = append(r.Answers, a)
+	r.Echo = echo(f, s, v, env)
+	if s.Required && v.Bool != nil && !*v.Bool {
 		st.Status, st.Step = StatusDeclined, ""
 		r.Outcome = OutcomeDeclined
 		r.Prompts = append(r.Prompts, Prompt{Type: TypeInfo, Text: fillAnswers(f, *st, env, f.Declined.In(env.Lang))})
+		return
+	}
+	if st.Only && s.Consent != "" {
+		// A consent changes no answer, so nothing else is needed now.
+		finish(r)
 		return
 	}
 	env = withdraw(f, r, env)
@@ -612,9 +647,70 @@ func prompt(f *Flow, st State, env Env, s *Step, problem string) Prompt {
 			p.Options = append(p.Options, Choice{ID: OtherOption, Label: f.Msg(MsgButtonOther, env.Lang), Selected: slices.Contains(st.Selected, OtherOption)})
 		}
 	case TypeYesNo:
-		p.Options = []Choice{{ID: Yes, Label: f.Msg(MsgButtonYes, env.Lang)}, {ID: No, Label: f.Msg(MsgButtonNo, env.Lang)}}
+		p.Options = yesNoChoices(f, env, s)
 	}
 	return p
+}
+
+// yesNoChoices are the answers a yesno step offers: yes and no, and for a
+// consent step with an age check, yes saying the person is old enough and
+// "I'm under" the minimum age.
+func yesNoChoices(f *Flow, env Env, s *Step) []Choice {
+	if !s.AgeCheck {
+		return []Choice{{ID: Yes, Label: f.Msg(MsgButtonYes, env.Lang)}, {ID: No, Label: f.Msg(MsgButtonNo, env.Lang)}}
+	}
+	return []Choice{
+		{ID: Yes, Label: f.Text(MsgButtonYesOfAge, env.Lang, minAgePlaceholder, strconv.Itoa(env.minAge()))},
+		{ID: No, Label: f.Msg(MsgButtonNo, env.Lang)},
+		{ID: UnderAge, Label: underAgeLabel(f, env)},
+	}
+}
+
+// underAgeLabel is the age check's "I'm under {min_age}", in env's language.
+func underAgeLabel(f *Flow, env Env) string {
+	return f.Text(MsgButtonUnderAge, env.Lang, minAgePlaceholder, strconv.Itoa(env.minAge()))
+}
+
+// echo is the accepted answer v to s as the person would read it: for a
+// yes or no, the button's own words ("Yes, and I'm 16 or over").
+func echo(f *Flow, s *Step, v Value, env Env) string {
+	if s.Type == TypeYesNo && v.Bool != nil {
+		want := No
+		if *v.Bool {
+			want = Yes
+		}
+		for _, c := range yesNoChoices(f, env, s) {
+			if c.ID == want {
+				return c.Label
+			}
+		}
+	}
+	return Display(f, s, v, env.Lang)
+}
+
+// minAgePlaceholder is filled with the minimum age in a consent step's
+// texts and the age check's words.
+const minAgePlaceholder = "min_age"
+
+// textVersionHash is how many hex digits of the wording's hash a text
+// version keeps: enough to tell wordings apart, short enough to read.
+const textVersionHash = 12
+
+// TextVersion names the wording a consent step shows in env's language:
+// "flow@version/step/lang/hash", where hash is of the question and its
+// buttons exactly as shown, the person's name left as {first_name}. It is
+// recorded with each decision, so it can be shown later which words a
+// person agreed to; a change of wording changes it.
+func TextVersion(f *Flow, s *Step, env Env) string {
+	generic := env
+	generic.FirstName = "{first_name}"
+	var b strings.Builder
+	b.WriteString(fillAnswers(f, State{}, generic, s.Text.In(env.Lang)))
+	for _, c := range yesNoChoices(f, generic, s) {
+		b.WriteString("\n" + c.Label)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return f.ID + "@" + strconv.Itoa(f.Version) + "/" + s.ID + "/" + Best(f.Languages(), env.Lang) + "/" + hex.EncodeToString(sum[:])[:textVersionHash]
 }
 
 // holds evaluates a condition against the answers known so far.
@@ -700,11 +796,14 @@ func fillAnswers(f *Flow, st State, env Env, text string) string {
 	}
 	return placeholderRegex.ReplaceAllStringFunc(text, func(m string) string {
 		name := m[1 : len(m)-1]
-		if name == "first_name" {
+		switch name {
+		case "first_name":
 			if env.FirstName == "" {
 				return f.Msg(MsgNoName, env.Lang)
 			}
 			return env.FirstName
+		case minAgePlaceholder:
+			return strconv.Itoa(env.minAge())
 		}
 		s := f.StepByKey(name)
 		if s == nil {

@@ -35,6 +35,27 @@ var stepTypes = []StepType{TypeText, TypeNumber, TypeChoice, TypeMulti, TypeYesN
 // End is the target of a route that finishes the flow.
 const End = "end"
 
+// The consent purposes a flow may ask for, each asked and recorded
+// separately: being on the map (the answers kept and seen by organisers),
+// being contacted by organisers about opportunities, and being shown
+// (first name and offers) to other residents.
+const (
+	PurposeMap     = "map"
+	PurposeContact = "contact"
+	PurposeShown   = "shown"
+)
+
+// Purposes lists the consent purposes, in the order they are explained.
+var Purposes = []string{PurposeMap, PurposeContact, PurposeShown}
+
+// UnderAge is the option id of the answer "I'm under {min_age}" that a
+// consent step with AgeCheck offers beside yes and no.
+const UnderAge = "under_age"
+
+// DefaultMinAge is the age a person must confirm they have reached when
+// the host sets none (Env.MinAge 0): Telegram's own minimum in the UK and EU.
+const DefaultMinAge = 16
+
 // OtherOption is the id of the "something else" option that a multi step
 // with Other set offers; choosing it asks for free text.
 const OtherOption = "other"
@@ -125,18 +146,33 @@ type Step struct {
 	Retry Text
 	When  *Condition
 	Next  []Route
-	// Consent names the purpose a yesno step asks consent for. A "no" ends
-	// the flow at once with the flow's Declined message and records nothing
-	// but the refusal.
+	// Consent names the purpose a yesno step asks consent for (one of
+	// Purposes). Each decision is recorded with the version of the text
+	// shown (see Answer.TextVersion).
 	Consent string
+	// Required, on a consent step, says that a "no" ends the flow at once
+	// with the flow's Declined message and records nothing but the
+	// refusal. A consent that is not required records a "no" and goes on.
+	Required bool
+	// AgeCheck, on a required consent step, adds a third answer: "I'm
+	// under {min_age}". The engine then ends the run with OutcomeUnderAge,
+	// recording nothing, so that the host keeps nothing about the person.
+	AgeCheck bool
 	// Lookup is, for a lookup step, the kind of asset it finds: the id of
 	// the flow that records that kind.
 	Lookup string
 	// Link, on a lookup step, is the link its answer makes with the asset
 	// found (or added).
 	Link *LinkRule
+	// Personal marks a question of an asset flow whose answer may hold
+	// the personal details of whoever gave it (a phone number): erasing
+	// that person clears it from the asset and its history.
+	Personal bool
 
 	Line int
+	// requiredSet records that the file set `required`, which only a
+	// consent step may.
+	requiredSet bool
 }
 
 // Flow is a parsed, checked flow definition.
@@ -178,7 +214,29 @@ type AssetSpec struct {
 	Name  string
 	Area  string
 	Order int
-	Line  int
+	// Personal holds, when set, for the assets that are about the person
+	// who added them (their own self-employed trade): erasing that person
+	// takes the whole asset off the map, not only their name.
+	Personal *Condition
+	Line     int
+}
+
+// PersonalAsset reports whether an asset this flow recorded, with fields,
+// is about the person who added it (asset.personal holds for it).
+func (f *Flow) PersonalAsset(fields map[string]Value) bool {
+	return f.Asset != nil && f.Asset.Personal != nil && holds(f.Asset.Personal, State{}, Env{Known: fields})
+}
+
+// PersonalKeys returns the answer keys of the questions marked personal:
+// those whose answers may hold personal details of whoever gave them.
+func (f *Flow) PersonalKeys() []string {
+	var keys []string
+	for _, s := range f.Steps {
+		if s.Personal && s.Type != TypeInfo {
+			keys = append(keys, s.Key)
+		}
+	}
+	return keys
 }
 
 // The link types between people and assets.
@@ -241,6 +299,27 @@ func (f *Flow) Step(id string) *Step {
 func (f *Flow) StepByKey(key string) *Step {
 	for _, s := range f.Steps {
 		if s.Key == key && s.Type != TypeInfo {
+			return s
+		}
+	}
+	return nil
+}
+
+// RequiredConsent returns the purpose of the flow's required consent step:
+// the one without which nothing of a person is kept. It is "" for a flow
+// that asks none.
+func (f *Flow) RequiredConsent() string {
+	if s := f.ConsentStep(""); s != nil {
+		return s.Consent
+	}
+	return ""
+}
+
+// ConsentStep returns the step that asks consent for purpose, or with
+// purpose "" the required one; nil if there is none.
+func (f *Flow) ConsentStep(purpose string) *Step {
+	for _, s := range f.Steps {
+		if s.Consent != "" && (s.Consent == purpose || purpose == "" && s.Required) {
 			return s
 		}
 	}

@@ -22,6 +22,7 @@ const (
 	actionToggled                // a multi option ticked or unticked
 	actionAskOther               // multi done with "something else" ticked
 	actionPick                   // a lookup found assets: offer them
+	actionUnderAge               // "I'm under the minimum age" on an age check
 )
 
 // parseInput turns an input into an answer to step s, or says why not.
@@ -66,8 +67,19 @@ func parseInput(f *Flow, st *State, env Env, s *Step, in Input) (Value, action, 
 		switch in.Kind {
 		case InputOption:
 			b, ok = in.Option == Yes, in.Option == Yes || in.Option == No
+			if s.AgeCheck && in.Option == UnderAge {
+				return Value{}, actionUnderAge, ""
+			}
 		case InputText:
 			b, ok = parseYesNo(f, lang, in.Text)
+			if s.AgeCheck && !ok {
+				// The age check's buttons typed, or their number.
+				id, matched := MatchChoice(yesNoChoices(f, env, s), in.Text)
+				if id == UnderAge {
+					return Value{}, actionUnderAge, ""
+				}
+				b, ok = id == Yes, matched
+			}
 		}
 		if !ok {
 			return invalid(retry(s, lang, f.Msg(MsgYesOrNo, lang)))

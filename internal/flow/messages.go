@@ -53,6 +53,11 @@ const (
 	MsgCurrent     = "current"
 	MsgNotAnswered = "not_answered"
 	MsgNoName      = "no_name"
+	// The age check of a consent step: its buttons, and what someone under
+	// the minimum age is told.
+	MsgButtonYesOfAge = "yes_of_age"
+	MsgButtonUnderAge = "under_age"
+	MsgUnderAge       = "under_age_message"
 
 	// The conversation's replies, menus and help.
 	MsgHelp             = "help"
@@ -83,6 +88,26 @@ const (
 	MsgLanguageMenu     = "language_menu"
 	MsgLanguageName     = "language_name"
 	MsgLanguageChosen   = "language_chosen"
+	// /privacy: each consent and the person's choice, to change.
+	MsgPrivacy           = "privacy"
+	MsgPrivacyYes        = "privacy_yes"
+	MsgPrivacyNo         = "privacy_no"
+	MsgPrivacyUnasked    = "privacy_unasked"
+	MsgMenuPrivacyChange = "menu_privacy_change"
+	MsgPrivacySaved      = "privacy_saved"
+	MsgPrivacyStart      = "privacy_start"
+	// The privacy notice (README, `assetbot privacy-notice`): what it says
+	// around the consent texts, and what each command does with one's data.
+	MsgNoticeIntro    = "notice_intro"
+	MsgNoticeRequired = "notice_required"
+	MsgNoticeOptional = "notice_optional"
+	MsgNoticeAnswers  = "notice_answers"
+	MsgNoticeAge      = "notice_age"
+	MsgNoticeRights   = "notice_rights"
+	MsgNoticePrivacy  = "notice_privacy"
+	MsgNoticeMe       = "notice_me"
+	MsgNoticeMyData   = "notice_mydata"
+	MsgNoticeDelete   = "notice_delete"
 	// Reminders: the messages the bot sends first, and their buttons.
 	MsgNudge         = "nudge"
 	MsgRefresh       = "refresh"
@@ -91,6 +116,9 @@ const (
 	MsgMenuRemoveMe  = "menu_remove_me"
 	MsgStillTrue     = "still_true"
 	MsgRemindersBack = "reminders_back"
+	// MsgRetentionWarning tells a person their stale entry will be
+	// deleted on {date} unless they confirm it.
+	MsgRetentionWarning = "retention_warning"
 
 	// The Telegram adapter's own words.
 	MsgMovedOn        = "moved_on"
@@ -121,11 +149,14 @@ const (
 	MsgCmdSkip        = "cmd_skip"
 	MsgCmdCancel      = "cmd_cancel"
 	MsgCmdMe          = "cmd_me"
+	MsgCmdDelete      = "cmd_delete"
 	MsgCmdLanguage    = "cmd_language"
 	MsgCmdStop        = "cmd_stop"
 	MsgCmdHelp        = "cmd_help"
 	MsgCmdInvite      = "cmd_invite"
 	MsgCmdAdd         = "cmd_add"
+	MsgCmdPrivacy     = "cmd_privacy"
+	MsgCmdMyData      = "cmd_mydata"
 	// Volunteers and invitations.
 	MsgInvite         = "invite"
 	MsgInviteCaption  = "invite_caption"
@@ -154,6 +185,7 @@ const (
 	MsgPageGone             = "page_gone"
 	MsgIntroduceWrite       = "introduce_write"
 	MsgIntroduceGone        = "introduce_gone"
+	MsgIntroduceNoContact   = "introduce_no_contact"
 	MsgIntroduceTooLong     = "introduce_too_long"
 	MsgIntroduceSent        = "introduce_sent"
 	MsgIntroduction         = "introduction"
@@ -222,11 +254,39 @@ const (
 	MsgExportTooBig  = "export_too_big"
 	MsgExportFailed  = "export_failed"
 
+	// A person's own data (/mydata): everything held about them.
+	MsgMyDataNone            = "mydata_none"
+	MsgMyDataWait            = "mydata_wait"
+	MsgMyDataHead            = "mydata_head"
+	MsgMyDataPerson          = "mydata_person"
+	MsgMyDataNotYet          = "mydata_not_yet"
+	MsgMyDataAnswers         = "mydata_answers"
+	MsgMyDataEarlier         = "mydata_earlier"
+	MsgMyDataWithdrawn       = "mydata_withdrawn"
+	MsgMyDataAssets          = "mydata_assets"
+	MsgMyDataAssetAdded      = "mydata_asset_added"
+	MsgMyDataAssetChanged    = "mydata_asset_changed"
+	MsgMyDataAssetVersions   = "mydata_asset_versions"
+	MsgMyDataAssetRemoved    = "mydata_asset_removed"
+	MsgMyDataLinks           = "mydata_links"
+	MsgMyDataOtherPerson     = "mydata_other_person"
+	MsgMyDataConsents        = "mydata_consents"
+	MsgMyDataByVolunteer     = "mydata_by_volunteer"
+	MsgMyDataByNeighbour     = "mydata_by_neighbour"
+	MsgMyDataInvited         = "mydata_invited"
+	MsgMyDataVolunteer       = "mydata_volunteer"
+	MsgMyDataReminders       = "mydata_reminders"
+	MsgMyDataIntroductions   = "mydata_introductions"
+	MsgMyDataIntroShared     = "mydata_intro_shared"
+	MsgMyDataIntroDeclined   = "mydata_intro_declined"
+	MsgMyDataIntroUnanswered = "mydata_intro_unanswered"
+
 	// The terminal's own words.
 	MsgTermMulti    = "term_multi"
 	MsgTermChoice   = "term_choice"
 	MsgTermLocation = "term_location"
 	MsgTermKeep     = "term_keep"
+	MsgTermMyData   = "term_mydata"
 )
 
 // messageIDs lists every id; the catalogue must hold each in English.
@@ -235,23 +295,25 @@ var messageIDs = append([]string{
 	MsgPickOption, MsgPickAtLeast, MsgPickAtMost, MsgYesOrNo, MsgLocation, MsgBadLocation,
 	MsgCannotSkip, MsgFirstStep, MsgNoMatch, MsgOtherPrompt, MsgPaused, MsgButtonYes, MsgButtonNo,
 	MsgButtonDone, MsgButtonBack, MsgButtonSkip, MsgButtonKeep, MsgButtonOther, MsgSkipped,
-	MsgCurrent, MsgNotAnswered, MsgNoName,
+	MsgCurrent, MsgNotAnswered, MsgNoName, MsgButtonYesOfAge, MsgButtonUnderAge, MsgUnderAge,
 	MsgHelp, MsgStopped, MsgNothingHeld, MsgNothingOpen, MsgDoneAlready, MsgResume, MsgReview,
 	MsgSummary, MsgChange, MsgDelete, MsgDeleted, MsgKept, MsgClosed, MsgNewQuestions,
 	MsgDeclinedBefore, MsgConfirmed, MsgPickMenu, MsgMenuCarryOn, MsgMenuStartAgain,
 	MsgMenuAllRight, MsgMenuChangeAnswer, MsgMenuGoThrough, MsgMenuDeleteAll, MsgMenuDeleteYes,
 	MsgMenuDeleteNo, MsgLanguageMenu, MsgLanguageName, MsgLanguageChosen,
-	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack,
+	MsgPrivacy, MsgPrivacyYes, MsgPrivacyNo, MsgPrivacyUnasked, MsgMenuPrivacyChange, MsgPrivacySaved, MsgPrivacyStart,
+	MsgNoticeIntro, MsgNoticeRequired, MsgNoticeOptional, MsgNoticeAnswers, MsgNoticeAge, MsgNoticeRights, MsgNoticePrivacy, MsgNoticeMe, MsgNoticeMyData, MsgNoticeDelete,
+	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack, MsgRetentionWarning,
 	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,
 	MsgTrouble, MsgCantRead, MsgMediaStickers, MsgMediaPhotos, MsgMediaVoice,
 	MsgMediaVideos, MsgMediaAudio, MsgMediaFiles, MsgMediaDice, MsgMediaPolls, MsgMediaOther,
-	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd,
+	MsgCmdStart, MsgCmdBack, MsgCmdSkip, MsgCmdCancel, MsgCmdMe, MsgCmdDelete, MsgCmdLanguage, MsgCmdStop, MsgCmdHelp, MsgCmdInvite, MsgCmdAdd, MsgCmdMyData, MsgCmdPrivacy,
 	MsgInvite, MsgInviteCaption, MsgVolunteerAdded, MsgVolunteerUsage, MsgVolunteerName, MsgVolunteersNone,
 	MsgVolunteersLine, MsgMyStats, MsgNotVolunteer,
 	MsgFindUsage, MsgFindTooLong, MsgFindNone, MsgFindPage, MsgFindByName, MsgMatchHead, MsgMatchNoAim,
 	MsgStats, MsgStatsNone, MsgAreaUnknown, MsgButtonNext, MsgButtonPrevious, MsgButtonIntroduce, MsgPageGone,
-	MsgIntroduceWrite, MsgIntroduceGone, MsgIntroduceTooLong, MsgIntroduceSent, MsgIntroduction, MsgButtonShare,
+	MsgIntroduceWrite, MsgIntroduceGone, MsgIntroduceNoContact, MsgIntroduceTooLong, MsgIntroduceSent, MsgIntroduction, MsgButtonShare,
 	MsgButtonNoThanks, MsgIntroductionShared, MsgIntroductionDeclined, MsgIntroductionThanks, MsgIntroductionNoThanks,
 	MsgIntroductionClosed,
 	MsgLookupType, MsgNameLetters, MsgLookupFound, MsgLookupMore, MsgLookupNew, MsgLookupLater, MsgLookupNext,
@@ -262,7 +324,12 @@ var messageIDs = append([]string{
 	MsgDigestTitle, MsgDigestNew, MsgDigestKinds, MsgDigestTop, MsgDigestTopNew, MsgDigestAim, MsgDigestAimNone,
 	MsgDigestGaps, MsgDigestVolunteer, MsgDigestRefresh, MsgDigestDropOff, MsgDigestNone, MsgChartPeople, MsgChartAssets,
 	MsgExportChoose, MsgExportUnknown, MsgExportMaking, MsgExportTooBig, MsgExportFailed,
-	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep,
+	MsgMyDataNone, MsgMyDataWait, MsgMyDataHead, MsgMyDataPerson, MsgMyDataNotYet, MsgMyDataAnswers, MsgMyDataEarlier,
+	MsgMyDataWithdrawn, MsgMyDataAssets, MsgMyDataAssetAdded, MsgMyDataAssetChanged, MsgMyDataAssetVersions,
+	MsgMyDataAssetRemoved, MsgMyDataLinks, MsgMyDataOtherPerson, MsgMyDataConsents, MsgMyDataByVolunteer,
+	MsgMyDataByNeighbour, MsgMyDataInvited, MsgMyDataVolunteer, MsgMyDataReminders, MsgMyDataIntroductions,
+	MsgMyDataIntroShared, MsgMyDataIntroDeclined, MsgMyDataIntroUnanswered,
+	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep, MsgTermMyData,
 }, linkMessageIDs()...)
 
 // linkMessageIDs are the ids of the words for each link type.

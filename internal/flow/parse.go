@@ -341,7 +341,7 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 var stepKeys = []string{
 	"id", "key", "type", "label", "text", "hint", "optional", "options", "other", "other_prompt",
 	"min_length", "max_length", "min", "max", "integer", "min_choices", "max_choices",
-	"validate", "retry", "when", "next", "consent", "lookup", "link",
+	"validate", "retry", "when", "next", "consent", "required", "age_check", "lookup", "link", "personal",
 }
 
 func (p *parser) step(n *yaml.Node) *Step {
@@ -356,6 +356,7 @@ func (p *parser) step(n *yaml.Node) *Step {
 		}
 	}
 	var typeLine int
+	required := true
 	ok := p.fields(n, what, stepKeys, func(key string, v *yaml.Node) {
 		field := what + ": " + key
 		switch key {
@@ -419,6 +420,8 @@ func (p *parser) step(n *yaml.Node) *Step {
 		case "link":
 			r := p.link(v, field, EndPerson, EndFound, false)
 			s.Link = &r
+		case "personal":
+			s.Personal, _ = p.boolean(v, field)
 		case "consent":
 			if c, ok := p.str(v, field); ok {
 				if !purposePattern.MatchString(c) {
@@ -426,6 +429,11 @@ func (p *parser) step(n *yaml.Node) *Step {
 				}
 				s.Consent = c
 			}
+		case "required":
+			required, _ = p.boolean(v, field)
+			s.requiredSet = true
+		case "age_check":
+			s.AgeCheck, _ = p.boolean(v, field)
 		}
 	})
 	if !ok {
@@ -437,6 +445,9 @@ func (p *parser) step(n *yaml.Node) *Step {
 	if s.Key == "" {
 		s.Key = s.ID
 	}
+	// A consent is required unless the flow says otherwise, as the only
+	// consent was before purposes could be optional.
+	s.Required = s.Consent != "" && required
 	switch {
 	case s.Type == "":
 		p.add(n.Line, "%s: missing required key \"type\"", what)
@@ -590,11 +601,13 @@ func (p *parser) next(n *yaml.Node, what string) []Route {
 	return routes
 }
 
-// assetSpec reads a flow's `asset: {name: KEY, area: KEY}`.
+// assetSpec reads a flow's `asset: {name: KEY, area: KEY, personal: WHEN}`.
 func (p *parser) assetSpec(n *yaml.Node) *AssetSpec {
 	a := &AssetSpec{Line: n.Line}
-	p.fields(n, "asset", []string{"name", "area", "order"}, func(key string, v *yaml.Node) {
+	p.fields(n, "asset", []string{"name", "area", "order", "personal"}, func(key string, v *yaml.Node) {
 		switch key {
+		case "personal":
+			a.Personal = p.condition(v, "asset.personal")
 		case "name":
 			a.Name, _ = p.str(v, "asset.name")
 		case "area":

@@ -211,7 +211,7 @@ func writeResult(out *strings.Builder, r flow.Result) {
 		v, _ := json.Marshal(a.Value)
 		consent := ""
 		if a.Consent != "" {
-			consent = " consent=" + a.Consent
+			consent = " consent=" + a.Consent + " text=" + a.TextVersion
 		}
 		w("answer: %s (step %s, v%d%s) = %s", a.Key, a.Step, a.Version, consent, v)
 	}

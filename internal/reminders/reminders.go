@@ -143,15 +143,16 @@ func (rep Report) Total() int { return sum(rep.Queued) }
 // Due says how many reminders are due and how many the run could send.
 func (rep Report) Due() string {
 	due := func(kind string) int { return rep.Left[kind] + rep.Queued[kind] }
-	return fmt.Sprintf("%d nudges, %d refreshes, %d asset refreshes (%d would go now)",
-		due(store.ReminderNudge), due(store.ReminderRefresh), due(store.ReminderRefreshAsset), rep.Total())
+	return fmt.Sprintf("%d nudges, %d refreshes, %d asset refreshes, %d retention warnings (%d would go now)",
+		due(store.ReminderNudge), due(store.ReminderRefresh), due(store.ReminderRefreshAsset), due(store.ReminderRetention), rep.Total())
 }
 
 func (rep Report) String() string {
 	s := fmt.Sprintf("marked %d entries and %d assets stale; planned %d nudges, %d refreshes and %d asset refreshes; "+
-		"queued %d nudges, %d refreshes and %d asset refreshes; %d waiting; %d dropped",
+		"queued %d nudges, %d refreshes, %d asset refreshes and %d retention warnings; %d waiting; %d dropped",
 		rep.Stale, rep.StaleAssets, rep.PlannedNudges, rep.PlannedRefresh, rep.PlannedAssetRefresh,
-		rep.Queued[store.ReminderNudge], rep.Queued[store.ReminderRefresh], rep.Queued[store.ReminderRefreshAsset], rep.Waiting, sum(rep.Dropped))
+		rep.Queued[store.ReminderNudge], rep.Queued[store.ReminderRefresh], rep.Queued[store.ReminderRefreshAsset],
+		rep.Queued[store.ReminderRetention], rep.Waiting, sum(rep.Dropped))
 	if len(rep.Dropped) > 0 {
 		reasons := make([]string, 0, len(rep.Dropped))
 		for why, n := range rep.Dropped {
@@ -382,7 +383,7 @@ func (r *Reminders) stillDue(tx *store.Tx, now time.Time, p store.Person, d stor
 		if perr != nil || !unfinished || !conv.UpdatedAt.Equal(pausedAt) {
 			return dropAnswered, time.Time{}, nil
 		}
-	case store.ReminderRefresh, store.ReminderRefreshAsset:
+	case store.ReminderRefresh, store.ReminderRefreshAsset, store.ReminderRetention:
 		why, err := overtaken(tx, p, d)
 		if why != "" || err != nil {
 			return why, time.Time{}, err
@@ -398,9 +399,21 @@ func (r *Reminders) stillDue(tx *store.Tx, now time.Time, p store.Person, d stor
 
 // overtaken says why a refresh no longer applies, if it does not: what it
 // asks about was confirmed, changed or marked stale since it was planned,
-// or the asset was taken off the map.
+// or the asset was taken off the map; or why a retention warning no
+// longer applies: the entry was confirmed since it went stale.
 func overtaken(tx *store.Tx, p store.Person, d store.Reminder) (string, error) {
 	var f store.EntryFreshness
+	if d.Kind == store.ReminderRetention {
+		f, err := tx.Freshness(p.ID)
+		if err != nil {
+			return "", err
+		}
+		staleAt, err := d.AboutTime()
+		if err != nil || !f.StaleAt.Equal(staleAt) {
+			return dropConfirmed, nil
+		}
+		return "", nil
+	}
 	if d.Kind == store.ReminderRefreshAsset {
 		a, err := tx.Asset(d.AssetID)
 		if errors.Is(err, store.ErrNotFound) {

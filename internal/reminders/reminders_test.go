@@ -594,7 +594,7 @@ func TestAssetRefreshDryRun(t *testing.T) {
 		t.Fatalf("dry run: %s, sample %+v; want the refresh it would send", rep, rep.Sample)
 	}
 	rep.Sample[0].ID = 0
-	if !reflect.DeepEqual(rep.Sample, wantSample) || rep.Due() != "0 nudges, 0 refreshes, 1 asset refreshes (1 would go now)" {
+	if !reflect.DeepEqual(rep.Sample, wantSample) || rep.Due() != "0 nudges, 0 refreshes, 1 asset refreshes, 0 retention warnings (1 would go now)" {
 		t.Errorf("dry run sample %+v, due %q; want %+v", rep.Sample, rep.Due(), wantSample)
 	}
 	outcomes, err := w.st.ReminderOutcomes(context.Background())

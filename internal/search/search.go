@@ -74,16 +74,10 @@ type Searcher struct {
 }
 
 // New returns a Searcher of st. people is the flow people answer: its
-// consent step's purpose decides who may be found. flows are every flow in
+// required consent (the map) decides who may be found. flows are every flow in
 // use, whose option labels are understood in every language they have.
 func New(st *store.Store, flows map[string]*flow.Flow, people *flow.Flow) (*Searcher, error) {
-	purpose := ""
-	for _, s := range people.Steps {
-		if s.Consent != "" {
-			purpose = s.Consent
-			break
-		}
-	}
+	purpose := people.RequiredConsent()
 	if purpose == "" {
 		return nil, fmt.Errorf("flow %q asks no consent, so nobody in it may be searched", people.ID)
 	}

@@ -182,3 +182,65 @@ func TestStats(t *testing.T) {
 		t.Errorf("Stats = %+v; want %+v", st, want)
 	}
 }
+
+// TestSearchNeedsTheMap: who may be found is decided by the map alone:
+// agreeing to be contacted or shown does not put someone who refused the
+// map on it, and declining them does not take anyone off.
+func TestSearchNeedsTheMap(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "map.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	fl, problems := flow.LoadFS(flows.FS, ".")
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	decisions := []struct {
+		name                  string
+		onMap, contact, shown bool
+	}{
+		{"Map", true, false, false},
+		{"Everything", true, true, true},
+		{"Nomap", false, true, true},
+	}
+	err = st.Update(ctx, func(tx *store.Tx) error {
+		for i, d := range decisions {
+			p, err := tx.CreatePerson(store.Person{Channel: "telegram", ChannelUserID: fmt.Sprint(7000 + i), FirstName: d.name})
+			if err != nil {
+				return err
+			}
+			for purpose, granted := range map[string]bool{flow.PurposeMap: d.onMap, flow.PurposeContact: d.contact, flow.PurposeShown: d.shown} {
+				if err := tx.RecordConsent(p.ID, purpose, granted, "resident", 1); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.SaveAnswer(p.ID, "resident", flow.Answer{Key: "hands", Step: "hands", Value: choices("cooking"), Version: 1}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := search.New(st, fl, fl["resident"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Purpose() != flow.PurposeMap {
+		t.Errorf("Purpose() = %q; want %q", s.Purpose(), flow.PurposeMap)
+	}
+	p, err := s.Find(ctx, "cooking", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range p.Results {
+		names = append(names, r.Name)
+	}
+	if got := strings.Join(names, " "); got != "Map Everything" {
+		t.Errorf("found %q; want the two on the map", got)
+	}
+}

@@ -68,8 +68,10 @@ func (tx *Tx) CreatePerson(p Person) (Person, error) {
 	}
 	p.CreatedAt, p.UpdatedAt = tx.now, tx.now
 	p.Reachable, p.Reminders = true, true
-	res, err := tx.exec(`INSERT INTO people (channel, channel_user_id, first_name, language, language_chosen, reachable, reminders, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, 1, 1, ?, ?)`, p.Channel, p.ChannelUserID, p.FirstName, p.Language, p.LanguageChosen, formatTime(tx.now), formatTime(tx.now))
+	// Never an id someone erased had: see id_floor.
+	res, err := tx.exec(`INSERT INTO people (id, channel, channel_user_id, first_name, language, language_chosen, reachable, reminders, created_at, updated_at)
+		VALUES (MAX(IFNULL((SELECT MAX(id) FROM people), 0) + 1, IFNULL((SELECT next FROM id_floor WHERE name = 'people'), 0)), ?, ?, ?, ?, ?, 1, 1, ?, ?)`,
+		p.Channel, p.ChannelUserID, p.FirstName, p.Language, p.LanguageChosen, formatTime(tx.now), formatTime(tx.now))
 	if err != nil {
 		return p, fmt.Errorf("create person %s/%s: %w", p.Channel, p.ChannelUserID, err)
 	}
@@ -132,14 +134,21 @@ func (tx *Tx) DeleteConversation(personID int64) error {
 	return nil
 }
 
-// RecordConsent appends a consent decision for a purpose.
-func (tx *Tx) RecordConsent(personID int64, purpose string, granted bool, flowID string, version int) error {
-	_, err := tx.exec(`INSERT INTO consents (person_id, purpose, granted, flow, flow_version, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		personID, purpose, granted, flowID, version, formatTime(tx.now))
+// RecordDecision appends the person's consent decision c (its At is now);
+// the latest for a purpose is the one in force.
+func (tx *Tx) RecordDecision(personID int64, c ConsentRecord) error {
+	_, err := tx.exec(`INSERT INTO consents (person_id, purpose, granted, flow, flow_version, text_version, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		personID, c.Purpose, c.Granted, c.Flow, c.FlowVersion, c.TextVersion, formatTime(tx.now))
 	if err != nil {
-		return fmt.Errorf("record consent of %d to %s: %w", personID, purpose, err)
+		return fmt.Errorf("record consent of %d to %s: %w", personID, c.Purpose, err)
 	}
 	return tx.bump(personID)
+}
+
+// RecordConsent appends a consent decision for a purpose whose wording is
+// not known (seeded people).
+func (tx *Tx) RecordConsent(personID int64, purpose string, granted bool, flowID string, version int) error {
+	return tx.RecordDecision(personID, ConsentRecord{Purpose: purpose, Granted: granted, Flow: flowID, FlowVersion: version})
 }
 
 // Consent returns the person's latest decision on a purpose; ErrNotFound
@@ -154,6 +163,29 @@ func (tx *Tx) Consent(personID int64, purpose string) (bool, error) {
 		return false, fmt.Errorf("read consent of %d to %s: %w", personID, purpose, err)
 	}
 	return granted, nil
+}
+
+// Consents returns the person's decision in force on each purpose they
+// were asked about, by purpose name.
+func (tx *Tx) Consents(personID int64) ([]ConsentRecord, error) {
+	rows, err := tx.query(`SELECT purpose, granted, flow, flow_version, text_version, at FROM consents
+		WHERE id IN (SELECT MAX(id) FROM consents WHERE person_id = ? GROUP BY purpose) ORDER BY purpose`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("read consents of %d: %w", personID, err)
+	}
+	defer rows.Close()
+	var out []ConsentRecord
+	for rows.Next() {
+		var c ConsentRecord
+		if err := rows.Scan(&c.Purpose, &c.Granted, &c.Flow, &c.FlowVersion, &c.TextVersion, (*sqlTime)(&c.At)); err != nil {
+			return nil, fmt.Errorf("read consents of %d: %w", personID, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read consents of %d: %w", personID, err)
+	}
+	return out, nil
 }
 
 // bump records that a person's conversation, answers or consents changed.

@@ -18,6 +18,10 @@ const (
 	// It is a kind of its own, not a refresh with another about, because
 	// assets are planned from their own watermark and go stale on their own.
 	ReminderRefreshAsset = "refresh_asset"
+	// ReminderRetention warns that a stale entry will be deleted unless
+	// the person confirms it. Its about is the entry's stale_at, so each
+	// time an entry goes stale it is warned of once.
+	ReminderRetention = "retention"
 )
 
 // OutcomeSent settles a reminder whose message was queued.

@@ -170,6 +170,17 @@ const (
 	BroughtOthers Attribution = "brought_others"
 )
 
+// Unattribute removes the record of who brought the person, so that they
+// count for nobody: for someone who never took part (they said they are
+// under the minimum age), whom an erasure would otherwise leave counted as
+// started. The referrals of people they brought are left as they are.
+func (tx *Tx) Unattribute(personID int64) error {
+	if _, err := tx.exec(`DELETE FROM referrals WHERE person_id = ?`, personID); err != nil {
+		return fmt.Errorf("remove the referral of %d: %w", personID, err)
+	}
+	return nil
+}
+
 // Attribute records that p started through the link with payload pl,
 // unless one of the rules of first touch says otherwise.
 func (tx *Tx) Attribute(p Person, pl referral.Payload) (Attribution, error) {
@@ -225,7 +236,15 @@ func (tx *Tx) attributeToPerson(p Person, code string) (Attribution, error) {
 		return BroughtOthers, err
 	}
 	// Someone who came with no link is generation 0, like a volunteer.
-	return Attributed, tx.insertReferral(p.ID, sql.NullInt64{}, sql.NullInt64{Int64: referrer, Valid: true}, root, int(gen.Int64)+1)
+	if err := tx.insertReferral(p.ID, sql.NullInt64{}, sql.NullInt64{Int64: referrer, Valid: true}, root, int(gen.Int64)+1); err != nil {
+		return "", err
+	}
+	// Kept on the inviter's own referral, if they have one, so that it
+	// still counts once either of them is erased.
+	if _, err := tx.exec(`UPDATE referrals SET brought = 1 WHERE person_id = ?`, referrer); err != nil {
+		return "", fmt.Errorf("record that %d brought someone: %w", referrer, err)
+	}
+	return Attributed, nil
 }
 
 // hasBrought reports whether the person has brought anyone.
@@ -274,11 +293,12 @@ func (s *Store) BotUsername(ctx context.Context) (string, error) {
 }
 
 // volunteerStats selects volunteers with their stats; a WHERE clause
-// follows.
+// follows. A referral whose person was erased names nobody but still
+// counts: it keeps whether they finished and whether they brought anyone.
 const volunteerStats = `SELECT ` + volunteerColumns + `,
 	(SELECT COUNT(*) FROM referrals r WHERE r.volunteer_id = v.id),
-	(SELECT COUNT(*) FROM referrals r JOIN people p ON p.id = r.person_id WHERE r.volunteer_id = v.id AND p.confirmed_at IS NOT NULL),
-	(SELECT COUNT(*) FROM referrals r WHERE r.volunteer_id = v.id AND EXISTS (SELECT 1 FROM referrals b WHERE b.referrer_person_id = r.person_id)),
+	(SELECT COUNT(*) FROM referrals r LEFT JOIN people p ON p.id = r.person_id WHERE r.volunteer_id = v.id AND (p.confirmed_at IS NOT NULL OR r.finished = 1)),
+	(SELECT COUNT(*) FROM referrals r WHERE r.volunteer_id = v.id AND r.brought = 1),
 	(SELECT COALESCE(MAX(r.generation), 0) FROM referrals r WHERE r.root_volunteer_id = v.id)
 	FROM volunteers v `
 

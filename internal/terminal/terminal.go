@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -27,6 +29,9 @@ type Session struct {
 	User    conversation.Identity
 	In      io.Reader
 	Out     io.Writer
+	// DataDir is the folder /mydata saves the person's data in; the
+	// current folder when empty.
+	DataDir string
 
 	last conversation.Message // the question on screen
 }
@@ -97,7 +102,41 @@ func (s *Session) handle(ctx context.Context, ev conversation.Event) error {
 			s.last = m
 		}
 	}
+	if d := reply.Document; d != nil {
+		path, err := s.save(d)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.Out, "%s\n\n", s.Service.Text(reply.Person.Language, flow.MsgTermMyData, "path", path))
+	}
 	return nil
+}
+
+// save writes a document into DataDir, readable by its owner only (it
+// holds a person's data), and returns its path. It appears whole or not
+// at all.
+func (s *Session) save(d *conversation.Document) (string, error) {
+	dir := s.DataDir
+	if dir == "" {
+		dir = "."
+	}
+	path := filepath.Join(dir, d.Name)
+	f, err := os.CreateTemp(dir, d.Name+".*")
+	if err != nil {
+		return "", fmt.Errorf("save %s: %w", path, err)
+	}
+	_, err = f.Write(d.Data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("save %s: %w", path, err)
+	}
+	return path, nil
 }
 
 // print shows one message to a person who reads lang.

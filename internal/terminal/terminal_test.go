@@ -3,6 +3,7 @@ package terminal_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"github.com/assetbot/assetbot/internal/golden"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/assetbot/assetbot/flows"
 	"github.com/assetbot/assetbot/internal/conversation"
 	"github.com/assetbot/assetbot/internal/flow"
+	"github.com/assetbot/assetbot/internal/mydata"
 	"github.com/assetbot/assetbot/internal/store"
 	"github.com/assetbot/assetbot/internal/terminal"
 )
@@ -110,7 +112,7 @@ func play(t *testing.T, fl map[string]*flow.Flow, path string, sessions []script
 	t.Helper()
 	var out bytes.Buffer
 	for i, sc := range sessions {
-		st, err := store.Open(context.Background(), path, store.WithClock(func() time.Time { return now }))
+		st, err := store.Open(context.Background(), path, store.WithClock(func() time.Time { return now }), store.WithFlows(fl))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,5 +264,52 @@ func TestLongLine(t *testing.T) {
 	s := &terminal.Session{Store: st, Service: svc, User: conversation.Identity{Channel: "terminal", UserID: "alice"}, In: in, Out: io.Discard}
 	if err := s.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "read input") {
 		t.Errorf("Run with a 100 KiB line: got %v; want a read error", err)
+	}
+}
+
+// TestMyData: /mydata in the terminal prints the message and saves the
+// document in the session's folder, readable by its owner only, and says
+// where.
+func TestMyData(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), filepath.Join(dir, "assetbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := conversation.New(testFlows(t), "resident", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	s := &terminal.Session{Store: st, Service: svc, User: conversation.Identity{Channel: "terminal", UserID: "alice", FirstName: "Alice"},
+		In: strings.NewReader("yes\nCooking\n/mydata\n"), Out: &out, DataDir: dir}
+	if err := s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, mydata.FileName)
+	for _, want := range []string{"• Skills to share: Cooking", svc.Text("en", flow.MsgTermMyData, "path", path)} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := info.Mode().Perm(); mode != 0o600 {
+		t.Errorf("%s has mode %v; want 0600", path, mode)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Person struct {
+			FirstName string `json:"first_name"`
+		} `json:"person"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil || doc.Person.FirstName != "Alice" {
+		t.Errorf("saved %s (%v); want Alice's data", data, err)
 	}
 }

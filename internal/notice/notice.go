@@ -1,0 +1,66 @@
+// Package notice writes the privacy notice an organiser hands to residents,
+// in Markdown, from the very texts the bot uses: the consent questions of
+// the main flow word for word, with their answers, and what the privacy
+// commands do (from the message catalogue). The README's "Privacy" section
+// is this notice in English; a test keeps the two the same.
+package notice
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/assetbot/assetbot/internal/flow"
+)
+
+// Privacy returns the privacy notice of main, the flow residents answer,
+// in lang, for residents of at least minAge.
+func Privacy(main *flow.Flow, lang string, minAge int) string {
+	age := func(msg string) string { return main.Text(msg, lang, "min_age", strconv.Itoa(minAge)) }
+	var b strings.Builder
+	para := func(s string) { b.WriteString(s + "\n\n") }
+	para(main.Msg(flow.MsgNoticeIntro, lang))
+	env := flow.Env{Lang: lang, MinAge: minAge}
+	for _, q := range main.Questions() {
+		if q.Consent == "" {
+			continue
+		}
+		r, _ := flow.Start(main, env, flow.Options{Only: q.Key})
+		p := r.Prompts[len(r.Prompts)-1]
+		need := flow.MsgNoticeOptional
+		if q.Required {
+			need = flow.MsgNoticeRequired
+		}
+		para("**" + q.ShortLabel(lang) + "**: " + main.Msg(need, lang))
+		para(quote(p.Text))
+		labels := make([]string, len(p.Options))
+		for i, o := range p.Options {
+			labels[i] = "“" + o.Label + "”"
+		}
+		para(main.Msg(flow.MsgNoticeAnswers, lang) + " " + strings.Join(labels, " · "))
+	}
+	para(age(flow.MsgNoticeAge))
+	para(main.Msg(flow.MsgNoticeRights, lang))
+	for _, msg := range []string{flow.MsgNoticePrivacy, flow.MsgNoticeMe, flow.MsgNoticeMyData, flow.MsgNoticeDelete} {
+		b.WriteString("- " + main.Msg(msg, lang) + "\n")
+	}
+	return b.String()
+}
+
+// quote sets a question as a Markdown block quote, a paragraph per line
+// and its "•" lines as a list, so it reads as the bot shows it.
+func quote(text string) string {
+	var lines []string
+	listed := false
+	for i, line := range strings.Split(text, "\n") {
+		item, isItem := strings.CutPrefix(line, "• ")
+		if i > 0 && !(isItem && listed) {
+			lines = append(lines, ">")
+		}
+		if isItem {
+			line = "- " + item
+		}
+		lines = append(lines, "> "+line)
+		listed = isItem
+	}
+	return strings.Join(lines, "\n")
+}
