@@ -197,12 +197,14 @@ func (e *Exporter) PeopleCSV(ctx context.Context, w io.Writer) (int, error) {
 	header := append([]string{"person_id", "first_name", "language", "joined_at", "consented_at", "last_confirmed_at", "stale_since"}, keys...)
 	n := 0
 	err = writeCSV(w, header, func(write func([]string) error) error {
-		byKey := map[string]store.StoredAnswer{}
-		return e.st.ConsentedEach(ctx, f.ID, e.purpose, func(r store.Record) error {
+		// byKey holds indexes in r.Answers, not answers: a map's values as
+		// large as an answer are each allocated.
+		byKey := map[string]int{}
+		return e.st.ConsentedValues(ctx, f.ID, e.purpose, func(r store.Record) error {
 			clear(byKey)
 			var confirmed time.Time
-			for _, a := range r.Answers {
-				byKey[a.Key] = a
+			for i, a := range r.Answers {
+				byKey[a.Key] = i
 				if a.ConfirmedAt.After(confirmed) {
 					confirmed = a.ConfirmedAt
 				}
@@ -212,11 +214,12 @@ func (e *Exporter) PeopleCSV(ctx context.Context, w io.Writer) (int, error) {
 				stamp(r.Person.CreatedAt), stamp(r.ConsentAt), stamp(confirmed), stamp(r.Freshness.StaleAt),
 			}
 			for _, k := range keys {
-				a, ok := byKey[k]
+				i, ok := byKey[k]
 				if !ok {
 					row = append(row, "")
 					continue
 				}
+				a := r.Answers[i]
 				row = append(row, cell(e.readable(f, a.Key, a.Value, cellSep)))
 			}
 			n++

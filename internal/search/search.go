@@ -168,7 +168,7 @@ func (s *Searcher) search(ctx context.Context, terms []term, page int) (Page, er
 	}
 	var all []Result
 	if len(terms) > 0 {
-		err := s.st.ConsentedEach(ctx, s.people.ID, s.purpose, func(r store.Record) error {
+		err := s.st.ConsentedValues(ctx, s.people.ID, s.purpose, func(r store.Record) error {
 			fields := make(map[string]flow.Value, len(r.Answers))
 			for _, a := range r.Answers {
 				fields[a.Key] = a.Value
@@ -339,7 +339,7 @@ const areaKey = "area"
 // by kind and the links.
 func (s *Searcher) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{ByArea: map[string]int{}, Assets: map[string]int{}}
-	err := s.st.ConsentedEach(ctx, s.people.ID, s.purpose, func(r store.Record) error {
+	err := s.st.ConsentedValues(ctx, s.people.ID, s.purpose, func(r store.Record) error {
 		st.People++
 		area := ""
 		for _, a := range r.Answers {

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/assetbot/assetbot/internal/flow"
@@ -100,5 +102,135 @@ func TestAssetKeys(t *testing.T) {
 	keys, err := st.AssetKeys(context.Background(), "association")
 	if want := []string{"founded", "name", "purpose"}; err != nil || !slices.Equal(keys, want) {
 		t.Errorf("AssetKeys = %q, %v; want %q: sorted, of the kind's assets on the map", keys, err, want)
+	}
+}
+
+// TestConsentedInOrderGiven checks that each person's answers, and the
+// keys, come in the order given, not in the order of their keys (which is
+// how the index the reads walk holds them).
+func TestConsentedInOrderGiven(t *testing.T) {
+	st, _ := open(t)
+	update(t, st, func(tx *store.Tx) error {
+		for _, p := range []struct {
+			who  string
+			keys []string
+		}{
+			{"first", []string{"zebra", "apple", "mango"}},
+			{"second", []string{"banana", "apple"}},
+		} {
+			id := person(t, tx, p.who).ID
+			if err := tx.RecordConsent(id, "map", true, "resident", 1); err != nil {
+				return err
+			}
+			for _, k := range p.keys {
+				if _, err := tx.SaveAnswer(id, "resident", flow.Answer{Key: k, Step: k, Value: text(k), Version: 1}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	ctx := context.Background()
+	keys, err := st.ConsentedKeys(ctx, "resident", "map")
+	if want := []string{"zebra", "apple", "mango", "banana"}; err != nil || !slices.Equal(keys, want) {
+		t.Errorf("ConsentedKeys = %q, %v; want %q", keys, err, want)
+	}
+	want := [][]string{{"zebra", "apple", "mango"}, {"banana", "apple"}}
+	for name, read := range map[string]func(context.Context, string, string, func(store.Record) error) error{
+		"ConsentedEach": st.ConsentedEach, "ConsentedValues": st.ConsentedValues,
+	} {
+		var got [][]string
+		err := read(ctx, "resident", "map", func(r store.Record) error {
+			var keys []string
+			for _, a := range r.Answers {
+				keys = append(keys, a.Key)
+			}
+			got = append(got, keys)
+			return nil
+		})
+		if err != nil || !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("%s gave answers %q, %v; want %q", name, got, err, want)
+		}
+	}
+}
+
+// TestConsentedValuesReadsLess checks what ConsentedValues fills of each
+// answer: what ConsentedEach does of its key, value and confirmation, and
+// nothing else.
+func TestConsentedValuesReadsLess(t *testing.T) {
+	st, _ := open(t)
+	update(t, st, func(tx *store.Tx) error {
+		id := person(t, tx, "ada").ID
+		if err := tx.RecordConsent(id, "map", true, "resident", 1); err != nil {
+			return err
+		}
+		_, err := tx.SaveAnswer(id, "resident", flow.Answer{Key: "hands", Step: "hands_step", Value: flow.Value{Choices: []string{"diy"}}, Version: 3})
+		return err
+	})
+	ctx := context.Background()
+	all, err := st.Consented(ctx, "resident", "map")
+	if err != nil || len(all) != 1 || len(all[0].Answers) != 1 {
+		t.Fatalf("Consented = %+v, %v; want one person with one answer", all, err)
+	}
+	full := all[0].Answers[0]
+	if full.Step != "hands_step" || full.FlowVersion != 3 || full.CreatedAt.IsZero() || full.UpdatedAt.IsZero() {
+		t.Errorf("ConsentedEach answer = %+v; want every field", full)
+	}
+	want := store.StoredAnswer{Flow: "resident", Key: full.Key, Value: full.Value, ConfirmedAt: full.ConfirmedAt}
+	var got []store.StoredAnswer
+	err = st.ConsentedValues(ctx, "resident", "map", func(r store.Record) error {
+		if r.Person != all[0].Person || !r.ConsentAt.Equal(all[0].ConsentAt) {
+			t.Errorf("ConsentedValues person = %+v; want %+v", r.Person, all[0].Person)
+		}
+		got = append(got, r.Answers...)
+		return nil
+	})
+	if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Errorf("ConsentedValues answers = %+v, %v; want only %+v", got, err, want)
+	}
+}
+
+// TestConsentedEachStopsPartWay checks that a reader that reads ahead of
+// fn stops when fn fails or the context ends, past what it read ahead.
+func TestConsentedEachStopsPartWay(t *testing.T) {
+	st, _ := open(t)
+	const people = 300
+	update(t, st, func(tx *store.Tx) error {
+		for i := range people {
+			id := person(t, tx, strconv.Itoa(i)).ID
+			if err := tx.RecordConsent(id, "map", true, "resident", 1); err != nil {
+				return err
+			}
+			if _, err := tx.SaveAnswer(id, "resident", flow.Answer{Key: "area", Step: "area", Value: text("LS6"), Version: 1}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	stop := errors.New("stop")
+	calls := 0
+	err := st.ConsentedEach(context.Background(), "resident", "map", func(store.Record) error {
+		if calls++; calls == people/2 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || calls != people/2 {
+		t.Errorf("ConsentedEach = %v after %d calls; want fn's error after %d", err, calls, people/2)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	calls = 0
+	err = st.ConsentedValues(ctx, "resident", "map", func(store.Record) error {
+		if calls++; calls == 10 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || calls > 10 {
+		t.Errorf("ConsentedValues = %v after %d calls; want it cancelled at once", err, calls)
+	}
+	// Both readers were let go: the store still reads.
+	if _, err := st.Consented(context.Background(), "resident", "map"); err != nil {
+		t.Errorf("Consented after stopping = %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -170,7 +171,8 @@ func TestMigrateOldDatabase(t *testing.T) {
 		`INSERT INTO people (id, channel, channel_user_id, first_name, created_at, updated_at)
 			VALUES (7, 'telegram', '42', 'Grace', '2025-01-02T10:00:00.000Z', '2025-01-02T10:00:00.000Z')`,
 		`INSERT INTO answers (person_id, flow, key, step, value, flow_version, created_at, updated_at, confirmed_at)
-			VALUES (7, 'resident', 'area', 'area', '{"text":"LS6"}', 1, '2025-01-02T10:05:00.000Z', '2025-01-02T10:05:00.000Z', '2025-01-02T10:05:00.000Z')`,
+			VALUES (7, 'resident', 'area', 'area', '{"text":"LS6"}', 1, '2025-01-02T10:05:00.000Z', '2025-01-02T10:05:00.000Z', '2025-01-02T10:05:00.000Z'),
+			(7, 'resident', 'hands', 'hands', '{"choices":["cooking"]}', 1, '2025-01-02T10:05:00.000Z', '2025-01-02T10:05:00.000Z', '2025-01-02T10:05:00.000Z')`,
 		`INSERT INTO consents (person_id, purpose, granted, flow, flow_version, at) VALUES (7, 'map', 1, 'resident', 1, '2025-01-02T10:01:00.000Z')`,
 	} {
 		if _, err := db.Exec(q); err != nil {
@@ -215,8 +217,13 @@ func TestMigrateOldDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(records) != 1 || len(records[0].Answers) != 1 {
-		t.Errorf("consented records after migration = %+v; want Grace with one answer", records)
+	if len(records) != 1 || len(records[0].Answers) != 2 {
+		t.Errorf("consented records after migration = %+v; want Grace with two answers", records)
+	}
+	// 0016 counted the options already given.
+	counts, err := st.OptionCounts(context.Background(), "resident", []string{"hands"}, time.Time{})
+	if want := []store.OptionCount{{Key: "hands", Option: "cooking", Total: 1, New: 1}}; err != nil || !slices.Equal(counts, want) {
+		t.Errorf("OptionCounts after migration = %v, %v; want %v", counts, err, want)
 	}
 }
 
