@@ -123,14 +123,21 @@ func checkParse(t *testing.T, s string) {
 // whatever their columns hold, and that a garbled frame is an error, not
 // a wrong answer.
 func TestAnswersFramed(t *testing.T) {
+	// frame frames an answer's columns (id, key, value, confirmed) as
+	// answersByPerson does.
 	frame := func(cols ...string) string {
 		var s string
-		for _, c := range cols {
-			s += strconv.Itoa(len(c)) + ":" + c
+		for i, c := range cols {
+			if i != answerValue {
+				s += c + fieldSep
+			}
+		}
+		if len(cols) > answerValue {
+			s += strconv.Itoa(len(cols[answerValue])) + fieldSep + cols[answerValue]
 		}
 		return s
 	}
-	tricky := answerRow{id: 12, key: "k:1", value: `{"text":"3:abc 12:x 😀"}`, confirmed: ""}
+	tricky := answerRow{id: 12, key: "k:1", value: "{\"text\":\"3:abc 12:x 😀 \x1f1\x1f\"}", confirmed: ""}
 	for _, tt := range []struct {
 		name   string
 		framed string
@@ -139,9 +146,10 @@ func TestAnswersFramed(t *testing.T) {
 	}{
 		{"none", "", nil, true},
 		{"two", frame("12", "k:1", tricky.value, "") + frame("7", "", "{}", "t"), []answerRow{tricky, {id: 7, value: "{}", confirmed: "t"}}, true},
-		{"length past the end", "12:ab", nil, false},
-		{"length not a number", "x:ab", nil, false},
-		{"no length", "ab", nil, false},
+		{"length past the end", "12" + fieldSep + "k" + fieldSep + "t" + fieldSep + "12" + fieldSep + "ab", nil, false},
+		{"length not a number", "12" + fieldSep + "k" + fieldSep + "t" + fieldSep + "x" + fieldSep + "ab", nil, false},
+		{"no length", "12" + fieldSep + "k" + fieldSep + "t" + fieldSep + "ab", nil, false},
+		{"no separator", "ab", nil, false},
 		{"answer cut short", frame("12", "k"), nil, false},
 		{"id not a number", frame("x", "k", "{}", "t"), nil, false},
 	} {
