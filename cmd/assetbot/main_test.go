@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/assetbot/assetbot/flows"
+	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/notice"
 )
@@ -524,6 +525,13 @@ func TestBrokenFlowsStopCommands(t *testing.T) {
 	}
 }
 
+// privacyAged is the default privacy settings with the minimum age age.
+func privacyAged(age int) config.Privacy {
+	p := config.Default().Privacy
+	p.MinAge = age
+	return p
+}
+
 func TestPrivacyNotice(t *testing.T) {
 	fl, problems := flow.LoadFS(flows.FS, ".")
 	if problems != nil {
@@ -535,8 +543,8 @@ func TestPrivacyNotice(t *testing.T) {
 		want         string
 		err          error
 	}{
-		{"default", "", nil, notice.Privacy(fl["resident"], "en", 16), nil},
-		{"Welsh, 18", "privacy:\n  min_age: 18\n", []string{"--lang", "cy"}, notice.Privacy(fl["resident"], "cy", 18), nil},
+		{"default", "", nil, notice.Privacy(fl["resident"], "en", config.Default().Privacy), nil},
+		{"Welsh, 18", "privacy:\n  min_age: 18\n", []string{"--lang", "cy"}, notice.Privacy(fl["resident"], "cy", privacyAged(18)), nil},
 		{"a language the flow does not speak", "", []string{"--lang", "fr"}, "", errUsage},
 	}
 	for _, tt := range tests {

@@ -33,6 +33,6 @@ func (e *environment) privacyNotice(args []string) error {
 		fmt.Fprintf(e.stderr, "assetbot privacy-notice: --lang %q: the %s flow speaks %s\n", *lang, peopleFlow, strings.Join(offered, ", "))
 		return errUsage
 	}
-	_, err = fmt.Fprint(e.stdout, notice.Privacy(people, *lang, cfg.Privacy.MinAge))
+	_, err = fmt.Fprint(e.stdout, notice.Privacy(people, *lang, cfg.Privacy))
 	return err
 }

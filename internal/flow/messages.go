@@ -109,6 +109,7 @@ const (
 	MsgNoticeMyData   = "notice_mydata"
 	MsgNoticeDelete   = "notice_delete"
 	MsgNoticeShown    = "notice_shown"
+	MsgNoticeKept     = "notice_kept"
 	// Reminders: the messages the bot sends first, and their buttons.
 	MsgNudge         = "nudge"
 	MsgRefresh       = "refresh"
@@ -314,7 +315,7 @@ var messageIDs = append([]string{
 	MsgMenuAllRight, MsgMenuChangeAnswer, MsgMenuGoThrough, MsgMenuDeleteAll, MsgMenuDeleteYes,
 	MsgMenuDeleteNo, MsgLanguageMenu, MsgLanguageName, MsgLanguageChosen,
 	MsgPrivacy, MsgPrivacyYes, MsgPrivacyNo, MsgPrivacyUnasked, MsgMenuPrivacyChange, MsgPrivacySaved, MsgPrivacyStart,
-	MsgNoticeIntro, MsgNoticeRequired, MsgNoticeOptional, MsgNoticeAnswers, MsgNoticeAge, MsgNoticeRights, MsgNoticePrivacy, MsgNoticeMe, MsgNoticeMyData, MsgNoticeDelete, MsgNoticeShown,
+	MsgNoticeIntro, MsgNoticeRequired, MsgNoticeOptional, MsgNoticeAnswers, MsgNoticeAge, MsgNoticeRights, MsgNoticePrivacy, MsgNoticeMe, MsgNoticeMyData, MsgNoticeDelete, MsgNoticeShown, MsgNoticeKept,
 	MsgNudge, MsgRefresh, MsgMenuStillTrue, MsgMenuUpdate, MsgMenuRemoveMe, MsgStillTrue, MsgRemindersBack, MsgRetentionWarning,
 	MsgMovedOn, MsgShareLocation, MsgTypePlace, MsgTypeAnswer, MsgTypeNumber, MsgGotLocation,
 	MsgUnknownCommand, MsgOtherBot, MsgEdited, MsgContact, MsgBadButton, MsgInlineButton,

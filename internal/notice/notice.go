@@ -9,13 +9,17 @@ package notice
 import (
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/assetbot/assetbot/internal/config"
 	"github.com/assetbot/assetbot/internal/flow"
 )
 
 // Privacy returns the privacy notice of main, the flow residents answer,
-// in lang, for residents of at least minAge.
-func Privacy(main *flow.Flow, lang string, minAge int) string {
+// in lang, under the privacy settings p: its minimum age and how long
+// entries are kept.
+func Privacy(main *flow.Flow, lang string, p config.Privacy) string {
+	minAge := p.MinAge
 	age := func(msg string) string { return main.Text(msg, lang, "min_age", strconv.Itoa(minAge)) }
 	var b strings.Builder
 	para := func(s string) { b.WriteString(s + "\n\n") }
@@ -43,6 +47,7 @@ func Privacy(main *flow.Flow, lang string, minAge int) string {
 		}
 	}
 	para(age(flow.MsgNoticeAge))
+	para(main.Text(flow.MsgNoticeKept, lang, "unfinished_days", days(p.UnfinishedRetention), "stale_days", days(p.StaleRetention)))
 	para(main.Msg(flow.MsgNoticeRights, lang))
 	for _, msg := range []string{flow.MsgNoticePrivacy, flow.MsgNoticeMe, flow.MsgNoticeMyData, flow.MsgNoticeDelete} {
 		b.WriteString("- " + main.Msg(msg, lang) + "\n")
@@ -80,4 +85,9 @@ func quote(text string) string {
 		listed = isItem
 	}
 	return strings.Join(lines, "\n")
+}
+
+// days says d in whole days, as the config gives retention periods.
+func days(d time.Duration) string {
+	return strconv.Itoa(int(d / (24 * time.Hour)))
 }

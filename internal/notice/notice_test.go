@@ -36,7 +36,7 @@ func resident(t *testing.T) *flow.Flow {
 // the bot uses have drifted apart. Run it with -update to rewrite the
 // section from the texts.
 func TestREADMEPrivacy(t *testing.T) {
-	want := notice.Privacy(resident(t), "en", config.Default().Privacy.MinAge)
+	want := notice.Privacy(resident(t), "en", config.Default().Privacy)
 	data, err := os.ReadFile(readme)
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +75,8 @@ func TestPrivacy(t *testing.T) {
 			"**Shown to neighbours**: up to you.",
 			"They see your first name and your answers to “Skills to share”, “An offer”; nothing else",
 			"You need to be 16 or over.",
+			"deleted after 90 days.",
+			"deleted 365 days later, after one message warning you",
 			"- /privacy shows each of the choices above",
 			"- /mydata sends you everything",
 			"- /delete erases everything",
@@ -83,7 +85,9 @@ func TestPrivacy(t *testing.T) {
 		{"cy", 16, []string{"**Ar y map**: mae ei angen i gymryd rhan.", "a'ch atebion i “Sgiliau i'w rhannu”, “Cynnig”;", "“Rwy o dan 16 oed”", "- Mae /mydata yn anfon popeth"}},
 	}
 	for _, tt := range tests {
-		got := notice.Privacy(f, tt.lang, tt.minAge)
+		p := config.Default().Privacy
+		p.MinAge = tt.minAge
+		got := notice.Privacy(f, tt.lang, p)
 		for _, w := range tt.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("%s, %d: notice lacks %q:\n%s", tt.lang, tt.minAge, w, got)
