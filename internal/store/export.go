@@ -290,7 +290,9 @@ const (
 // character (ids are numbers, keys and steps the flows' identifiers, times
 // the store's own), so only it needs its length; lengths for every column
 // cost SQLite 40% more (6 s against 3.9 s for the values at 100,000
-// people). One row a person rather than one an answer halves what reading
+// people). The rest is made by one printf, a third cheaper again than
+// joining the columns with ||; the value is joined after it, since printf
+// would end it at a NUL. One row a person rather than one an answer halves what reading
 // costs at 2,000,000 answers. It walks the (person, flow, key) index, so
 // within a person the answers come by key, and are put in order of id in
 // Go: ORDER BY person_id, id would sort the millions of answers, or, by
@@ -298,11 +300,16 @@ const (
 // (flow, key) index, which would sort them all.
 func answersByPerson(n int) string {
 	cols := slices.Delete([]string{"id", "key", "value", "confirmed_at", "step", "flow_version", "created_at", "updated_at"}[:n], answerValue, answerValue+1)
-	var b strings.Builder
+	cols = append(cols, "octet_length(value)")
+	var format strings.Builder
 	for _, c := range cols {
-		b.WriteString(c + ` || '` + fieldSep + `' || `)
+		verb := "%s"
+		if c == "id" || c == "flow_version" || strings.HasPrefix(c, "octet_length") {
+			verb = "%d"
+		}
+		format.WriteString(verb + fieldSep)
 	}
-	return `SELECT person_id, group_concat(` + b.String() + `length(CAST(value AS BLOB)) || '` + fieldSep + `' || value, '') FROM answers
+	return `SELECT person_id, group_concat(printf('` + format.String() + `', ` + strings.Join(cols, ", ") + `) || value, '') FROM answers
 	WHERE +flow = ?1 AND withdrawn_at IS NULL GROUP BY person_id ORDER BY person_id`
 }
 
