@@ -300,11 +300,12 @@ const (
 // (flow, key) index, which would sort them all.
 func answersByPerson(n int) string {
 	cols := slices.Delete([]string{"id", "key", "value", "confirmed_at", "step", "flow_version", "created_at", "updated_at"}[:n], answerValue, answerValue+1)
-	cols = append(cols, "octet_length(value)")
+	const valueLength = "octet_length(value)"
+	cols = append(cols, valueLength)
 	var format strings.Builder
 	for _, c := range cols {
 		verb := "%s"
-		if c == "id" || c == "flow_version" || strings.HasPrefix(c, "octet_length") {
+		if c == "id" || c == "flow_version" || c == valueLength {
 			verb = "%d"
 		}
 		format.WriteString(verb + fieldSep)
