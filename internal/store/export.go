@@ -225,7 +225,10 @@ func (s *Store) consented(ctx context.Context, answers answerCursor, purpose str
 // readConsented reads the consenting people and their answers with the
 // cursor next, side by side, both ordered by person, each cursor on its
 // own connection, and calls fn with each, their rows in a list from spare
-// (or a new one).
+// (or a new one). The people are read on a goroutine of their own, a few
+// ahead: finding each one's latest consent is a fifth of the reading
+// (0.8 s of 4 s at 100,000 people), which the answers then need not wait
+// for.
 func (s *Store) readConsented(ctx context.Context, next answerCursor, purpose string, fn func(personRows) error, spare <-chan []answerRow) error {
 	query := valuesSQL
 	if next.full {
@@ -239,7 +242,27 @@ func (s *Store) readConsented(ctx context.Context, next answerCursor, purpose st
 	if err := next.advance(); err != nil {
 		return err
 	}
-	return s.ConsentedPeople(ctx, purpose, func(r Record) error {
+	ctx, cancel := context.WithCancel(ctx)
+	people := make(chan Record, readAhead)
+	peopleErr := make(chan error, 1)
+	go func() {
+		defer close(people)
+		peopleErr <- s.ConsentedPeople(ctx, purpose, func(r Record) error {
+			select {
+			case people <- r:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	// However this returns, the people's reader has ended first.
+	defer func() {
+		cancel()
+		for range people {
+		}
+	}()
+	for r := range people {
 		// Answers of people not exported (they did not consent) are passed
 		// over undecoded.
 		for next.ok && next.personID < r.Person.ID {
@@ -262,8 +285,11 @@ func (s *Store) readConsented(ctx context.Context, next answerCursor, purpose st
 		}
 		// The index gives them by key.
 		slices.SortFunc(mine, func(a, b answerRow) int { return cmp.Compare(a.id, b.id) })
-		return fn(personRows{r, mine})
-	})
+		if err := fn(personRows{r, mine}); err != nil {
+			return err
+		}
+	}
+	return <-peopleErr
 }
 
 // answersSQL and valuesSQL read the current answers in the flow bound as
