@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/assetbot/assetbot/flows"
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/search"
 	"github.com/assetbot/assetbot/internal/store"
@@ -29,44 +26,15 @@ type neighbour struct {
 // of the i-th is 8000+i), and returns it with a Searcher of it.
 func street(t testing.TB, people []neighbour) (*store.Store, *search.Searcher) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "map.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	fl, problems := flow.LoadFS(flows.FS, ".")
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
-	err = st.Update(ctx, func(tx *store.Tx) error {
+	return openMap(t, func(tx *store.Tx) error {
 		for i, n := range people {
-			p, err := tx.CreatePerson(store.Person{Channel: "telegram", ChannelUserID: fmt.Sprint(8000 + i), FirstName: n.name})
-			if err != nil {
+			consents := map[string]bool{flow.PurposeMap: n.onMap, flow.PurposeShown: n.shown}
+			if _, err := addResident(tx, 8000+i, n.name, consents, n.answers); err != nil {
 				return err
-			}
-			if err := tx.RecordConsent(p.ID, flow.PurposeMap, n.onMap, "resident", 1); err != nil {
-				return err
-			}
-			if err := tx.RecordConsent(p.ID, flow.PurposeShown, n.shown, "resident", 1); err != nil {
-				return err
-			}
-			for _, k := range slices.Sorted(maps.Keys(n.answers)) {
-				if _, err := tx.SaveAnswer(p.ID, "resident", flow.Answer{Key: k, Step: k, Value: n.answers[k], Version: 1}); err != nil {
-					return err
-				}
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := search.New(st, fl, fl["resident"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, s
 }
 
 // asker is the Telegram person with id 8000+i in a street.

@@ -25,10 +25,9 @@ type resident struct {
 func choices(ids ...string) flow.Value { return flow.Value{Choices: ids} }
 func text(s string) flow.Value         { return flow.Value{Text: s} }
 
-// seed opens a store in a temporary folder holding the residents, in
-// order, and one association, and returns a Searcher of it with the
-// shipped flows.
-func seed(t testing.TB, people []resident) *search.Searcher {
+// openMap opens a store in a temporary folder, fills it with fill in one
+// transaction, and returns it with a Searcher of it with the shipped flows.
+func openMap(t testing.TB, fill func(*store.Tx) error) (*store.Store, *search.Searcher) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "map.db"))
@@ -40,22 +39,48 @@ func seed(t testing.TB, people []resident) *search.Searcher {
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
-	err = st.Update(ctx, func(tx *store.Tx) error {
+	if err := st.Update(ctx, fill); err != nil {
+		t.Fatal(err)
+	}
+	s, err := search.New(st, fl, fl["resident"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, s
+}
+
+// addResident stores a resident with Telegram id userID, their decisions
+// on each purpose in consents and their answers in the resident flow.
+func addResident(tx *store.Tx, userID int, name string, consents map[string]bool, answers map[string]flow.Value) (store.Person, error) {
+	p, err := tx.CreatePerson(store.Person{Channel: "telegram", ChannelUserID: fmt.Sprint(userID), FirstName: name})
+	if err != nil {
+		return p, err
+	}
+	for _, purpose := range slices.Sorted(maps.Keys(consents)) {
+		if err := tx.RecordConsent(p.ID, purpose, consents[purpose], "resident", 1); err != nil {
+			return p, err
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(answers)) {
+		if _, err := tx.SaveAnswer(p.ID, "resident", flow.Answer{Key: k, Step: k, Value: answers[k], Version: 1}); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// seed opens a store holding the residents, in order, and one
+// association, and returns a Searcher of it.
+func seed(t testing.TB, people []resident) *search.Searcher {
+	t.Helper()
+	_, s := openMap(t, func(tx *store.Tx) error {
 		var ids []int64
 		for i, r := range people {
-			p, err := tx.CreatePerson(store.Person{Channel: "telegram", ChannelUserID: fmt.Sprint(9000 + i), FirstName: r.name})
+			p, err := addResident(tx, 9000+i, r.name, map[string]bool{flow.PurposeMap: r.consent}, r.answers)
 			if err != nil {
 				return err
 			}
 			ids = append(ids, p.ID)
-			if err := tx.RecordConsent(p.ID, "map", r.consent, "resident", 1); err != nil {
-				return err
-			}
-			for _, k := range slices.Sorted(maps.Keys(r.answers)) {
-				if _, err := tx.SaveAnswer(p.ID, "resident", flow.Answer{Key: k, Step: k, Value: r.answers[k], Version: 1}); err != nil {
-					return err
-				}
-			}
 		}
 		a, err := tx.CreateAsset(store.Asset{Kind: "association", Name: "Hyde Park Bikes", Fields: map[string]flow.Value{"name": text("Hyde Park Bikes")}}, ids[0])
 		if err != nil {
@@ -63,13 +88,6 @@ func seed(t testing.TB, people []resident) *search.Searcher {
 		}
 		return tx.ReplaceLinks("test", []store.Link{{Type: flow.LinkMemberOf, From: store.PersonEnd(ids[0]), To: store.AssetEnd(a.ID), RecordedBy: ids[0]}})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := search.New(st, fl, fl["resident"])
-	if err != nil {
-		t.Fatal(err)
-	}
 	return s
 }
 
