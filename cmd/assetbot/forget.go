@@ -41,7 +41,7 @@ func (e *environment) forget(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Database.Path, store.WithFlows(fl))
+	st, err := e.openStore(ctx, cfg, store.WithFlows(fl))
 	if err != nil {
 		return err
 	}

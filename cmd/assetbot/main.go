@@ -181,11 +181,11 @@ func (e *environment) logger(cfg config.Config) *slog.Logger {
 // openStore opens the configured database for a one-shot command. Its
 // log shows warnings only (not each migration applied), so that a
 // database found open to other users, and narrowed, is said on stderr.
-func (e *environment) openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+func (e *environment) openStore(ctx context.Context, cfg config.Config, opts ...store.Option) (*store.Store, error) {
 	if cfg.SlogLevel() < slog.LevelWarn {
 		cfg.Log.Level = "warn"
 	}
-	return store.Open(ctx, cfg.Database.Path, store.WithLogger(e.logger(cfg)))
+	return store.Open(ctx, cfg.Database.Path, append([]store.Option{store.WithLogger(e.logger(cfg))}, opts...)...)
 }
 
 // errProblems says that problems were printed already.

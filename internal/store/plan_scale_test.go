@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,11 +11,7 @@ import (
 // answer keys with a seek each; the digest reads the totals of options
 // from option_counts and groups only the answers given since.
 func TestMapWideQueriesUseIndexes(t *testing.T) {
-	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "assetbot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := planStore(t)
 	for _, tc := range []struct {
 		name  string
 		query string

@@ -12,11 +12,7 @@ import (
 // or reminder and no sort, so a run over 100,000 assets costs what it
 // plans or marks, a page at a time.
 func TestReminderQueriesUseIndexes(t *testing.T) {
-	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "assetbot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := planStore(t)
 	for _, tc := range []struct {
 		name  string
 		query string
@@ -37,6 +33,17 @@ func TestReminderQueriesUseIndexes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// planStore opens an empty store whose queries' plans a test reads.
+func planStore(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "assetbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // queryPlan returns SQLite's plan for query, one step a line.
@@ -65,11 +72,7 @@ func queryPlan(t *testing.T, st *Store, query string, args ...any) string {
 // TestPersonAssetsUsesIndexes checks that listing a person's assets (on
 // every /me and review menu) never reads the whole map.
 func TestPersonAssetsUsesIndexes(t *testing.T) {
-	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "assetbot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := planStore(t)
 	got := queryPlan(t, st, personAssetsSQL, 1, 0)
 	for _, want := range []string{"USING INDEX assets_added_by", "USING INDEX links_from_person", "USING INDEX links_to_person"} {
 		if !strings.Contains(got, want) {
