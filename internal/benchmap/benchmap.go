@@ -22,8 +22,8 @@ type Map struct {
 	ConsentEvery int
 	// Areas is how many areas the people and assets are spread over.
 	Areas int
-	// At is when everyone joined and answered, as stored; every NewEvery
-	// person (0 for none) joined at Newer instead.
+	// At is when everyone joined, as stored (each answer follows within
+	// minutes); every NewEvery person (0 for none) joined at Newer instead.
 	At, Newer string
 	NewEvery  int
 	// UnfinishedEvery: every this many people (0 for none) are part-way
@@ -54,6 +54,16 @@ func Seed(path string, m Map) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("seed %s: %w", path, err)
 	}
+	// A running bot's write-ahead log holds its last few writes, not the
+	// whole database: reading every page through the log's index is
+	// slower than reading it from the database file.
+	var busy, logged, moved int
+	if err := db.QueryRow(`PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &moved); err != nil {
+		return fmt.Errorf("seed %s: checkpoint: %w", path, err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("seed %s: checkpoint: the database is busy", path)
+	}
 	return nil
 }
 
@@ -65,15 +75,19 @@ func (m Map) statements() []string {
 	if m.NewEvery > 0 {
 		joined = `CASE WHEN i % ` + n(m.NewEvery) + ` = 0 THEN '` + m.Newer + `' ELSE ` + at + ` END`
 	}
+	// Each answer is given at its own time, a little after joining: the
+	// nth question n * 20 s later, and each person at a different
+	// millisecond, as people answer.
+	const answered = `strftime('%Y-%m-%dT%H:%M:%fZ', p.created_at, '+' || (k.n * 20 + (p.id % 1000) / 1000.0) || ' seconds')`
 	stmts := []string{
 		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ` + n(m.People) + `)
 		INSERT INTO people (id, channel, channel_user_id, first_name, created_at, updated_at, confirmed_at)
 		SELECT i, 'telegram', i, 'Person ' || i, ` + joined + `, ` + at + `, ` + at + ` FROM n`,
 		`INSERT INTO consents (person_id, purpose, granted, flow, flow_version, at)
 		SELECT id, 'map', id % ` + n(m.ConsentEvery) + ` = 0, 'resident', 1, ` + at + ` FROM people`,
-		`WITH k(key, kind) AS (VALUES ('hands', 'm'), ('heart', 'm'), ('learn', 'm'), ('groups', 'm'), ('when', 'm'), ('time', 'c'),
-			('offer', 't'), ('head', 't'), ('area', 'a'), ('q1', 't'), ('q2', 't'), ('q3', 't'), ('q4', 't'), ('q5', 't'),
-			('q6', 't'), ('q7', 't'), ('q8', 't'), ('q9', 't'), ('q10', 't'), ('q11', 't')),
+		`WITH k(n, key, kind) AS (VALUES (1, 'hands', 'm'), (2, 'heart', 'm'), (3, 'learn', 'm'), (4, 'groups', 'm'), (5, 'when', 'm'),
+			(6, 'time', 'c'), (7, 'offer', 't'), (8, 'head', 't'), (9, 'area', 'a'), (10, 'q1', 't'), (11, 'q2', 't'), (12, 'q3', 't'),
+			(13, 'q4', 't'), (14, 'q5', 't'), (15, 'q6', 't'), (16, 'q7', 't'), (17, 'q8', 't'), (18, 'q9', 't'), (19, 'q10', 't'), (20, 'q11', 't')),
 		o(j, id) AS (VALUES (0, 'cooking'), (1, 'diy'), (2, 'gardening'), (3, 'music'), (4, 'young_people'), (5, 'food'), (6, 'arts'))
 		INSERT INTO answers (person_id, flow, key, step, value, flow_version, created_at, updated_at, confirmed_at)
 		SELECT p.id, 'resident', k.key, k.key, CASE k.kind
@@ -81,7 +95,7 @@ func (m Map) statements() []string {
 			WHEN 'c' THEN json_object('choice', 'weekly')
 			WHEN 'a' THEN json_object('text', 'Area ' || (p.id % ` + n(m.Areas) + `))
 			ELSE json_object('text', 'some words about ' || k.key || ' from person ' || p.id) END,
-			1, p.created_at, p.created_at, p.created_at
+			1, ` + answered + `, ` + answered + `, ` + answered + `
 		FROM people p, k`,
 		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ` + n(m.Assets) + `)
 		INSERT INTO assets (id, uid, kind, name, area, lat, lon, fields, flow_version, added_by, changed_by, created_at, updated_at, confirmed_at, rev)
