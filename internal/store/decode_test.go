@@ -154,10 +154,10 @@ func TestAnswersFramed(t *testing.T) {
 		{"id not a number", frame("x", "k", "{}", "t"), nil, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c := answerCursor{framed: tt.framed}
-			got, err := c.answers(nil)
+			var c answerQuery
+			got, err := c.parse(tt.framed, nil)
 			if (err == nil) != tt.ok || tt.ok && !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("answers(%q) = %+v, %v; want %+v (ok %v)", tt.framed, got, err, tt.want, tt.ok)
+				t.Errorf("parse(%q) = %+v, %v; want %+v (ok %v)", tt.framed, got, err, tt.want, tt.ok)
 			}
 		})
 	}
