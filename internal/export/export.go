@@ -32,6 +32,10 @@ type Exporter struct {
 	flows   map[string]*flow.Flow
 	people  *flow.Flow
 	purpose string
+	// asked is the question of the people flow that asks each key, as a
+	// JSON string: the JSON export writes one for each of millions of
+	// answers.
+	asked map[string]string
 }
 
 // New returns an Exporter of st. people is the flow people answer (the
@@ -42,7 +46,15 @@ func New(st *store.Store, flows map[string]*flow.Flow, people *flow.Flow) (*Expo
 	if purpose == "" {
 		return nil, fmt.Errorf("flow %q asks no consent, so nobody's answers in it may be exported", people.ID)
 	}
-	return &Exporter{st: st, flows: flows, people: people, purpose: purpose}, nil
+	asked := map[string]string{}
+	for _, q := range people.Questions() {
+		if _, ok := asked[q.Key]; !ok {
+			var o jsonOut
+			o.str(question(people, q.Key))
+			asked[q.Key] = string(o.b)
+		}
+	}
+	return &Exporter{st: st, flows: flows, people: people, purpose: purpose, asked: asked}, nil
 }
 
 // Counts says how many of each thing an export wrote.
@@ -90,11 +102,7 @@ func (e *Exporter) readable(f *flow.Flow, key string, v flow.Value, sep string) 
 	} else {
 		f = e.people
 	}
-	text := flow.Display(f, step, v, lang)
-	if len(v.Choices) > 0 || v.Other != "" {
-		text = strings.Join(strings.Split(text, ", "), sep)
-	}
-	return text
+	return flow.DisplayJoined(f, step, v, lang, sep)
 }
 
 // question is the text of the question of flow f (nil for none) that

@@ -216,7 +216,11 @@ func (e *Exporter) JSON(ctx context.Context, w io.Writer) (Counts, error) {
 // "answers", a list of objects of "key", "step", "question" (if the flow
 // asks it), "value", "text" (readable), "flow_version", "answered_at",
 // "changed_at" and "confirmed_at".
-func (e *Exporter) person(o *jsonOut, r store.Record) error {
+func (e *Exporter) person(out *jsonOut, r store.Record) error {
+	// Written on the stack: appends to a writer on the heap each pass
+	// through the collector's write barrier while it runs.
+	o := *out
+	defer func() { *out = o }()
 	f := e.people
 	o.open('{')
 	o.key("id")
@@ -248,9 +252,9 @@ func (e *Exporter) person(o *jsonOut, r store.Record) error {
 		o.str(a.Key)
 		o.key("step")
 		o.str(a.Step)
-		if q := question(f, a.Key); q != "" {
+		if q := e.asked[a.Key]; q != "" && q != `""` {
 			o.key("question")
-			o.str(q)
+			o.b = append(o.b, q...)
 		}
 		o.key("value")
 		if err := o.value(a.Value); err != nil {
@@ -282,14 +286,25 @@ type jsonOut struct {
 	prefix string // what each line but the first starts with
 	depth  int    // objects and lists open
 	empty  bool   // whether the one opened last has nothing in it yet
+	// lines is a line end, the prefix and indents for at least depth
+	// levels: each new line is a slice of it.
+	lines string
+	// lastTime is the time written last, and lastText how: an answer's
+	// three times are mostly one.
+	lastTime time.Time
+	lastText []byte
 }
 
+// linesAhead is how many levels deeper than the current one lines is made
+// for, so that it is made a few times an export, not once a level.
+const linesAhead = 8
+
 func (o *jsonOut) newline() {
-	o.b = append(o.b, '\n')
-	o.b = append(o.b, o.prefix...)
-	for range o.depth {
-		o.b = append(o.b, indent...)
+	n := 1 + len(o.prefix) + o.depth*len(indent)
+	if len(o.lines) < n {
+		o.lines = "\n" + o.prefix + strings.Repeat(indent, o.depth+linesAhead)
 	}
+	o.b = append(o.b, o.lines[:n]...)
 }
 
 // open opens an object ('{') or a list ('['); close closes it (with '}'
@@ -331,9 +346,60 @@ func (o *jsonOut) int(n int64) { o.b = strconv.AppendInt(o.b, n, 10) }
 // time writes t as time.Time's MarshalJSON does, for the years it accepts
 // (0 to 9999: the store's times have four digits).
 func (o *jsonOut) time(t time.Time) {
-	o.b = append(o.b, '"')
-	o.b = t.AppendFormat(o.b, time.RFC3339Nano)
-	o.b = append(o.b, '"')
+	// == rather than Equal: a time in another zone is written otherwise.
+	if t != o.lastTime || o.lastText == nil {
+		o.lastText = append(o.lastText[:0], '"')
+		o.lastText = appendTime(o.lastText, t)
+		o.lastText = append(o.lastText, '"')
+		o.lastTime = t
+	}
+	o.b = append(o.b, o.lastText...)
+}
+
+// appendTime appends t as t.AppendFormat(b, time.RFC3339Nano) does. It
+// writes UTC times of four-digit years, all the store's, by hand, in a
+// quarter of the time: an export writes millions.
+func appendTime(b []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	if t.Location() != time.UTC || year < 0 || year > 9999 {
+		return t.AppendFormat(b, time.RFC3339Nano)
+	}
+	hour, minute, sec := t.Clock()
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, sec, 2)
+	if ns := t.Nanosecond(); ns != 0 {
+		// The fraction without the zeros it ends with.
+		width := 9
+		for ns%10 == 0 {
+			ns /= 10
+			width--
+		}
+		b = append(b, '.')
+		b = appendDigits(b, ns, width)
+	}
+	return append(b, 'Z')
+}
+
+// appendDigits appends n (not negative) in width digits, with leading
+// zeros; n has no more digits than that.
+func appendDigits(b []byte, n, width int) []byte {
+	for range width {
+		b = append(b, '0')
+	}
+	for i := len(b) - 1; n > 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return b
 }
 
 // str writes s as encoding/json does: with <, > and & escaped, and
@@ -352,16 +418,30 @@ func (o *jsonOut) str(s string) {
 
 // plainJSON reports whether encoding/json writes s as it is, in quotes.
 func plainJSON(s string) bool {
+	ascii := true
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < ' ', c == '"', c == '\\', c == '<', c == '>', c == '&':
-			return false
-		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9):
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if escapedASCII[c] {
+				return false
+			}
+			continue
+		}
+		ascii = false
+		if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
 			return false // U+2028 and U+2029, which encoding/json escapes
 		}
 	}
-	return utf8.ValidString(s)
+	return ascii || utf8.ValidString(s)
 }
+
+// escapedASCII are the ASCII characters encoding/json escapes in a string.
+var escapedASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c < ' ' || strings.IndexByte(`"\<>&`, byte(c)) >= 0
+	}
+	return t
+}()
 
 // value writes an answer's value. A text, a choice or choices, and
 // "something else", nearly every value, are written by hand; any other is

@@ -61,13 +61,17 @@ func (e *Exporter) encode(t *testing.T, r store.Record) string {
 
 // TestPersonAsEncoderWritesIt checks that person writes byte for byte what
 // json.Encoder wrote: strings that need escaping, values of every field
-// of flow.Value, times with and without fractions, and no answers.
+// of flow.Value, times with and without fractions and in other zones, and
+// no answers.
 func TestPersonAsEncoderWritesIt(t *testing.T) {
 	fl, problems := flow.LoadFS(flows.FS, ".")
 	if problems != nil {
 		t.Fatal(problems)
 	}
-	e := &Exporter{people: fl["resident"]}
+	e, err := New(nil, fl, fl["resident"])
+	if err != nil {
+		t.Fatal(err)
+	}
 	at := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
 	tricky := []string{"", "plain", "café 😀", `"quoted" \ back`, "<b>&amp;</b>", "line\nbreak\ttab\r\x01", "sep\u2028arator\u2029", "bad \xff utf-8", "'=1+1"}
 	var values []flow.Value
@@ -98,17 +102,25 @@ func TestPersonAsEncoderWritesIt(t *testing.T) {
 	}
 	values = append(values, flow.Value{}, flow.Value{Choices: []string{}})
 	var answers []store.StoredAnswer
+	o := jsonOut{prefix: listIndent}
 	for i, v := range values {
 		key := []string{"hands", "head", "area", "not_asked"}[i%4]
 		answers = append(answers, store.StoredAnswer{Key: key, Step: key, Value: v, FlowVersion: i,
 			CreatedAt: at.Add(time.Duration(i) * time.Millisecond), UpdatedAt: at, ConfirmedAt: at.Add(time.Hour)})
 	}
+	// Times written one after another that are one instant, in one zone
+	// and in two.
+	summer := time.FixedZone("BST", 3600)
+	answers = append(answers,
+		store.StoredAnswer{Key: "head", Step: "head", CreatedAt: at, UpdatedAt: at, ConfirmedAt: at.In(summer)},
+		store.StoredAnswer{Key: "head", Step: "head", CreatedAt: at.In(summer), UpdatedAt: at, ConfirmedAt: at})
 	for _, r := range []store.Record{
 		{Person: store.Person{ID: 1, Channel: "telegram", FirstName: "Ada", Language: "en", CreatedAt: at}, ConsentAt: at, Answers: answers},
 		{Person: store.Person{ID: 2, Channel: "terminal", FirstName: tricky[4], Language: "pt-BR", CreatedAt: at}, ConsentAt: at.Add(time.Second / 3),
 			Freshness: store.EntryFreshness{ConfirmedAt: at, StaleAt: at.Add(time.Minute)}},
 	} {
-		o := jsonOut{prefix: listIndent}
+		// One jsonOut for everyone, as the export writes them.
+		o.b = o.b[:0]
 		if err := e.person(&o, r); err != nil {
 			t.Fatal(err)
 		}
@@ -116,4 +128,40 @@ func TestPersonAsEncoderWritesIt(t *testing.T) {
 			t.Errorf("person %d:\n%s\nwant, as json.Encoder writes it:\n%s", r.Person.ID, got, want)
 		}
 	}
+}
+
+// FuzzString checks that str writes a string as encoding/json does.
+func FuzzString(f *testing.F) {
+	for _, s := range []string{"", "plain", "café 😀", `"q" \ <b>&`, "\x01\n", "sep\u2028\u2029", "bad \xff", "\xe2\x80", "\xe2\x80\xa8"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o jsonOut
+		if o.str(s); string(o.b) != string(want) {
+			t.Errorf("str(%q) = %s; encoding/json writes %s", s, o.b, want)
+		}
+	})
+}
+
+// FuzzTime checks that appendTime writes a time as time.RFC3339Nano does,
+// in UTC and in other zones, from before year 0 to after 9999.
+func FuzzTime(f *testing.F) {
+	for _, at := range [][2]int64{{0, 0}, {0, 1}, {1_773_480_600, 0}, {1_773_480_600, 120_000_000}, {1_773_480_600, 999_999_999},
+		{-62_167_219_200, 0}, {-62_167_219_201, 5}, {253_402_300_799, 100}, {253_402_300_800, 0}} {
+		f.Add(at[0], at[1], int32(0))
+		f.Add(at[0], at[1], int32(3600))
+	}
+	f.Fuzz(func(t *testing.T, sec, nsec int64, offset int32) {
+		at := time.Unix(sec, nsec%int64(time.Second)).UTC()
+		if offset != 0 {
+			at = at.In(time.FixedZone("", int(offset%(18*3600))))
+		}
+		if got, want := string(appendTime(nil, at)), at.Format(time.RFC3339Nano); got != want {
+			t.Errorf("appendTime(%v) = %s; want %s", at, got, want)
+		}
+	})
 }

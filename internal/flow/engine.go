@@ -752,6 +752,12 @@ func holds(c *Condition, st State, env Env) bool {
 
 // Display renders an answer to step s as the person would read it.
 func Display(f *Flow, s *Step, v Value, lang string) string {
+	return DisplayJoined(f, s, v, lang, ", ")
+}
+
+// DisplayJoined is Display with several choices, and something else, in
+// the order given and joined by sep (such as "; " in a spreadsheet cell).
+func DisplayJoined(f *Flow, s *Step, v Value, lang, sep string) string {
 	switch {
 	case v.Skipped:
 		return f.Msg(MsgSkipped, lang)
@@ -774,7 +780,7 @@ func Display(f *Flow, s *Step, v Value, lang string) string {
 		if v.Other != "" {
 			labels = append(labels, v.Other)
 		}
-		return strings.Join(labels, ", ")
+		return strings.Join(labels, sep)
 	}
 	return v.Text
 }
