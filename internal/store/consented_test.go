@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/store"
@@ -151,6 +152,58 @@ func TestConsentedInOrderGiven(t *testing.T) {
 		if err != nil || !slices.EqualFunc(got, want, slices.Equal) {
 			t.Errorf("%s gave answers %q, %v; want %q", name, got, err, want)
 		}
+	}
+}
+
+// TestConsentedEachAsStored checks that ConsentedEach gives each answer as
+// the store holds it, with every field, whichever of its times and its
+// step are one: given once; changed later; confirmed later; asked by a
+// step named otherwise than its key.
+func TestConsentedEachAsStored(t *testing.T) {
+	c := newClock()
+	st, _ := open(t, c.Option())
+	var id int64
+	save := func(key, step, value string) {
+		update(t, st, func(tx *store.Tx) error {
+			_, err := tx.SaveAnswer(id, "resident", flow.Answer{Key: key, Step: step, Value: text(value), Version: 2})
+			return err
+		})
+	}
+	update(t, st, func(tx *store.Tx) error {
+		id = person(t, tx, "ada").ID
+		return tx.RecordConsent(id, "map", true, "resident", 1)
+	})
+	save("once", "once", "a")
+	save("changed", "changed", "b")
+	save("renamed", "ask_renamed", "c")
+	c.Advance(time.Hour)
+	save("changed", "changed", "b2")
+	save("late", "late", "d")
+	c.Advance(time.Hour)
+	update(t, st, func(tx *store.Tx) error {
+		_, err := tx.ConfirmAnswers(id, "resident")
+		return err
+	})
+	c.Advance(time.Hour)
+	save("after", "after_step", "e")
+	var want map[string]store.StoredAnswer
+	update(t, st, func(tx *store.Tx) (err error) {
+		want, err = tx.Answers(id, "resident")
+		return err
+	})
+	all, err := st.Consented(context.Background(), "resident", "map")
+	if err != nil || len(all) != 1 {
+		t.Fatalf("Consented = %+v, %v; want one person", all, err)
+	}
+	got := map[string]store.StoredAnswer{}
+	for _, a := range all[0].Answers {
+		got[a.Key] = a
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ConsentedEach answers:\n%+v\nwant, as stored:\n%+v", got, want)
+	}
+	if a := want["changed"]; a.CreatedAt.Equal(a.UpdatedAt) || a.UpdatedAt.Equal(a.ConfirmedAt) {
+		t.Errorf("answer %+v: want three different times, to check each is read", a)
 	}
 }
 
