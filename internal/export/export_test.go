@@ -96,6 +96,18 @@ func TestPeopleCSV(t *testing.T) {
 	}
 }
 
+// TestCSVKeepsOwnWords checks that several choices are joined by "; " in
+// a cell while a person's own words are kept as written, commas and all.
+func TestCSVKeepsOwnWords(t *testing.T) {
+	w := newWorld(t)
+	ada := w.newPerson(t, store.Person{Channel: "terminal", ChannelUserID: "ada", FirstName: "Ada", Language: "en"}, &yes)
+	w.answer(t, answered, ada, "hands", flow.Value{Choices: []string{"cooking", "diy"}, Other: "tea, cake, and chat"})
+	rows := readCSV(t, peopleCSV(t, w))
+	if got, want := byHeader(rows[0], rows[1])["hands"], "Cooking; DIY & repairs; tea, cake, and chat"; got != want {
+		t.Errorf("hands = %q; want %q", got, want)
+	}
+}
+
 // id is an id as a CSV cell holds it.
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 
