@@ -251,24 +251,8 @@ func (s *Store) AssetsSince(ctx context.Context, rev int64, fn func(Asset) error
 // Assets calls fn for every asset on the map of kind (every kind when
 // kind is ""), in the order they were added, one row at a time.
 func (s *Store) Assets(ctx context.Context, kind string, fn func(Asset) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+assetColumns+` FROM assets WHERE removed_at IS NULL AND (? = '' OR kind = ?) ORDER BY id`, kind, kind)
-	if err != nil {
-		return fmt.Errorf("read assets: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAsset(rows)
-		if err != nil {
-			return fmt.Errorf("read assets: %w", err)
-		}
-		if err := fn(a); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read assets: %w", err)
-	}
-	return nil
+	return each(ctx, s.db, "read assets", func(rows *sql.Rows) (Asset, error) { return scanAsset(rows) }, fn,
+		`SELECT `+assetColumns+` FROM assets WHERE removed_at IS NULL AND (? = '' OR kind = ?) ORDER BY id`, kind, kind)
 }
 
 // End is one end of a link: a person or an asset (exactly one is set).

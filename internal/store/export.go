@@ -246,24 +246,10 @@ func (s *Store) readAnswers(ctx context.Context, q answerQuery, send func(person
 	if q.full {
 		query = answersSQL
 	}
-	rows, err := s.db.QueryContext(ctx, query, q.flow)
-	if err != nil {
-		return fmt.Errorf("read answers: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return each(ctx, s.db, "read answers", func(rows *sql.Rows) (personAnswers, error) {
 		var p personAnswers
-		if err := rows.Scan(&p.personID, &p.framed); err != nil {
-			return fmt.Errorf("read answers: %w", err)
-		}
-		if err := send(p); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read answers: %w", err)
-	}
-	return nil
+		return p, rows.Scan(&p.personID, &p.framed)
+	}, send, query, q.flow)
 }
 
 // reader is what a goroutine reads, readAhead ahead of the one that takes
@@ -367,25 +353,11 @@ const answerValue = 2
 // export that names people but shows none of their answers, reading them
 // would be most of its work.
 func (s *Store) ConsentedPeople(ctx context.Context, purpose string, fn func(Record) error) error {
-	people, err := s.db.QueryContext(ctx, `SELECT `+"p."+strings.ReplaceAll(personColumns, ", ", ", p.")+`, c.at, p.confirmed_at, p.stale_at FROM `+latestConsent+`
-		WHERE c.granted = 1 ORDER BY p.id`, purpose)
-	if err != nil {
-		return fmt.Errorf("read consented people: %w", err)
-	}
-	defer people.Close()
-	for people.Next() {
+	return each(ctx, s.db, "read consented people", func(rows *sql.Rows) (Record, error) {
 		var r Record
-		if err := people.Scan(append(personFields(&r.Person), (*sqlTime)(&r.ConsentAt), (*nullTime)(&r.Freshness.ConfirmedAt), (*nullTime)(&r.Freshness.StaleAt))...); err != nil {
-			return fmt.Errorf("read consented people: %w", err)
-		}
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	if err := people.Err(); err != nil {
-		return fmt.Errorf("read consented people: %w", err)
-	}
-	return nil
+		return r, rows.Scan(append(personFields(&r.Person), (*sqlTime)(&r.ConsentAt), (*nullTime)(&r.Freshness.ConfirmedAt), (*nullTime)(&r.Freshness.StaleAt))...)
+	}, fn, `SELECT `+"p."+strings.ReplaceAll(personColumns, ", ", ", p.")+`, c.at, p.confirmed_at, p.stale_at FROM `+latestConsent+`
+		WHERE c.granted = 1 ORDER BY p.id`, purpose)
 }
 
 // answerQuery is a read of the answers in flow with answersSQL (full) or
@@ -492,32 +464,18 @@ func (s *Store) Consented(ctx context.Context, flowID, purpose string) ([]Record
 // when kind is ""), in the order they were added. AddedBy and ChangedBy
 // are kept only for people who consented to purpose: 0 for anyone else.
 func (s *Store) ConsentedAssets(ctx context.Context, kind, purpose string, fn func(Asset) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+assetColumns+`, `+consentedPerson("added_by")+`, `+consentedPerson("changed_by")+` FROM assets
-		WHERE removed_at IS NULL AND (?2 = '' OR kind = ?2) ORDER BY id`, purpose, kind)
-	if err != nil {
-		return fmt.Errorf("read assets: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return each(ctx, s.db, "read assets", func(rows *sql.Rows) (Asset, error) {
 		var addedOK, changedOK bool
 		a, err := scanAsset(withTail(rows, &addedOK, &changedOK))
-		if err != nil {
-			return fmt.Errorf("read assets: %w", err)
-		}
 		if !addedOK {
 			a.AddedBy = 0
 		}
 		if !changedOK {
 			a.ChangedBy = 0
 		}
-		if err := fn(a); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read assets: %w", err)
-	}
-	return nil
+		return a, err
+	}, fn, `SELECT `+assetColumns+`, `+consentedPerson("added_by")+`, `+consentedPerson("changed_by")+` FROM assets
+		WHERE removed_at IS NULL AND (?2 = '' OR kind = ?2) ORDER BY id`, purpose, kind)
 }
 
 // NamedLink is a link with the names of its ends: an asset's name, or a
@@ -538,30 +496,17 @@ func (s *Store) ConsentedLinks(ctx context.Context, purpose string, fn func(Name
 	name := func(personCol, assetCol string) string {
 		return `COALESCE((SELECT first_name FROM people WHERE id = ` + personCol + `), (SELECT name FROM assets WHERE id = ` + assetCol + `), '')`
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+linkColumns+`, `+consentedPerson("recorded_by")+`, `+name("from_person", "from_asset")+`, `+name("to_person", "to_asset")+`
-		FROM links WHERE `+end("from_person", "from_asset")+` AND `+end("to_person", "to_asset")+` ORDER BY id`, purpose)
-	if err != nil {
-		return fmt.Errorf("read links: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return each(ctx, s.db, "read links", func(rows *sql.Rows) (NamedLink, error) {
 		var recordedOK bool
 		var l NamedLink
+		var err error
 		l.Link, err = scanLink(withTail(rows, &recordedOK, &l.FromName, &l.ToName))
-		if err != nil {
-			return fmt.Errorf("read links: %w", err)
-		}
 		if !recordedOK {
 			l.RecordedBy = 0
 		}
-		if err := fn(l); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read links: %w", err)
-	}
-	return nil
+		return l, err
+	}, fn, `SELECT `+linkColumns+`, `+consentedPerson("recorded_by")+`, `+name("from_person", "from_asset")+`, `+name("to_person", "to_asset")+`
+		FROM links WHERE `+end("from_person", "from_asset")+` AND `+end("to_person", "to_asset")+` ORDER BY id`, purpose)
 }
 
 // AssetKeys returns, sorted, the keys of the fields of the assets of kind
