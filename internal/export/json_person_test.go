@@ -165,3 +165,39 @@ func FuzzTime(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPerson times writing one person with 20 answers as the JSON
+// export does, as the benchmark's community answers them: what the
+// export spends most of its own time on, beside reading.
+func BenchmarkPerson(b *testing.B) {
+	fl, problems := flow.LoadFS(flows.FS, ".")
+	if problems != nil {
+		b.Fatal(problems)
+	}
+	e, err := New(nil, fl, fl["resident"])
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+	r := store.Record{Person: store.Person{ID: 4711, Channel: "telegram", FirstName: "Person 4711", Language: "en", CreatedAt: at}, ConsentAt: at}
+	for i, key := range []string{"hands", "heart", "learn", "groups", "when", "time", "offer", "head", "area", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11"} {
+		v := flow.Value{Text: "some words about " + key + " from person 4711"}
+		switch {
+		case i < 5:
+			v = flow.Value{Choices: []string{"cooking", "music"}}
+		case key == "time":
+			v = flow.Value{Choice: "weekly"}
+		}
+		t := at.Add(time.Duration(i)*20*time.Second + 711*time.Millisecond)
+		r.Answers = append(r.Answers, store.StoredAnswer{Flow: "resident", Key: key, Step: key, Value: v, FlowVersion: 1, CreatedAt: t, UpdatedAt: t, ConfirmedAt: t})
+	}
+	o := jsonOut{prefix: listIndent}
+	b.ReportAllocs()
+	for b.Loop() {
+		o.b = o.b[:0]
+		if err := e.person(&o, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(o.b)))
+}
