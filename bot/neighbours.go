@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/assetbot/assetbot/internal/conversation"
 	"github.com/assetbot/assetbot/internal/directory"
 	"github.com/assetbot/assetbot/internal/flow"
 	"github.com/assetbot/assetbot/internal/search"
@@ -14,7 +15,7 @@ import (
 
 // cmdNeighbours lists, for a resident on the map, the neighbours who
 // agreed to be shown: by words, else by what the resident would like.
-const cmdNeighbours = "/neighbours"
+const cmdNeighbours = conversation.NeighboursCommand
 
 // cbNeighboursPage is the data of a page button under neighbours:
 // "nb:<page from 1>:<folded words>".

@@ -73,6 +73,12 @@ type Event struct {
 	Payload string
 }
 
+// NeighboursCommand lists the neighbours who agreed to be shown (/help
+// names it). It searches the whole map, outside any conversation, so a
+// channel answers it itself: the Telegram bot does, `assetbot try` says
+// where it works.
+const NeighboursCommand = "/neighbours"
+
 // Command returns the event a command such as "/skip" stands for, on any
 // channel; ok is false for a command the conversation does not know.
 func Command(name string) (ev Event, ok bool) {

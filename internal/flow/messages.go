@@ -300,6 +300,7 @@ const (
 	MsgTermLocation = "term_location"
 	MsgTermKeep     = "term_keep"
 	MsgTermMyData   = "term_mydata"
+	MsgTermTelegram = "term_telegram"
 )
 
 // messageIDs lists every id; the catalogue must hold each in English.
@@ -343,7 +344,7 @@ var messageIDs = append([]string{
 	MsgMyDataAssetRemoved, MsgMyDataLinks, MsgMyDataOtherPerson, MsgMyDataConsents, MsgMyDataByVolunteer,
 	MsgMyDataByNeighbour, MsgMyDataInvited, MsgMyDataVolunteer, MsgMyDataReminders, MsgMyDataIntroductions,
 	MsgMyDataIntroShared, MsgMyDataIntroDeclined, MsgMyDataIntroUnanswered,
-	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep, MsgTermMyData,
+	MsgTermMulti, MsgTermChoice, MsgTermLocation, MsgTermKeep, MsgTermMyData, MsgTermTelegram,
 }, linkMessageIDs()...)
 
 // linkMessageIDs are the ids of the words for each link type.

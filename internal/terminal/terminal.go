@@ -34,6 +34,7 @@ type Session struct {
 	DataDir string
 
 	last conversation.Message // the question on screen
+	lang string               // the language the person reads
 }
 
 // Run greets the person (as /start would) and then handles one line of
@@ -60,6 +61,12 @@ func (s *Session) Run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return nil
 		}
+		if word, ok := commandWord(line); ok {
+			if _, known := conversation.Command(word); !known {
+				s.refuse(word)
+				continue
+			}
+		}
 		if err := s.handle(ctx, s.event(line)); err != nil {
 			return err
 		}
@@ -68,10 +75,34 @@ func (s *Session) Run(ctx context.Context) error {
 
 var coordinates = regexp.MustCompile(`^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$`)
 
+// commandWord returns the command a line starts with, as typed: as on
+// Telegram, any line that starts with "/" is a command, never an answer.
+func commandWord(line string) (string, bool) {
+	line = strings.TrimSpace(line)
+	if !strings.HasPrefix(line, "/") {
+		return "", false
+	}
+	word, _, _ := strings.Cut(line, " ")
+	return word, true
+}
+
+// refuse answers a command the conversation does not know: one the
+// Telegram bot answers outside it is said to work there; any other gets
+// the bot's reply to a command it does not know.
+func (s *Session) refuse(word string) {
+	msg := flow.MsgUnknownCommand
+	if strings.EqualFold(word, conversation.NeighboursCommand) {
+		msg = flow.MsgTermTelegram
+	}
+	fmt.Fprintf(s.Out, "%s\n\n", s.Service.Text(s.lang, msg, "command", word))
+}
+
 // event turns a typed line into an event.
 func (s *Session) event(line string) conversation.Event {
-	if ev, ok := conversation.Command(strings.TrimSpace(line)); ok {
-		return ev
+	if word, ok := commandWord(line); ok {
+		if ev, known := conversation.Command(word); known {
+			return ev
+		}
 	}
 	if strings.TrimSpace(line) == "" && s.last.Current != "" && s.last.Menu == "" {
 		return conversation.Event{Kind: conversation.EventInput, Input: flow.Input{Kind: flow.InputKeep}}
@@ -96,6 +127,7 @@ func (s *Session) handle(ctx context.Context, ev conversation.Event) error {
 	if err != nil {
 		return fmt.Errorf("handle input: %w", err)
 	}
+	s.lang = reply.Person.Language
 	for _, m := range reply.Messages {
 		s.print(m, reply.Person.Language)
 		if m.Question() {
