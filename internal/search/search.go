@@ -339,19 +339,13 @@ const areaKey = "area"
 // by kind and the links.
 func (s *Searcher) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{ByArea: map[string]int{}, Assets: map[string]int{}}
-	err := s.st.ConsentedValues(ctx, s.people.ID, s.purpose, func(r store.Record) error {
-		st.People++
-		area := ""
-		for _, a := range r.Answers {
-			if a.Key == areaKey {
-				area = directory.NormalizeArea(a.Value.Text)
-			}
-		}
-		st.ByArea[area]++
-		return nil
-	})
+	areas, err := s.st.ConsentedTexts(ctx, s.people.ID, s.purpose, areaKey)
 	if err != nil {
 		return st, fmt.Errorf("count people: %w", err)
+	}
+	for _, a := range areas {
+		st.People += a.Count
+		st.ByArea[directory.NormalizeArea(a.Text)] += a.Count
 	}
 	if err := s.st.ConsentedAssets(ctx, "", s.purpose, func(a store.Asset) error { st.Assets[a.Kind]++; return nil }); err != nil {
 		return st, fmt.Errorf("count assets: %w", err)

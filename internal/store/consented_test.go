@@ -207,6 +207,60 @@ func TestConsentedEachAsStored(t *testing.T) {
 	}
 }
 
+// TestConsentedTexts checks that ConsentedTexts counts everyone who
+// consented once, by their answer's text as given: those who gave none,
+// withdrew it or skipped it under "", and nobody who refused or withdrew
+// their consent.
+func TestConsentedTexts(t *testing.T) {
+	st, _ := open(t)
+	update(t, st, func(tx *store.Tx) error {
+		for _, p := range []struct {
+			who      string
+			consents []bool
+			area     *flow.Value
+			withdraw bool
+		}{
+			{"ada", []bool{true}, &flow.Value{Text: "LS6"}, false},
+			{"bo", []bool{true}, &flow.Value{Text: "ls6 "}, false},
+			{"cy", []bool{true}, nil, false},
+			{"di", []bool{true}, &flow.Value{Skipped: true}, false},
+			{"ed", []bool{true}, &flow.Value{Text: "LS7"}, true},
+			{"fi", []bool{false}, &flow.Value{Text: "LS6"}, false},
+			{"gu", []bool{true, false}, &flow.Value{Text: "LS6"}, false},
+			{"hu", []bool{false, true}, &flow.Value{Text: "LS6"}, false},
+		} {
+			id := person(t, tx, p.who).ID
+			for _, granted := range p.consents {
+				if err := tx.RecordConsent(id, "map", granted, "resident", 1); err != nil {
+					return err
+				}
+			}
+			if p.area != nil {
+				if _, err := tx.SaveAnswer(id, "resident", flow.Answer{Key: "area", Step: "area", Value: *p.area, Version: 1}); err != nil {
+					return err
+				}
+			}
+			if p.withdraw {
+				if _, err := tx.WithdrawAnswer(id, "resident", "area"); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	counts, err := st.ConsentedTexts(context.Background(), "resident", "map", "area")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, c := range counts {
+		got[c.Text] += c.Count
+	}
+	if want := map[string]int{"LS6": 2, "ls6 ": 1, "": 3}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ConsentedTexts = %v; want %v", got, want)
+	}
+}
+
 // TestConsentedValuesReadsLess checks what ConsentedValues fills of each
 // answer: what ConsentedEach does of its key, value and confirmation, and
 // nothing else.

@@ -131,16 +131,19 @@ func texts(rows *sql.Rows, err error, what string) ([]string, error) {
 	return out, nil
 }
 
-// ConsentedTexts counts the current answers to key in flowID of the
-// people whose latest decision on purpose is consent, by their text (as
-// given: the caller folds case). One GROUP BY by the (flow, key) index, so
-// counting by area does not read every answer of every person.
+// ConsentedTexts counts the people whose latest decision on purpose is
+// consent by the text of their current answer to key in flowID (as given:
+// the caller folds case); those who gave none, or one without text, are
+// counted under "". The counts add up to everyone who consented, all read
+// at one time. Each person's answer is one seek in the (person, flow, key)
+// index, so counting by area does not read every answer of every person.
 func (s *Store) ConsentedTexts(ctx context.Context, flowID, purpose, key string) ([]TextCount, error) {
 	return collect(ctx, s.db, "count consented answers by text", func(r *sql.Rows) (TextCount, error) {
 		var t TextCount
 		return t, r.Scan(&t.Text, &t.Count)
-	}, `SELECT IFNULL(value ->> '$.text', ''), COUNT(*) FROM answers
-		WHERE flow = ?2 AND key = ?3 AND withdrawn_at IS NULL AND person_id IN (`+consenting+`) GROUP BY 1`, purpose, flowID, key)
+	}, `SELECT IFNULL(a.value ->> '$.text', ''), COUNT(*) FROM `+latestConsent+`
+		LEFT JOIN answers a ON a.person_id = p.id AND a.flow = ?2 AND a.key = ?3 AND a.withdrawn_at IS NULL
+		WHERE c.granted = 1 GROUP BY 1`, purpose, flowID, key)
 }
 
 // ConsentedEach calls fn, in order of joining, for each person whose
