@@ -91,9 +91,13 @@ func normalize(name string, maxRunes int) (string, bool) {
 	w := newWordWriter(len(name), maxRunes)
 	for _, r := range name {
 		r = unicode.ToLower(r)
-		if fold, ok := latinFolds[r]; ok {
-			w.writeLetters(fold)
-			continue
+		// Only letters beyond ASCII fold; nearly every rune is ASCII, and
+		// the table costs half of a search's folding.
+		if r >= utf8.RuneSelf {
+			if fold, ok := latinFolds[r]; ok {
+				w.writeLetters(fold)
+				continue
+			}
 		}
 		switch {
 		case r == '&':

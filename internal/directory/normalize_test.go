@@ -126,3 +126,13 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+// TestFoldsBeyondASCII checks that every letter latinFolds folds is beyond
+// ASCII, which normalize relies on to look up only those.
+func TestFoldsBeyondASCII(t *testing.T) {
+	for r := range latinFolds {
+		if r < utf8.RuneSelf {
+			t.Errorf("latinFolds folds %q, an ASCII letter: normalize never looks it up", r)
+		}
+	}
+}
