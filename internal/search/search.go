@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/assetbot/assetbot/internal/directory"
 	"github.com/assetbot/assetbot/internal/flow"
@@ -217,17 +218,14 @@ func paged(all []Result, page int) Page {
 func (s *Searcher) score(terms []term, f *flow.Flow, name string, fields map[string]flow.Value, readIn string) (Result, bool) {
 	res := Result{Name: name}
 	hits := make([]bool, len(terms))
-	nameStems := stems(name)
+	nameStems := stemsFor(name, terms)
 	for i, t := range terms {
 		hits[i] = t.stem != "" && slices.Contains(nameStems, t.stem)
 	}
 	for _, q := range s.questions(f, fields) {
 		v := fields[q.key]
 		free := strings.TrimSpace(v.Text + " " + v.Other)
-		var words []string
-		if free != "" {
-			words = stems(free)
-		}
+		words := stemsFor(free, terms)
 		matched := false
 		for i, t := range terms {
 			if (t.stem != "" && slices.Contains(words, t.stem)) || slices.ContainsFunc(t.options, func(o string) bool { return o == v.Choice || slices.Contains(v.Choices, o) }) {
@@ -284,6 +282,63 @@ func (s *Searcher) questions(f *flow.Flow, fields map[string]flow.Value) []quest
 		out = append(out, question{key: k})
 	}
 	return out
+}
+
+// stemsFor returns the stems of text, or none where no term's stem can be
+// among them: folding and stemming the words of every answer of everyone
+// is most of a search's own work, and most answers hold none of the terms.
+func stemsFor(text string, terms []term) []string {
+	for _, t := range terms {
+		if t.stem != "" && mayHaveStem(text, t.stem) {
+			return stems(text)
+		}
+	}
+	return nil
+}
+
+// mayHaveStem reports whether text can have a word whose stem is s; false
+// only when it surely cannot, found without folding text. A word starts
+// with its stem, but for a final "i" that stands for a "y" ("parti" from
+// "party"), so it starts with s without that "i". Folding ASCII text only
+// lowers its case and breaks words at what is neither letter nor digit,
+// so such text holds that start, in any case, or has no such word. Other
+// text, and text with what folding joins or rewrites (an apostrophe, an
+// "&"), may have one.
+func mayHaveStem(text, s string) bool {
+	start := strings.TrimSuffix(s, "i")
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c >= utf8.RuneSelf || c == '&' || isASCIIApostrophe(c) {
+			return true
+		}
+	}
+	return containsFold(text, start)
+}
+
+// isASCIIApostrophe reports whether c is an ASCII character that folding
+// treats as an apostrophe, joining the letters either side.
+func isASCIIApostrophe(c byte) bool { return c == '\'' || c == '`' }
+
+// containsFold reports whether ASCII text holds sub, ignoring the case of
+// letters; sub is folded (lower case).
+func containsFold(text, sub string) bool {
+	for i := 0; i+len(sub) <= len(text); i++ {
+		j := 0
+		for j < len(sub) && lowerASCII(text[i+j]) == sub[j] {
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerASCII is c in lower case, if it is an ASCII capital.
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // stems splits text into words, folded (lower case, no accents) and cut
