@@ -169,8 +169,11 @@ func (s *Searcher) search(ctx context.Context, terms []term, page int) (Page, er
 	}
 	var all []Result
 	if len(terms) > 0 {
+		// One map for everyone's answers, filled again for each: score
+		// keeps none of it.
+		fields := map[string]flow.Value{}
 		err := s.st.ConsentedValues(ctx, s.people.ID, s.purpose, func(r store.Record) error {
-			fields := make(map[string]flow.Value, len(r.Answers))
+			clear(fields)
 			for _, a := range r.Answers {
 				fields[a.Key] = a.Value
 			}
