@@ -33,8 +33,8 @@ type Exporter struct {
 	people  *flow.Flow
 	purpose string
 	// asked is the question of the people flow that asks each key, as a
-	// JSON string: the JSON export writes one for each of millions of
-	// answers.
+	// JSON string, for the keys it has a question for: the JSON export
+	// writes one for each of millions of answers.
 	asked map[string]string
 }
 
@@ -49,9 +49,11 @@ func New(st *store.Store, flows map[string]*flow.Flow, people *flow.Flow) (*Expo
 	asked := map[string]string{}
 	for _, q := range people.Questions() {
 		if _, ok := asked[q.Key]; !ok {
-			var o jsonOut
-			o.str(question(people, q.Key))
-			asked[q.Key] = string(o.b)
+			if text := question(people, q.Key); text != "" {
+				var o jsonOut
+				o.str(text)
+				asked[q.Key] = string(o.b)
+			}
 		}
 	}
 	return &Exporter{st: st, flows: flows, people: people, purpose: purpose, asked: asked}, nil

@@ -216,11 +216,7 @@ func (e *Exporter) JSON(ctx context.Context, w io.Writer) (Counts, error) {
 // "answers", a list of objects of "key", "step", "question" (if the flow
 // asks it), "value", "text" (readable), "flow_version", "answered_at",
 // "changed_at" and "confirmed_at".
-func (e *Exporter) person(out *jsonOut, r store.Record) error {
-	// Written on the stack: appends to a writer on the heap each pass
-	// through the collector's write barrier while it runs.
-	o := *out
-	defer func() { *out = o }()
+func (e *Exporter) person(o *jsonOut, r store.Record) error {
 	f := e.people
 	o.open('{')
 	o.key("id")
@@ -252,7 +248,7 @@ func (e *Exporter) person(out *jsonOut, r store.Record) error {
 		o.str(a.Key)
 		o.key("step")
 		o.str(a.Step)
-		if q := e.asked[a.Key]; q != "" && q != `""` {
+		if q, ok := e.asked[a.Key]; ok {
 			o.key("question")
 			o.b = append(o.b, q...)
 		}
@@ -357,8 +353,8 @@ func (o *jsonOut) time(t time.Time) {
 }
 
 // appendTime appends t as t.AppendFormat(b, time.RFC3339Nano) does. It
-// writes UTC times of four-digit years, all the store's, by hand, in a
-// quarter of the time: an export writes millions.
+// writes UTC times of four-digit years, all the store's, by hand, without
+// the general layout's parsing: an export writes millions.
 func appendTime(b []byte, t time.Time) []byte {
 	year, month, day := t.Date()
 	if t.Location() != time.UTC || year < 0 || year > 9999 {
