@@ -39,6 +39,9 @@ type Asset struct {
 
 const assetColumns = `id, uid, kind, name, area, lat, lon, fields, flow_version, added_by, changed_by, created_at, updated_at, confirmed_at, stale_at, removed_at, rev`
 
+// scanAssetRow is scanAsset for the rows of a query.
+func scanAssetRow(rows *sql.Rows) (Asset, error) { return scanAsset(rows) }
+
 // scanAsset reads one row of assetColumns.
 func scanAsset(row interface{ Scan(...any) error }) (Asset, error) {
 	var a Asset
@@ -201,57 +204,45 @@ type AssetVersion struct {
 
 // AssetHistory returns the earlier versions of an asset's fields, oldest first.
 func (tx *Tx) AssetHistory(id int64) ([]AssetVersion, error) {
-	rows, err := tx.query(`SELECT fields, flow_version, changed_by, valid_from, replaced_at FROM asset_history WHERE asset_id = ? ORDER BY id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("read history of asset %d: %w", id, err)
-	}
-	defer rows.Close()
 	var out []AssetVersion
-	for rows.Next() {
+	err := tx.each(func(rows *sql.Rows) error {
 		var v AssetVersion
 		var fields []byte
 		var by sql.NullInt64
 		if err := rows.Scan(&fields, &v.FlowVersion, &by, (*sqlTime)(&v.ValidFrom), (*sqlTime)(&v.ReplacedAt)); err != nil {
-			return nil, fmt.Errorf("read history of asset %d: %w", id, err)
+			return err
 		}
 		if err := json.Unmarshal(fields, &v.Fields); err != nil {
-			return nil, fmt.Errorf("decode history of asset %d: %w", id, err)
+			return fmt.Errorf("decode: %w", err)
 		}
 		v.ChangedBy = by.Int64
 		out = append(out, v)
+		return nil
+	}, `SELECT fields, flow_version, changed_by, valid_from, replaced_at FROM asset_history WHERE asset_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read history of asset %d: %w", id, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AssetsSince calls fn for every asset changed (added, changed or
 // removed) after revision rev, in revision order, and returns the last
 // revision seen (rev if none). It reads what is committed.
 func (s *Store) AssetsSince(ctx context.Context, rev int64, fn func(Asset) error) (int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+assetColumns+` FROM assets WHERE rev > ? ORDER BY rev`, rev)
-	if err != nil {
-		return rev, fmt.Errorf("read assets since %d: %w", rev, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAsset(rows)
-		if err != nil {
-			return rev, fmt.Errorf("read assets since %d: %w", rev, err)
-		}
+	err := each(ctx, s.db, fmt.Sprintf("read assets since %d", rev), scanAssetRow, func(a Asset) error {
 		if err := fn(a); err != nil {
-			return rev, err
+			return err
 		}
 		rev = a.Rev
-	}
-	if err := rows.Err(); err != nil {
-		return rev, fmt.Errorf("read assets since %d: %w", rev, err)
-	}
-	return rev, nil
+		return nil
+	}, `SELECT `+assetColumns+` FROM assets WHERE rev > ? ORDER BY rev`, rev)
+	return rev, err
 }
 
 // Assets calls fn for every asset on the map of kind (every kind when
 // kind is ""), in the order they were added, one row at a time.
 func (s *Store) Assets(ctx context.Context, kind string, fn func(Asset) error) error {
-	return each(ctx, s.db, "read assets", func(rows *sql.Rows) (Asset, error) { return scanAsset(rows) }, fn,
+	return each(ctx, s.db, "read assets", scanAssetRow, fn,
 		`SELECT `+assetColumns+` FROM assets WHERE removed_at IS NULL AND (? = '' OR kind = ?) ORDER BY id`, kind, kind)
 }
 

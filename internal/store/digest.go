@@ -55,42 +55,6 @@ type StepCount struct {
 	Count      int
 }
 
-// collect runs query and scans each row with scan; what says what it reads.
-func collect[T any](ctx context.Context, db *sql.DB, what string, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
-	var out []T
-	err := each(ctx, db, what, scan, func(v T) error {
-		out = append(out, v)
-		return nil
-	}, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// each runs query and calls fn with each row as scan reads it, one row at
-// a time, stopping at fn's first error; what says what it reads.
-func each[T any](ctx context.Context, db *sql.DB, what string, scan func(*sql.Rows) (T, error), fn func(T) error, query string, args ...any) error {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		if err := fn(v); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
-}
-
 // PeopleCounts returns how many people there are and how many joined at
 // or after since.
 func (s *Store) PeopleCounts(ctx context.Context, since time.Time) (total, joined int, err error) {

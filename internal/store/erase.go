@@ -138,23 +138,18 @@ type touchedAsset struct {
 // changed, removed ones included (a removed asset keeps its fields and
 // history).
 func (tx *Tx) eraseAssets(personID int64, e *Erasure) error {
-	rows, err := tx.query(`SELECT id, kind, fields, IFNULL(added_by = ?1, 0), IFNULL(changed_by = ?1, 0) FROM assets
+	var touched []touchedAsset
+	err := tx.each(func(rows *sql.Rows) error {
+		var a touchedAsset
+		if err := rows.Scan(&a.id, &a.kind, &a.fields, &a.added, &a.changed); err != nil {
+			return err
+		}
+		touched = append(touched, a)
+		return nil
+	}, `SELECT id, kind, fields, IFNULL(added_by = ?1, 0), IFNULL(changed_by = ?1, 0) FROM assets
 		WHERE id IN (SELECT id FROM assets WHERE added_by = ?1 UNION SELECT id FROM assets WHERE changed_by = ?1
 			UNION SELECT asset_id FROM asset_history WHERE changed_by = ?1) ORDER BY id`, personID)
 	if err != nil {
-		return fmt.Errorf("read their assets: %w", err)
-	}
-	var touched []touchedAsset
-	for rows.Next() {
-		var a touchedAsset
-		if err := rows.Scan(&a.id, &a.kind, &a.fields, &a.added, &a.changed); err != nil {
-			rows.Close()
-			return fmt.Errorf("read their assets: %w", err)
-		}
-		touched = append(touched, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read their assets: %w", err)
 	}
 	if len(touched) > 0 && tx.store.flows == nil {
@@ -219,25 +214,19 @@ type assetVersion struct {
 func (tx *Tx) scrubAsset(a touchedAsset, current map[string]flow.Value, keys []string, personID int64) error {
 	versions := []assetVersion{{fields: current, theirs: a.changed}}
 	if len(keys) > 0 {
-		rows, err := tx.query(`SELECT id, fields, IFNULL(changed_by = ?, 0) FROM asset_history WHERE asset_id = ? ORDER BY id`, personID, a.id)
-		if err != nil {
-			return fmt.Errorf("read history of asset %d: %w", a.id, err)
-		}
-		for rows.Next() {
+		err := tx.each(func(rows *sql.Rows) error {
 			var v assetVersion
 			var data []byte
 			if err := rows.Scan(&v.history, &data, &v.theirs); err != nil {
-				rows.Close()
-				return fmt.Errorf("read history of asset %d: %w", a.id, err)
+				return err
 			}
 			if err := json.Unmarshal(data, &v.fields); err != nil {
-				rows.Close()
-				return fmt.Errorf("decode history of asset %d: %w", a.id, err)
+				return fmt.Errorf("decode: %w", err)
 			}
 			versions = append(versions, v)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		}, `SELECT id, fields, IFNULL(changed_by = ?, 0) FROM asset_history WHERE asset_id = ? ORDER BY id`, personID, a.id)
+		if err != nil {
 			return fmt.Errorf("read history of asset %d: %w", a.id, err)
 		}
 	}

@@ -57,8 +57,7 @@ func withTail(row interface{ Scan(...any) error }, tail ...any) interface{ Scan(
 // then each one's first consenting giver by walking the people in order,
 // which for the keys nearly everyone gives stops at the first person.
 func (s *Store) ConsentedKeys(ctx context.Context, flowID, purpose string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, distinctKeysSQL, flowID)
-	keys, err := texts(rows, err, "read answer keys")
+	keys, err := collect(ctx, s.db, "read answer keys", scanText, distinctKeysSQL, flowID)
 	if err != nil {
 		return nil, err
 	}
@@ -107,24 +106,10 @@ var firstGiverSQL = `SELECT a.key, a.person_id, a.id FROM answers a
 		AND ` + consentedPerson("a.person_id") + `
 	ORDER BY a.person_id LIMIT 1`
 
-// texts reads a query's rows of one text column; what says what it read.
-func texts(rows *sql.Rows, err error, what string) ([]string, error) {
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out, nil
+// scanText scans a row of one text column.
+func scanText(rows *sql.Rows) (string, error) {
+	var s string
+	return s, rows.Scan(&s)
 }
 
 // ConsentedTexts counts the people whose latest decision on purpose is
@@ -511,7 +496,6 @@ func (s *Store) ConsentedLinks(ctx context.Context, purpose string, fn func(Name
 // AssetKeys returns, sorted, the keys of the fields of the assets of kind
 // on the map: with the kind's flow, the columns a table of them needs.
 func (s *Store) AssetKeys(ctx context.Context, kind string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT j.key FROM assets a, json_each(a.fields) j
+	return collect(ctx, s.db, "read field keys of "+kind, scanText, `SELECT DISTINCT j.key FROM assets a, json_each(a.fields) j
 		WHERE a.removed_at IS NULL AND a.kind = ? ORDER BY j.key`, kind)
-	return texts(rows, err, "read field keys of "+kind)
 }

@@ -128,21 +128,6 @@ func (tx *Tx) PersonData(channel, userID string) (PersonData, error) {
 	return d, nil
 }
 
-// each runs query in tx and calls scan for each row.
-func (tx *Tx) each(scan func(*sql.Rows) error, query string, args ...any) error {
-	rows, err := tx.query(query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
 func (tx *Tx) dataAnswers(d *PersonData) error {
 	byID := map[int64]int{}
 	err := tx.each(func(r *sql.Rows) error {

@@ -168,21 +168,17 @@ func (tx *Tx) Consent(personID int64, purpose string) (bool, error) {
 // Consents returns the person's decision in force on each purpose they
 // were asked about, by purpose name.
 func (tx *Tx) Consents(personID int64) ([]ConsentRecord, error) {
-	rows, err := tx.query(`SELECT purpose, granted, flow, flow_version, text_version, at FROM consents
-		WHERE id IN (SELECT MAX(id) FROM consents WHERE person_id = ? GROUP BY purpose) ORDER BY purpose`, personID)
-	if err != nil {
-		return nil, fmt.Errorf("read consents of %d: %w", personID, err)
-	}
-	defer rows.Close()
 	var out []ConsentRecord
-	for rows.Next() {
+	err := tx.each(func(rows *sql.Rows) error {
 		var c ConsentRecord
 		if err := rows.Scan(&c.Purpose, &c.Granted, &c.Flow, &c.FlowVersion, &c.TextVersion, (*sqlTime)(&c.At)); err != nil {
-			return nil, fmt.Errorf("read consents of %d: %w", personID, err)
+			return err
 		}
 		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, `SELECT purpose, granted, flow, flow_version, text_version, at FROM consents
+		WHERE id IN (SELECT MAX(id) FROM consents WHERE person_id = ? GROUP BY purpose) ORDER BY purpose`, personID)
+	if err != nil {
 		return nil, fmt.Errorf("read consents of %d: %w", personID, err)
 	}
 	return out, nil
