@@ -46,11 +46,7 @@ func (e *environment) export(ctx context.Context, args []string) error {
 		fmt.Fprintf(e.stderr, "assetbot export: --format %s writes several files: --out must name a folder for them\n", *format)
 		return errUsage
 	}
-	cfg, err := e.config()
-	if err != nil {
-		return err
-	}
-	fl, err := loadFlows(cfg)
+	cfg, fl, err := e.configAndFlows()
 	if err != nil {
 		return err
 	}

@@ -33,11 +33,7 @@ func (e *environment) forget(ctx context.Context, args []string) error {
 		fmt.Fprintf(e.stderr, "assetbot forget: %q is not a Telegram user id: give the number (like 123456789), not a @username or phone number\n", arg)
 		return errUsage
 	}
-	cfg, err := e.config()
-	if err != nil {
-		return err
-	}
-	fl, err := loadFlows(cfg)
+	cfg, fl, err := e.configAndFlows()
 	if err != nil {
 		return err
 	}

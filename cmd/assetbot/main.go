@@ -170,6 +170,16 @@ func (e *environment) config() (config.Config, error) {
 	return cfg, nil
 }
 
+// configAndFlows loads the config, then the flows it names.
+func (e *environment) configAndFlows() (config.Config, map[string]*flow.Flow, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return cfg, nil, err
+	}
+	fl, err := loadFlows(cfg)
+	return cfg, fl, err
+}
+
 func (e *environment) logger(cfg config.Config) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
 	if cfg.Log.Format == "json" {

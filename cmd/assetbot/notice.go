@@ -17,11 +17,7 @@ func (e *environment) privacyNotice(args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := e.config()
-	if err != nil {
-		return err
-	}
-	fl, err := loadFlows(cfg)
+	cfg, fl, err := e.configAndFlows()
 	if err != nil {
 		return err
 	}
