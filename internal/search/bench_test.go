@@ -6,10 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/assetbot/assetbot/flows"
 	"github.com/assetbot/assetbot/internal/benchmap"
 	"github.com/assetbot/assetbot/internal/flow"
-	"github.com/assetbot/assetbot/internal/search"
 	"github.com/assetbot/assetbot/internal/store"
 )
 
@@ -48,20 +46,8 @@ func BenchmarkMap100k(b *testing.B) {
 	}
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "map.db")
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	err = benchmap.Seed(path, benchmap.Map{People: 100_000, ConsentEvery: 1, Areas: 50, At: "2026-03-14T09:30:00.000Z", Assets: 5_000, Members: 20_000, Uses: 2_000})
-	if err != nil {
-		b.Fatal(err)
-	}
-	fl, problems := flow.LoadFS(flows.FS, ".")
-	if len(problems) > 0 {
-		b.Fatal(problems)
-	}
-	s, err := search.New(st, fl, fl["resident"])
+	_, s := openMapAt(b, path, func(*store.Tx) error { return nil })
+	err := benchmap.Seed(path, benchmap.Map{People: 100_000, ConsentEvery: 1, Areas: 50, At: "2026-03-14T09:30:00.000Z", Assets: 5_000, Members: 20_000, Uses: 2_000})
 	if err != nil {
 		b.Fatal(err)
 	}

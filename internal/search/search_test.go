@@ -29,8 +29,14 @@ func text(s string) flow.Value         { return flow.Value{Text: s} }
 // transaction, and returns it with a Searcher of it with the shipped flows.
 func openMap(t testing.TB, fill func(*store.Tx) error) (*store.Store, *search.Searcher) {
 	t.Helper()
+	return openMapAt(t, filepath.Join(t.TempDir(), "map.db"), fill)
+}
+
+// openMapAt is openMap with the database at path.
+func openMapAt(t testing.TB, path string, fill func(*store.Tx) error) (*store.Store, *search.Searcher) {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "map.db"))
+	st, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,15 +212,6 @@ func TestStats(t *testing.T) {
 // map on it, and declining them does not take anyone off.
 func TestSearchNeedsTheMap(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "map.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	fl, problems := flow.LoadFS(flows.FS, ".")
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
 	decisions := []struct {
 		name                  string
 		onMap, contact, shown bool
@@ -223,30 +220,15 @@ func TestSearchNeedsTheMap(t *testing.T) {
 		{"Everything", true, true, true},
 		{"Nomap", false, true, true},
 	}
-	err = st.Update(ctx, func(tx *store.Tx) error {
+	_, s := openMap(t, func(tx *store.Tx) error {
 		for i, d := range decisions {
-			p, err := tx.CreatePerson(store.Person{Channel: "telegram", ChannelUserID: fmt.Sprint(7000 + i), FirstName: d.name})
-			if err != nil {
-				return err
-			}
-			for purpose, granted := range map[string]bool{flow.PurposeMap: d.onMap, flow.PurposeContact: d.contact, flow.PurposeShown: d.shown} {
-				if err := tx.RecordConsent(p.ID, purpose, granted, "resident", 1); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.SaveAnswer(p.ID, "resident", flow.Answer{Key: "hands", Step: "hands", Value: choices("cooking"), Version: 1}); err != nil {
+			consents := map[string]bool{flow.PurposeMap: d.onMap, flow.PurposeContact: d.contact, flow.PurposeShown: d.shown}
+			if _, err := addResident(tx, 7000+i, d.name, consents, map[string]flow.Value{"hands": choices("cooking")}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := search.New(st, fl, fl["resident"])
-	if err != nil {
-		t.Fatal(err)
-	}
 	if s.Purpose() != flow.PurposeMap {
 		t.Errorf("Purpose() = %q; want %q", s.Purpose(), flow.PurposeMap)
 	}
