@@ -62,11 +62,7 @@ func (e *environment) backup(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	path := file[0]
-	cfg, err := e.config()
-	if err != nil {
-		return err
-	}
-	st, err := e.openStore(ctx, cfg)
+	cfg, st, err := e.configAndStore(ctx)
 	if err != nil {
 		return err
 	}

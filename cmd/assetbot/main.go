@@ -170,6 +170,17 @@ func (e *environment) config() (config.Config, error) {
 	return cfg, nil
 }
 
+// configAndStore loads the config, then opens the database it names; the
+// caller closes it.
+func (e *environment) configAndStore(ctx context.Context) (config.Config, *store.Store, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return cfg, nil, err
+	}
+	st, err := e.openStore(ctx, cfg)
+	return cfg, st, err
+}
+
 // configAndFlows loads the config, then the flows it names.
 func (e *environment) configAndFlows() (config.Config, map[string]*flow.Flow, error) {
 	cfg, err := e.config()

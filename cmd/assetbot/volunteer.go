@@ -63,11 +63,7 @@ func (e *environment) volunteer(ctx context.Context, args []string) error {
 		fmt.Fprintln(e.stderr, volunteerUsage)
 		return errUsage
 	}
-	cfg, err := e.config()
-	if err != nil {
-		return err
-	}
-	st, err := e.openStore(ctx, cfg)
+	cfg, st, err := e.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
